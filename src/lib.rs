@@ -1,0 +1,1 @@
+//! ocf-mediator: a Mediator for OCF devices and the OCF Cloud.
