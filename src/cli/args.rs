@@ -1,0 +1,123 @@
+//! The command line, defined once: parsing, `--help`, man pages and shell
+//! completions all come from these types.
+
+use std::time::Duration;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use super::exit::EXIT_CODES_HELP;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ocf-mediator",
+    version,
+    about = "Discover, onboard and cloud-provision OCF devices",
+    long_about = "ocf-mediator finds OCF devices on the local network and talks to them over CoAP.\n\n\
+                  DEVICE arguments accept an address (127.0.0.1:5683, [::1]:5683, coap://host:port), \
+                  a device UUID (found by multicast discovery) or a unique device name.",
+    after_long_help = EXIT_CODES_HELP,
+    propagate_version = true,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes; each also reads an environment variable.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Print one JSON object per line on stdout instead of text for people.
+    #[arg(long, global = true, env = "OCF_MEDIATOR_JSON")]
+    pub json: bool,
+    /// Never prompt; implied when stdin is not a terminal.
+    #[arg(long, global = true, env = "OCF_MEDIATOR_NO_INPUT")]
+    pub no_input: bool,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = ArgAction::Count, env = "OCF_MEDIATOR_VERBOSE")]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "OCF_MEDIATOR_QUIET",
+        conflicts_with = "verbose"
+    )]
+    pub quiet: bool,
+    /// How long to wait for one device before giving up (e.g. 10s, 500ms).
+    #[arg(long, global = true, env = "OCF_MEDIATOR_TIMEOUT", value_name = "DURATION",
+          default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Find OCF devices by multicast, or ask given addresses.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Discover(DiscoverArgs),
+    /// Read a resource of a device and print its representation.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Get(GetArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(long_about = "Find OCF devices.\n\n\
+    Without --address, sends GET /oic/res to 224.0.1.187 and ff02::158 (and ff03::158, ff05::158) \
+    on port 5683 on every interface and listens for --wait; real devices delay their answers by up \
+    to 2 s. With --address, asks only those devices and returns as soon as each has answered.\n\n\
+    For each device: di, name (/oic/d n), whether it is owned and the ownership transfer methods it \
+    offers (/oic/sec/doxm), its endpoints, and the href of its cloud configuration resource.")]
+pub struct DiscoverArgs {
+    /// Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable.
+    #[arg(long = "address", short = 'a', value_name = "HOST[:PORT]")]
+    pub addresses: Vec<String>,
+    /// Only devices that are owned.
+    #[arg(long, conflicts_with = "unowned")]
+    pub owned: bool,
+    /// Only devices that are not owned yet.
+    #[arg(long)]
+    pub unowned: bool,
+    /// How long each multicast round listens.
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub wait: Duration,
+    /// Multicast rounds; answers accumulate over rounds.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Read a resource over plain CoAP and print its representation: \
+    CBOR as JSON (byte strings as base64), text as text.\n\n\
+    The request carries OCF's Accept options (content format 10000, version 1.0.0); \
+    a generic CoAP server that rejects them (4.02 Bad Option, 4.06 Not Acceptable) is asked again without them."
+)]
+pub struct GetArgs {
+    /// The device: address, coap:// URI, device UUID or device name.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// The resource path, with an optional query (e.g. /oic/d, /oic/res?rt=oic.r.doxm).
+    #[arg(value_name = "HREF")]
+    pub href: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Parses `3s`, `500ms`, `1m30s`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        if seconds.is_finite() && seconds >= 0.0 {
+            return Ok(Duration::from_secs_f64(seconds));
+        }
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 3s, 500ms, 1m)"))
+}

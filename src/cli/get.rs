@@ -1,0 +1,126 @@
+//! `ocf-mediator get`.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::args::{GetArgs, GlobalArgs};
+use super::exit::{Exit, failure};
+use super::output::Output;
+use super::resolve::resolve_coap;
+use crate::coap::{ClientConfig, Code, Event, Request, Response};
+use crate::net::CoapEndpoint;
+use crate::ocf::address::{Endpoint, format_addr};
+use crate::ocf::representation::{Shown, show_payload};
+use crate::ocf::request::{ocf_get, strip_ocf_options};
+
+pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
+    let href = normalize_href(&args.href)?;
+    let peer = resolve_coap(&args.device, global.timeout, output).await?;
+    output.debug(&format!("GET {href} from {}", Endpoint::coap(peer)));
+    let deadline = Instant::now() + global.timeout;
+    let mut endpoint = CoapEndpoint::new(ClientConfig::default())?;
+    let mut request = ocf_get(&href);
+    let mut response = fetch(&mut endpoint, peer, request.clone(), deadline).await?;
+    if matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
+        // A generic CoAP server that does not know OCF's options.
+        output.debug(&format!(
+            "{} answered {} {}: asking again without OCF's options",
+            format_addr(peer),
+            response.code,
+            response.code.name()
+        ));
+        strip_ocf_options(&mut request);
+        response = fetch(&mut endpoint, peer, request, deadline).await?;
+    }
+    let shown = show_payload(response.content_format(), &response.payload)
+        .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", format_addr(peer))))?;
+    if !response.code.is_success() {
+        let detail = match &shown {
+            Shown::Text(t) if !t.is_empty() => format!(": {t}"),
+            _ => String::new(),
+        };
+        return Err(failure(
+            Exit::Refused,
+            format!(
+                "{} answered {} {} to GET {href}{detail}{}",
+                format_addr(peer),
+                response.code,
+                response.code.name(),
+                hint(response.code)
+            ),
+        ));
+    }
+    if output.json {
+        let value = match shown {
+            Shown::Json(v) => v,
+            Shown::Text(t) | Shown::Binary(t) => serde_json::Value::String(t),
+        };
+        output.json_line(&serde_json::json!({
+            "device": Endpoint::coap(peer).to_string(),
+            "href": href,
+            "code": response.code.to_string(),
+            "content_format": response.content_format(),
+            "representation": value,
+        }));
+    } else {
+        match shown {
+            Shown::Json(v) => println!("{}", serde_json::to_string_pretty(&v)?),
+            Shown::Text(t) => println!("{t}"),
+            Shown::Binary(b) => println!("{b}"),
+        }
+    }
+    Ok(Exit::Success)
+}
+
+async fn fetch(
+    endpoint: &mut CoapEndpoint,
+    peer: SocketAddr,
+    request: Request,
+    deadline: Instant,
+) -> anyhow::Result<Response> {
+    let id = endpoint.request(peer, request);
+    loop {
+        match endpoint.next_event(Some(deadline)).await {
+            Some(Event::Response {
+                id: got, response, ..
+            }) if got == id => return Ok(response),
+            Some(Event::Failed { id: got, error, .. }) if got == id => {
+                let exit = match error {
+                    crate::coap::client::Error::Timeout => Exit::TimedOut,
+                    _ => Exit::Failed,
+                };
+                return Err(failure(exit, format!("{}: {error}", format_addr(peer))));
+            }
+            Some(_) => continue,
+            None => {
+                return Err(failure(
+                    Exit::TimedOut,
+                    format!("{} did not answer in time (--timeout)", format_addr(peer)),
+                ));
+            }
+        }
+    }
+}
+
+fn normalize_href(href: &str) -> anyhow::Result<String> {
+    let href = href.trim();
+    if href.is_empty() || href.contains(char::is_whitespace) {
+        return Err(failure(
+            Exit::Usage,
+            format!("{href:?} is not a resource path; expected something like /oic/d"),
+        ));
+    }
+    Ok(if href.starts_with('/') {
+        href.to_owned()
+    } else {
+        format!("/{href}")
+    })
+}
+
+fn hint(code: Code) -> &'static str {
+    match code {
+        Code::UNAUTHORIZED => " (the device serves it only over a secure session)",
+        Code::NOT_FOUND => " (no such resource; `get DEVICE /oic/res` lists them)",
+        _ => "",
+    }
+}

@@ -1,0 +1,61 @@
+//! The `ocf-mediator` and `ocf-devsim` command lines.
+
+pub mod args;
+pub mod devsim_args;
+pub mod discover;
+pub mod exit;
+pub mod generate;
+pub mod get;
+pub mod output;
+pub mod resolve;
+
+use std::io::Write;
+
+use args::{Cli, Command};
+use exit::Exit;
+use output::Output;
+
+/// Runs a parsed command line and returns how the process ends.
+pub fn run(cli: Cli) -> Exit {
+    let output = Output::new(&cli.global);
+    if let Command::Completions(args) = &cli.command {
+        // No runtime needed: keep this path instant.
+        let script = generate::completion(&<Cli as clap::CommandFactory>::command(), args.shell);
+        let _ = std::io::stdout().write_all(&script);
+        return Exit::Success;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the I/O runtime: {e}");
+            return Exit::Failed;
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Discover(args) => discover::run(args, &cli.global, &output).await,
+            Command::Get(args) => get::run(args, &cli.global, &output).await,
+            Command::Completions(_) => Ok(Exit::Success),
+        }
+    });
+    match result {
+        Ok(exit) => exit,
+        Err(error) => {
+            report(&error, &output);
+            exit::exit_of(&error)
+        }
+    }
+}
+
+fn report(error: &anyhow::Error, output: &Output) {
+    if output.json {
+        let code = exit::exit_of(error) as u8;
+        let value = serde_json::json!({ "error": format!("{error:#}"), "exit": code });
+        eprintln!("{value}");
+    } else {
+        eprintln!("error: {error:#}");
+    }
+}

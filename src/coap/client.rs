@@ -1,0 +1,756 @@
+//! The client side of CoAP over UDP as a sans-IO state machine.
+//!
+//! [`Client`] sends requests and reassembles their responses. It owns no
+//! socket and reads no clock: the driver feeds it datagrams and the current
+//! time, and polls it for datagrams to send, the next deadline and events.
+//! One `Client` multiplexes any number of exchanges with any number of peers,
+//! which is what multicast discovery and batch provisioning need.
+//!
+//! What it takes care of:
+//! - confirmable requests with RFC 7252 retransmission (ACK_TIMEOUT 2 s,
+//!   random factor 1.5, MAX_RETRANSMIT 4, doubling);
+//! - piggybacked and separate responses: an empty ACK stops retransmission and
+//!   the separate CON response is acknowledged (the reference device sends the
+//!   last Block2 block this way);
+//! - duplicate detection for responses, re-acknowledging duplicated CONs;
+//! - Block2 reassembly with ETag checks and a body size cap, and Block1 for
+//!   request bodies larger than one block;
+//! - non-confirmable multicast requests, answered by any number of peers, each
+//!   of whose block-wise answers is completed by unicast follow-ups.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use super::message::{Code, Message, MessageType};
+use super::option::{Block, OptionNumber, Options};
+
+/// Transmission parameters and limits.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// RFC 7252 ACK_TIMEOUT.
+    pub ack_timeout: Duration,
+    /// RFC 7252 ACK_RANDOM_FACTOR, as a fraction: the first timeout is drawn
+    /// from `[ack_timeout, ack_timeout * ack_random_factor]`.
+    pub ack_random_factor: f64,
+    /// RFC 7252 MAX_RETRANSMIT.
+    pub max_retransmit: u32,
+    /// How long to wait for a separate response after an empty ACK.
+    pub separate_response_timeout: Duration,
+    /// The largest response body accepted, after Block2 reassembly.
+    pub max_body: usize,
+    /// Block size asked for in Block2 follow-ups and used for Block1 (16..=1024).
+    pub block_size: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            ack_timeout: Duration::from_secs(2),
+            ack_random_factor: 1.5,
+            max_retransmit: 4,
+            separate_response_timeout: Duration::from_secs(30),
+            max_body: 256 * 1024,
+            block_size: 1024,
+        }
+    }
+}
+
+/// What to ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub code: Code,
+    /// Uri-Path, Uri-Query, Accept and any other request options.
+    pub options: Options,
+    pub payload: Vec<u8>,
+}
+
+impl Request {
+    /// A GET for `href` (`/path?query`) with no other options.
+    pub fn get(href: &str) -> Self {
+        Request::new(Code::GET, href)
+    }
+
+    pub fn new(code: Code, href: &str) -> Self {
+        let mut options = Options::default();
+        options.set_uri(href);
+        Request {
+            code,
+            options,
+            payload: Vec::new(),
+        }
+    }
+}
+
+/// A complete response: the body of every block, the options of the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    pub code: Code,
+    pub options: Options,
+    pub payload: Vec<u8>,
+}
+
+impl Response {
+    pub fn content_format(&self) -> Option<u16> {
+        self.options
+            .get_uint(OptionNumber::CONTENT_FORMAT)
+            .and_then(|v| u16::try_from(v).ok())
+    }
+}
+
+/// Identifies one request given to [`Client::request`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// A datagram to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    pub destination: SocketAddr,
+    pub datagram: Vec<u8>,
+}
+
+/// What happened to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A complete response. Unicast requests get exactly one `Response` or
+    /// `Failed`; multicast requests get one per answering peer.
+    Response {
+        id: RequestId,
+        from: SocketAddr,
+        response: Response,
+    },
+    /// The request failed (for multicast: completing one peer's answer failed).
+    Failed {
+        id: RequestId,
+        peer: SocketAddr,
+        error: Error,
+    },
+}
+
+/// Why a request failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// No acknowledgement after every retransmission, or no separate
+    /// response in time after an empty ACK.
+    Timeout,
+    /// The peer answered with a Reset: it rejected the message.
+    Reset,
+    /// The response body grew beyond [`ClientConfig::max_body`].
+    BodyTooLarge { limit: usize },
+    /// A Block2 response did not carry the block that was asked for.
+    UnexpectedBlock { expected: u32, received: u32 },
+    /// A non-final block was not of the size its Block2 option announces,
+    /// or a Block option could not be decoded.
+    MalformedBlock,
+    /// The resource changed (a new ETag) twice while it was being fetched.
+    ResourceChanging,
+    /// The peer did not acknowledge a Block1 part of the request body.
+    Block1Rejected { code: Code },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("no answer from the peer (timed out)"),
+            Self::Reset => f.write_str("the peer rejected the message (CoAP Reset)"),
+            Self::BodyTooLarge { limit } => {
+                write!(f, "the response body exceeds the limit of {limit} bytes")
+            }
+            Self::UnexpectedBlock { expected, received } => write!(
+                f,
+                "asked for Block2 block {expected} but the peer sent block {received}"
+            ),
+            Self::MalformedBlock => f.write_str("the peer sent a malformed block-wise response"),
+            Self::ResourceChanging => {
+                f.write_str("the resource kept changing while it was being read (ETag)")
+            }
+            Self::Block1Rejected { code } => write!(
+                f,
+                "the peer answered {code} {} to a part of the request body",
+                code.name()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// How long to remember a response's message id to recognise duplicates
+/// (RFC 7252 EXCHANGE_LIFETIME).
+const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
+/// The most message ids remembered for duplicate detection.
+const MAX_REMEMBERED: usize = 4096;
+
+/// The client state machine.
+pub struct Client {
+    config: ClientConfig,
+    rng: SplitMix64,
+    next_message_id: u16,
+    next_request_id: u64,
+    exchanges: HashMap<RequestId, Exchange>,
+    /// Outstanding sends by token, so responses find their exchange.
+    by_token: HashMap<Vec<u8>, Slot>,
+    /// Message ids of responses already seen, by sender.
+    seen: HashMap<(SocketAddr, u16), Instant>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+}
+
+/// One exchange with one peer: a unicast request, or the block-wise
+/// completion of one peer's answer to a multicast request.
+struct Exchange {
+    request: Request,
+    multicast: Option<SocketAddr>,
+    /// Per-peer transfers; for unicast exactly one.
+    transfers: HashMap<SocketAddr, Transfer>,
+}
+
+struct Transfer {
+    /// The message in flight and its retransmission state.
+    flight: Option<Flight>,
+    body: Vec<u8>,
+    first_options: Option<Options>,
+    etag: Option<Vec<u8>>,
+    etag_restarts: u8,
+    /// Next Block2 number expected.
+    next_block2: u32,
+    /// Bytes of the request body already acknowledged through Block1.
+    block1_sent: usize,
+    block1_size: usize,
+}
+
+struct Flight {
+    message: Message,
+    confirmable: bool,
+    attempts: u32,
+    timeout: Duration,
+    deadline: Option<Instant>,
+    acknowledged: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    id: RequestId,
+    /// The unicast peer the token was sent to; `None` for a multicast request.
+    peer: Option<SocketAddr>,
+}
+
+impl Client {
+    /// A client whose message ids, tokens and timer jitter come from `seed`
+    /// (the driver passes OS randomness; tests a fixed number).
+    pub fn new(config: ClientConfig, seed: u64) -> Self {
+        let mut rng = SplitMix64(seed);
+        let next_message_id = rng.next() as u16;
+        Client {
+            config,
+            rng,
+            next_message_id,
+            next_request_id: 1,
+            exchanges: HashMap::new(),
+            by_token: HashMap::new(),
+            seen: HashMap::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Starts a confirmable request to one peer.
+    pub fn request(&mut self, now: Instant, peer: SocketAddr, request: Request) -> RequestId {
+        let id = self.allocate_id();
+        let mut exchange = Exchange {
+            request,
+            multicast: None,
+            transfers: HashMap::new(),
+        };
+        exchange
+            .transfers
+            .insert(peer, Transfer::new(self.config.block_size));
+        self.exchanges.insert(id, exchange);
+        self.send_next(now, id, peer);
+        id
+    }
+
+    /// Sends a non-confirmable request to a multicast group. Answers arrive as
+    /// events until [`Client::cancel`] is called.
+    pub fn multicast(&mut self, group: SocketAddr, request: Request) -> RequestId {
+        let id = self.allocate_id();
+        let mut message =
+            Message::new(MessageType::NonConfirmable, request.code, self.message_id());
+        message.token = self.token();
+        message.options = request.options.clone();
+        message.payload = request.payload.clone();
+        self.by_token
+            .insert(message.token.clone(), Slot { id, peer: None });
+        self.transmits.push_back(Transmit {
+            destination: group,
+            datagram: message.encode(),
+        });
+        self.exchanges.insert(
+            id,
+            Exchange {
+                request,
+                multicast: Some(group),
+                transfers: HashMap::new(),
+            },
+        );
+        id
+    }
+
+    /// Forgets a request: no more events or retransmissions for it.
+    pub fn cancel(&mut self, id: RequestId) {
+        self.exchanges.remove(&id);
+        self.by_token.retain(|_, slot| slot.id != id);
+    }
+
+    /// Whether a request is still running.
+    pub fn is_active(&self, id: RequestId) -> bool {
+        self.exchanges.contains_key(&id)
+    }
+
+    /// The number of requests still running.
+    pub fn active(&self) -> usize {
+        self.exchanges.len()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The next instant at which [`Client::handle_timeout`] has work to do.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.exchanges
+            .values()
+            .flat_map(|e| e.transfers.values())
+            .filter_map(|t| t.flight.as_ref()?.deadline)
+            .min()
+    }
+
+    /// Retransmits or gives up on requests whose deadline has passed.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut expired = Vec::new();
+        for (id, exchange) in &mut self.exchanges {
+            for (peer, transfer) in &mut exchange.transfers {
+                let Some(flight) = transfer.flight.as_mut() else {
+                    continue;
+                };
+                let Some(deadline) = flight.deadline else {
+                    continue;
+                };
+                if deadline > now {
+                    continue;
+                }
+                if flight.confirmable
+                    && !flight.acknowledged
+                    && flight.attempts < self.config.max_retransmit
+                {
+                    flight.attempts += 1;
+                    flight.timeout *= 2;
+                    flight.deadline = Some(now + flight.timeout);
+                    self.transmits.push_back(Transmit {
+                        destination: *peer,
+                        datagram: flight.message.encode(),
+                    });
+                } else if flight.confirmable && !flight.acknowledged {
+                    // After the last retransmission, wait one more timeout
+                    // for its answer before giving up.
+                    flight.acknowledged = true;
+                    flight.deadline = Some(now + flight.timeout);
+                } else {
+                    expired.push((*id, *peer));
+                }
+            }
+        }
+        for (id, peer) in expired {
+            self.fail(id, peer, Error::Timeout);
+        }
+        self.seen
+            .retain(|_, at| now.saturating_duration_since(*at) < EXCHANGE_LIFETIME);
+    }
+
+    /// Takes in one received datagram. A datagram that is not a CoAP message
+    /// is reported as an error and otherwise ignored.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        datagram: &[u8],
+    ) -> Result<(), super::DecodeError> {
+        let message = Message::decode(datagram)?;
+        match message.mtype {
+            MessageType::Acknowledgement | MessageType::Reset => {
+                self.on_ack_or_reset(now, from, message)
+            }
+            MessageType::Confirmable | MessageType::NonConfirmable => {
+                if !message.code.is_response() {
+                    // We serve nothing: refuse requests politely.
+                    if message.mtype == MessageType::Confirmable {
+                        self.send_raw(from, Message::reset(message.message_id));
+                    }
+                    return Ok(());
+                }
+                let confirmable = message.mtype == MessageType::Confirmable;
+                let duplicate = self.remember(now, from, message.message_id);
+                let known = self.by_token.contains_key(&message.token);
+                if confirmable {
+                    if known || duplicate {
+                        self.send_raw(from, Message::empty_ack(message.message_id));
+                    } else {
+                        self.send_raw(from, Message::reset(message.message_id));
+                    }
+                }
+                if !duplicate {
+                    self.on_response(now, from, message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn on_ack_or_reset(&mut self, now: Instant, from: SocketAddr, message: Message) {
+        let mid = message.message_id;
+        let found = self.exchanges.iter_mut().find_map(|(id, exchange)| {
+            let transfer = exchange.transfers.get_mut(&from)?;
+            let flight = transfer.flight.as_mut()?;
+            (flight.message.message_id == mid && flight.confirmable).then_some((*id, flight))
+        });
+        let Some((id, flight)) = found else {
+            return;
+        };
+        if message.mtype == MessageType::Reset {
+            self.fail(id, from, Error::Reset);
+            return;
+        }
+        if message.code.is_empty() {
+            // Separate response follows: stop retransmitting and wait.
+            if !flight.acknowledged {
+                flight.acknowledged = true;
+                flight.deadline = Some(now + self.config.separate_response_timeout);
+            }
+            return;
+        }
+        if message.token == flight.message.token {
+            self.remember(now, from, mid);
+            self.on_response(now, from, message);
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, from: SocketAddr, message: Message) {
+        let Some(slot) = self.by_token.get(&message.token).copied() else {
+            return;
+        };
+        if slot.peer.is_some_and(|peer| peer != from) {
+            return;
+        }
+        let Some(exchange) = self.exchanges.get_mut(&slot.id) else {
+            return;
+        };
+        let id = slot.id;
+        if exchange.multicast.is_some() && slot.peer.is_none() {
+            if exchange.transfers.contains_key(&from) {
+                return; // this peer already answered; its follow-ups run on their own token
+            }
+            exchange
+                .transfers
+                .insert(from, Transfer::new(self.config.block_size));
+        }
+        let Some(transfer) = exchange.transfers.get_mut(&from) else {
+            return;
+        };
+        if slot.peer.is_some() {
+            self.by_token.remove(&message.token);
+            transfer.flight = None;
+        }
+        match transfer.accept(&message, &self.config, &exchange.request) {
+            Ok(Progress::Done) => {
+                let transfer = exchange.transfers.remove(&from).expect("present");
+                let response = transfer.into_response(message.code);
+                if exchange.multicast.is_none() {
+                    self.exchanges.remove(&id);
+                }
+                self.events
+                    .push_back(Event::Response { id, from, response });
+            }
+            Ok(Progress::More) => self.send_next(now, id, from),
+            Err(error) => self.fail(id, from, error),
+        }
+    }
+
+    /// Sends the next message of a transfer: the request itself, its next
+    /// Block1 part, or a Block2 follow-up.
+    fn send_next(&mut self, now: Instant, id: RequestId, peer: SocketAddr) {
+        let message_id = self.message_id();
+        let token = self.token();
+        let first_timeout = self.first_timeout();
+        let Some(exchange) = self.exchanges.get_mut(&id) else {
+            return;
+        };
+        let Some(transfer) = exchange.transfers.get_mut(&peer) else {
+            return;
+        };
+        let mut message = Message::new(MessageType::Confirmable, exchange.request.code, message_id);
+        message.token = token.clone();
+        message.options = exchange.request.options.clone();
+        let body = &exchange.request.payload;
+        if transfer.next_block2 > 0 {
+            // Block2 follow-up: a GET-like repeat of the request without body.
+            message.options.set(
+                OptionNumber::BLOCK2,
+                Block::new(transfer.next_block2, false, transfer.block2_size()).encode(),
+            );
+        } else if body.len() > transfer.block1_size || transfer.block1_sent > 0 {
+            let size = transfer.block1_size;
+            let start = transfer.block1_sent;
+            let end = (start + size).min(body.len());
+            let more = end < body.len();
+            let num = (start / size) as u32;
+            message
+                .options
+                .set(OptionNumber::BLOCK1, Block::new(num, more, size).encode());
+            if start == 0 {
+                message.options.set_uint(
+                    OptionNumber::SIZE1,
+                    u32::try_from(body.len()).unwrap_or(u32::MAX),
+                );
+            }
+            message.payload = body[start..end].to_vec();
+        } else {
+            message.payload = body.clone();
+        }
+        self.by_token.insert(
+            token,
+            Slot {
+                id,
+                peer: Some(peer),
+            },
+        );
+        self.transmits.push_back(Transmit {
+            destination: peer,
+            datagram: message.encode(),
+        });
+        transfer.flight = Some(Flight {
+            message,
+            confirmable: true,
+            attempts: 0,
+            timeout: first_timeout,
+            deadline: Some(now + first_timeout),
+            acknowledged: false,
+        });
+    }
+
+    fn fail(&mut self, id: RequestId, peer: SocketAddr, error: Error) {
+        let Some(exchange) = self.exchanges.get_mut(&id) else {
+            return;
+        };
+        exchange.transfers.remove(&peer);
+        self.by_token
+            .retain(|_, slot| !(slot.id == id && slot.peer == Some(peer)));
+        if exchange.multicast.is_none() {
+            self.exchanges.remove(&id);
+        }
+        self.events.push_back(Event::Failed { id, peer, error });
+    }
+
+    fn send_raw(&mut self, destination: SocketAddr, message: Message) {
+        self.transmits.push_back(Transmit {
+            destination,
+            datagram: message.encode(),
+        });
+    }
+
+    /// Records a response's message id; true when it was seen before.
+    fn remember(&mut self, now: Instant, from: SocketAddr, message_id: u16) -> bool {
+        if self.seen.len() >= MAX_REMEMBERED {
+            if let Some(oldest) = self.seen.iter().min_by_key(|(_, at)| **at).map(|(k, _)| *k) {
+                self.seen.remove(&oldest);
+            }
+        }
+        self.seen.insert((from, message_id), now).is_some()
+    }
+
+    fn allocate_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_request_id);
+        self.next_request_id += 1;
+        id
+    }
+
+    fn message_id(&mut self) -> u16 {
+        let id = self.next_message_id;
+        self.next_message_id = self.next_message_id.wrapping_add(1);
+        id
+    }
+
+    fn token(&mut self) -> Vec<u8> {
+        loop {
+            let token = self.rng.next().to_be_bytes()[..4].to_vec();
+            if !self.by_token.contains_key(&token) {
+                return token;
+            }
+        }
+    }
+
+    fn first_timeout(&mut self) -> Duration {
+        let factor = 1.0 + (self.config.ack_random_factor - 1.0).max(0.0) * self.rng.unit();
+        self.config.ack_timeout.mul_f64(factor)
+    }
+}
+
+enum Progress {
+    More,
+    Done,
+}
+
+impl Transfer {
+    fn new(block_size: usize) -> Self {
+        Transfer {
+            flight: None,
+            body: Vec::new(),
+            first_options: None,
+            etag: None,
+            etag_restarts: 0,
+            next_block2: 0,
+            block1_sent: 0,
+            block1_size: Block::new(0, false, block_size).size(),
+        }
+    }
+
+    fn block2_size(&self) -> usize {
+        self.first_options
+            .as_ref()
+            .and_then(|o| Block::decode(o.get(OptionNumber::BLOCK2)?))
+            .map_or(1024, Block::size)
+    }
+
+    /// Folds one response message into the transfer.
+    fn accept(
+        &mut self,
+        message: &Message,
+        config: &ClientConfig,
+        request: &Request,
+    ) -> Result<Progress, Error> {
+        // Block1: the peer acknowledges a part of our request body.
+        if message.code == Code::CONTINUE {
+            let block = message
+                .options
+                .get(OptionNumber::BLOCK1)
+                .and_then(Block::decode)
+                .ok_or(Error::MalformedBlock)?;
+            // The peer stored the whole part we sent; it may ask for smaller
+            // parts from now on (RFC 7959 §2.5).
+            let sent_end = (self.block1_sent + self.block1_size).min(request.payload.len());
+            if block.offset() >= sent_end || sent_end >= request.payload.len() {
+                return Err(Error::MalformedBlock);
+            }
+            self.block1_sent = sent_end;
+            self.block1_size = self.block1_size.min(block.size());
+            return Ok(Progress::More);
+        }
+        if self.block1_size < request.payload.len()
+            && !message.code.is_success()
+            && self.block1_sent > 0
+        {
+            return Err(Error::Block1Rejected { code: message.code });
+        }
+        let Some(raw) = message.options.get(OptionNumber::BLOCK2) else {
+            if self.next_block2 > 0 {
+                return Err(Error::MalformedBlock);
+            }
+            if message.payload.len() > config.max_body {
+                return Err(Error::BodyTooLarge {
+                    limit: config.max_body,
+                });
+            }
+            self.body = message.payload.clone();
+            self.first_options = Some(message.options.clone());
+            return Ok(Progress::Done);
+        };
+        let block = Block::decode(raw).ok_or(Error::MalformedBlock)?;
+        let etag = message.options.get(OptionNumber::ETAG).map(<[u8]>::to_vec);
+        if self.next_block2 > 0 && etag != self.etag {
+            // The representation changed under us: start over, once.
+            if self.etag_restarts > 0 {
+                return Err(Error::ResourceChanging);
+            }
+            self.etag_restarts += 1;
+            self.body.clear();
+            self.first_options = None;
+            self.next_block2 = 0;
+            if block.num != 0 {
+                return Ok(Progress::More);
+            }
+        }
+        if block.num != self.next_block2 {
+            return Err(Error::UnexpectedBlock {
+                expected: self.next_block2,
+                received: block.num,
+            });
+        }
+        if block.offset() != self.body.len() {
+            return Err(Error::MalformedBlock);
+        }
+        if block.more && message.payload.len() != block.size() {
+            return Err(Error::MalformedBlock);
+        }
+        if message.payload.len() > block.size() {
+            return Err(Error::MalformedBlock);
+        }
+        let announced = message.options.get_uint(OptionNumber::SIZE2).unwrap_or(0) as usize;
+        if announced > config.max_body || self.body.len() + message.payload.len() > config.max_body
+        {
+            return Err(Error::BodyTooLarge {
+                limit: config.max_body,
+            });
+        }
+        if self.next_block2 == 0 {
+            self.etag = etag;
+            self.first_options = Some(message.options.clone());
+        }
+        self.body.extend_from_slice(&message.payload);
+        if !block.more {
+            return Ok(Progress::Done);
+        }
+        if block.num >= Block::MAX_NUM {
+            return Err(Error::MalformedBlock);
+        }
+        self.next_block2 = block.num + 1;
+        Ok(Progress::More)
+    }
+
+    fn into_response(self, code: Code) -> Response {
+        let mut options = self.first_options.unwrap_or_default();
+        options.remove(OptionNumber::BLOCK2);
+        options.remove(OptionNumber::BLOCK1);
+        options.remove(OptionNumber::SIZE2);
+        Response {
+            code,
+            options,
+            payload: self.body,
+        }
+    }
+}
+
+/// A small, fast generator for ids and jitter; not for secrets.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

@@ -1,0 +1,360 @@
+//! Hosts simulated devices on UDP sockets: one unicast socket per device,
+//! shared multicast listeners, delayed multicast answers like real devices.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+
+use super::coap_endpoint::random_seed;
+use super::interfaces::{
+    ALL_COAP_NODES_V4, ALL_COAP_NODES_V6, local_addresses, multicast_interfaces,
+};
+use crate::coap::{IncomingRequest, Reply, Server, ServerConfig};
+use crate::ocf::address::{Endpoint, with_port};
+use crate::sim::{DeviceState, RequestContext, SimDevice};
+
+#[derive(Clone, Debug)]
+pub struct HostOptions {
+    /// Where device 0 listens; device i uses port + i unless the port is 0.
+    pub listen: Option<SocketAddr>,
+    pub count: usize,
+    pub name: String,
+    pub state_dir: Option<PathBuf>,
+    /// Multicast answers are delayed by a random time up to this.
+    pub multicast_delay: Duration,
+    /// Join the OCF multicast groups on every interface.
+    pub multicast: bool,
+    /// Port the multicast listeners bind (5683 on real networks).
+    pub multicast_port: u16,
+}
+
+/// A device as announced on startup.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HostedDevice {
+    pub di: uuid::Uuid,
+    pub name: String,
+    pub endpoints: Vec<String>,
+}
+
+struct Hosted {
+    device: SimDevice,
+    server: Server,
+    socket: Arc<UdpSocket>,
+    port: u16,
+    wildcard: bool,
+    state_path: Option<PathBuf>,
+}
+
+enum Source {
+    Device(usize),
+    Multicast,
+}
+
+struct Delayed {
+    at: Instant,
+    device: usize,
+    request: IncomingRequest,
+    reply: Reply,
+}
+
+/// Runs devices until `shutdown` completes. `announce` is called once the
+/// sockets are bound.
+pub async fn run(
+    options: HostOptions,
+    announce: impl FnOnce(&[HostedDevice]),
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let (sender, mut received) = mpsc::channel::<(Source, SocketAddr, Vec<u8>)>(1024);
+    let mut hosted = Vec::new();
+    let mut seed = random_seed();
+    if let Some(dir) = &options.state_dir {
+        std::fs::create_dir_all(dir)?;
+    }
+    for index in 0..options.count.max(1) {
+        let name = if options.count > 1 {
+            format!("{} {}", options.name, index + 1)
+        } else {
+            options.name.clone()
+        };
+        let state_path = options
+            .state_dir
+            .as_ref()
+            .map(|d| DeviceState::path_in(d, index));
+        let state = match &state_path {
+            Some(path) => DeviceState::load_or_create(path, &name)?,
+            None => DeviceState::new_unowned(&name),
+        };
+        let (socket, wildcard) = bind_device_socket(options.listen, index)?;
+        let port = socket.local_addr()?.port();
+        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        spawn_reader(socket.clone(), sender.clone(), move || {
+            Source::Device(index)
+        });
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        hosted.push(Hosted {
+            device: SimDevice::new(state),
+            server: Server::new(ServerConfig::default(), (seed >> 32) as u16),
+            socket,
+            port,
+            wildcard,
+            state_path,
+        });
+    }
+    if options.multicast {
+        for socket in multicast_listeners(options.multicast_port) {
+            spawn_reader(Arc::new(socket), sender.clone(), || Source::Multicast);
+        }
+    }
+    let announced: Vec<HostedDevice> = hosted
+        .iter()
+        .map(|h| HostedDevice {
+            di: h.device.state.di,
+            name: h.device.state.name.clone(),
+            endpoints: announced_endpoints(h),
+        })
+        .collect();
+    announce(&announced);
+
+    let mut delayed: Vec<Delayed> = Vec::new();
+    let mut rng = seed | 1;
+    tokio::pin!(shutdown);
+    loop {
+        for h in &mut hosted {
+            while let Some(t) = h.server.poll_transmit() {
+                let _ = h.socket.send_to(&t.datagram, t.destination).await;
+            }
+            if h.device.dirty {
+                h.device.dirty = false;
+                if let Some(path) = &h.state_path {
+                    h.device.state.save(path)?;
+                }
+            }
+        }
+        let wake = hosted
+            .iter()
+            .filter_map(|h| h.server.poll_timeout())
+            .chain(delayed.iter().map(|d| d.at))
+            .min();
+        let sleep = async {
+            match wake {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            () = sleep => {
+                let now = Instant::now();
+                for h in &mut hosted {
+                    h.server.handle_timeout(now);
+                }
+                let (due, later): (Vec<_>, Vec<_>) = delayed.drain(..).partition(|d| d.at <= now);
+                delayed = later;
+                for d in due {
+                    hosted[d.device].server.respond(now, &d.request, d.reply);
+                }
+            }
+            incoming = received.recv() => {
+                let Some((source, from, datagram)) = incoming else { return Ok(()) };
+                let now = Instant::now();
+                let targets: Vec<usize> = match source {
+                    Source::Device(i) => vec![i],
+                    Source::Multicast => (0..hosted.len()).collect(),
+                };
+                let multicast = matches!(source, Source::Multicast);
+                for i in targets {
+                    let h = &mut hosted[i];
+                    // Not CoAP: noise, ignored.
+                    let Ok(Some(request)) = h.server.handle_datagram(now, from, &datagram) else { continue };
+                    let context = RequestContext { multicast, eps: eps_for(h, from) };
+                    let Some(reply) = h.device.handle(&request, &context) else { continue };
+                    if multicast && !options.multicast_delay.is_zero() {
+                        rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+                        let delay = Duration::from_micros(rng % (options.multicast_delay.as_micros() as u64 + 1));
+                        delayed.push(Delayed { at: now + delay, device: i, request, reply });
+                    } else {
+                        h.server.respond(now, &request, reply);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn spawn_reader(
+    socket: Arc<UdpSocket>,
+    sender: mpsc::Sender<(Source, SocketAddr, Vec<u8>)>,
+    source: impl Fn() -> Source + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_535];
+        loop {
+            match socket.recv_from(&mut buf).await {
+                Ok((n, from)) => {
+                    if sender
+                        .send((source(), from, buf[..n].to_vec()))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+    });
+}
+
+/// Binds device `index`'s unicast socket. The default is a dual-stack
+/// wildcard socket, so the device answers on IPv4 and IPv6 alike.
+fn bind_device_socket(
+    listen: Option<SocketAddr>,
+    index: usize,
+) -> io::Result<(std::net::UdpSocket, bool)> {
+    let candidates = match listen {
+        Some(addr) => vec![addr],
+        None => vec![
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        ],
+    };
+    let mut last = io::Error::other("no address to listen on");
+    for mut addr in candidates {
+        if addr.port() != 0 {
+            let port = usize::from(addr.port()) + index;
+            let Ok(port) = u16::try_from(port) else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "port range exhausted",
+                ));
+            };
+            addr.set_port(port);
+        }
+        let domain = if addr.is_ipv6() {
+            Domain::IPV6
+        } else {
+            Domain::IPV4
+        };
+        let attempt = (|| {
+            let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+            if addr.is_ipv6() && addr.ip().is_unspecified() {
+                socket.set_only_v6(false)?;
+            }
+            socket.set_nonblocking(true)?;
+            socket.bind(&addr.into())?;
+            io::Result::Ok(socket)
+        })();
+        match attempt {
+            Ok(socket) => return Ok((socket.into(), addr.ip().is_unspecified())),
+            Err(e) => last = io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")),
+        }
+    }
+    Err(last)
+}
+
+/// Multicast listeners on the OCF port, joined to the groups on every
+/// interface. Several processes may listen at once (SO_REUSEPORT); every
+/// one of them receives each multicast datagram.
+fn multicast_listeners(port: u16) -> Vec<UdpSocket> {
+    let interfaces = multicast_interfaces();
+    let mut sockets = Vec::new();
+    let v4 = (|| {
+        let socket = reusable(
+            Domain::IPV4,
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+        )?;
+        let mut joined = false;
+        for iface in &interfaces {
+            if let Some(addr) = iface.ipv4 {
+                joined |= socket.join_multicast_v4(&ALL_COAP_NODES_V4, &addr).is_ok();
+            }
+        }
+        if !joined {
+            return Err(io::Error::other("no IPv4 interface joined"));
+        }
+        io::Result::Ok(socket)
+    })();
+    let v6 = (|| {
+        let socket = reusable(
+            Domain::IPV6,
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+        )?;
+        let mut joined = false;
+        for iface in interfaces.iter().filter(|i| i.has_ipv6) {
+            for group in ALL_COAP_NODES_V6 {
+                joined |= socket.join_multicast_v6(&group, iface.index).is_ok();
+            }
+        }
+        if !joined {
+            return Err(io::Error::other("no IPv6 interface joined"));
+        }
+        io::Result::Ok(socket)
+    })();
+    for socket in [v4, v6].into_iter().flatten() {
+        if let Ok(socket) = UdpSocket::from_std(socket.into()) {
+            sockets.push(socket);
+        }
+    }
+    sockets
+}
+
+fn reusable(domain: Domain, addr: SocketAddr) -> io::Result<Socket> {
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    if domain == Domain::IPV6 {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket)
+}
+
+/// What the device lists in `eps`: nothing when asked over loopback (as the
+/// reference device), else its addresses.
+fn eps_for(h: &Hosted, from: SocketAddr) -> Vec<String> {
+    if from.ip().to_canonical().is_loopback() {
+        return Vec::new();
+    }
+    if !h.wildcard {
+        return h
+            .socket
+            .local_addr()
+            .map(|a| vec![Endpoint::coap(a).to_string()])
+            .unwrap_or_default();
+    }
+    local_addresses()
+        .into_iter()
+        .map(|ip| Endpoint::coap(with_port(ip, h.port)).to_string())
+        .collect()
+}
+
+fn announced_endpoints(h: &Hosted) -> Vec<String> {
+    let Ok(local) = h.socket.local_addr() else {
+        return Vec::new();
+    };
+    if !h.wildcard {
+        return vec![Endpoint::coap(local).to_string()];
+    }
+    let mut endpoints =
+        vec![Endpoint::coap(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), h.port)).to_string()];
+    if local.is_ipv6() {
+        endpoints.push(
+            Endpoint::coap(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), h.port)).to_string(),
+        );
+    }
+    endpoints.extend(
+        local_addresses()
+            .into_iter()
+            .filter(|(ip, _)| local.is_ipv6() || ip.is_ipv4())
+            .map(|ip| Endpoint::coap(with_port(ip, h.port)).to_string()),
+    );
+    endpoints
+}

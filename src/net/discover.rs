@@ -1,0 +1,172 @@
+//! Discovery on the network: multicast rounds and unicast probes of
+//! `/oic/res`, then each new device's `/oic/d` and doxm.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::coap_endpoint::CoapEndpoint;
+use super::interfaces::discovery_groups;
+use crate::coap::{ClientConfig, Event, RequestId};
+use crate::ocf::address::COAP_PORT;
+use crate::ocf::discovery::{DeviceRecord, Discovery, FollowUp};
+use crate::ocf::request::ocf_get;
+
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    /// Send multicast rounds on every interface.
+    pub multicast: bool,
+    /// Devices to ask directly.
+    pub addresses: Vec<SocketAddr>,
+    /// How long one multicast round listens.
+    pub wait: Duration,
+    /// Multicast rounds; answers accumulate.
+    pub rounds: u32,
+    /// Stop as soon as this device is known.
+    pub until: Option<Uuid>,
+    /// The longest the whole discovery may take once the rounds are over.
+    pub timeout: Duration,
+    /// Port the multicast requests go to.
+    pub port: u16,
+}
+
+impl Default for DiscoverOptions {
+    fn default() -> Self {
+        DiscoverOptions {
+            multicast: true,
+            addresses: Vec::new(),
+            wait: Duration::from_secs(3),
+            rounds: 1,
+            until: None,
+            timeout: Duration::from_secs(10),
+            port: COAP_PORT,
+        }
+    }
+}
+
+/// What discovery found, and what went wrong with addressed devices.
+#[derive(Debug, Default)]
+pub struct DiscoveryOutcome {
+    pub devices: Vec<DeviceRecord>,
+    /// Addressed devices that did not answer or are not OCF devices.
+    pub problems: Vec<(SocketAddr, String)>,
+    /// Interfaces multicast was sent on (0 when multicast was off or impossible).
+    pub multicast_interfaces: usize,
+}
+
+enum Purpose {
+    MulticastListing,
+    UnicastListing(SocketAddr),
+    FollowUp(Uuid, FollowUp),
+}
+
+pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOutcome> {
+    let config = ClientConfig {
+        // Follow-ups go to devices that just answered: retry quickly.
+        ack_timeout: Duration::from_millis(500),
+        ..ClientConfig::default()
+    };
+    let mut endpoint = CoapEndpoint::new(config)?;
+    let mut outcome = DiscoveryOutcome::default();
+    if options.multicast {
+        outcome.multicast_interfaces = endpoint.enable_multicast();
+    }
+    let mut discovery = Discovery::new();
+    let mut purposes: HashMap<RequestId, Purpose> = HashMap::new();
+    let mut unicast_pending = 0usize;
+    for address in &options.addresses {
+        let id = endpoint.request(*address, ocf_get("/oic/res"));
+        purposes.insert(id, Purpose::UnicastListing(*address));
+        unicast_pending += 1;
+    }
+    let multicast = options.multicast && outcome.multicast_interfaces > 0;
+    let rounds = if multicast { options.rounds.max(1) } else { 0 };
+    let mut round = 0;
+    let mut round_deadline = None;
+    let started = Instant::now();
+    let hard_deadline = started + options.wait * rounds + options.timeout;
+    loop {
+        if round_deadline.is_none_or(|d| Instant::now() >= d) && round < rounds {
+            for group in discovery_groups(options.port) {
+                let id = endpoint.multicast(group, ocf_get("/oic/res"));
+                purposes.insert(id, Purpose::MulticastListing);
+            }
+            round += 1;
+            round_deadline = Some(Instant::now() + options.wait);
+        }
+        let listening = round < rounds || round_deadline.is_some_and(|d| Instant::now() < d);
+        if let Some(di) = options.until {
+            if discovery.knows(&di) {
+                break;
+            }
+        }
+        if !listening && unicast_pending == 0 && discovery.is_settled() {
+            break;
+        }
+        let deadline = if listening {
+            round_deadline.map(|d| d.min(hard_deadline))
+        } else {
+            Some(hard_deadline)
+        };
+        let Some(event) = endpoint.next_event(deadline).await else {
+            if Instant::now() >= hard_deadline {
+                break;
+            }
+            continue;
+        };
+        match event {
+            Event::Response { id, from, response } => match purposes.get(&id) {
+                Some(Purpose::MulticastListing | Purpose::UnicastListing(_)) => {
+                    if let Some(Purpose::UnicastListing(_)) = purposes.get(&id) {
+                        unicast_pending -= 1;
+                    }
+                    match discovery.on_listing(from, &response) {
+                        Ok(follow_ups) => {
+                            for (di, follow_up) in follow_ups {
+                                let id = endpoint.request(from, ocf_get(follow_up.href()));
+                                purposes.insert(id, Purpose::FollowUp(di, follow_up));
+                            }
+                        }
+                        Err(e) => {
+                            if let Some(Purpose::UnicastListing(address)) = purposes.get(&id) {
+                                outcome.problems.push((*address, e.to_string()));
+                            }
+                        }
+                    }
+                }
+                Some(Purpose::FollowUp(di, follow_up)) => {
+                    discovery.on_follow_up(*di, *follow_up, Some(&response));
+                }
+                None => {}
+            },
+            Event::Failed { id, peer, error } => match purposes.get(&id) {
+                Some(Purpose::UnicastListing(address)) => {
+                    unicast_pending -= 1;
+                    outcome.problems.push((*address, error.to_string()));
+                }
+                Some(Purpose::FollowUp(di, follow_up)) => {
+                    discovery.on_follow_up(*di, *follow_up, None)
+                }
+                Some(Purpose::MulticastListing) => {
+                    outcome
+                        .problems
+                        .push((peer, format!("its answer could not be completed: {error}")));
+                }
+                None => {}
+            },
+        }
+    }
+    for (id, purpose) in &purposes {
+        if let Purpose::UnicastListing(address) = purpose {
+            if endpoint.client().is_active(*id) {
+                outcome
+                    .problems
+                    .push((*address, "no answer (timed out)".to_owned()));
+            }
+        }
+    }
+    outcome.devices = discovery.into_records();
+    Ok(outcome)
+}

@@ -1,0 +1,134 @@
+//! Representations: CBOR to JSON for people and scripts, and back.
+//!
+//! Byte strings become base64 text in JSON (as Go's encoding/json, and so the
+//! plgd tools, render them); CBOR tags are dropped to their content.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ciborium::Value as Cbor;
+use serde_json::Value as Json;
+
+use crate::coap::content_format;
+
+/// Why a payload could not be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidCbor(pub String);
+
+impl std::fmt::Display for InvalidCbor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the payload is not valid CBOR: {}", self.0)
+    }
+}
+
+impl std::error::Error for InvalidCbor {}
+
+/// Decodes a CBOR payload into a value. Nesting is bounded by ciborium's
+/// recursion limit, so hostile payloads cannot exhaust the stack.
+pub fn decode_cbor(payload: &[u8]) -> Result<Cbor, InvalidCbor> {
+    ciborium::de::from_reader(payload).map_err(|e| InvalidCbor(e.to_string()))
+}
+
+pub fn encode_cbor(value: &Cbor) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = ciborium::ser::into_writer(value, &mut out);
+    out
+}
+
+/// CBOR as JSON.
+pub fn cbor_to_json(value: &Cbor) -> Json {
+    match value {
+        Cbor::Integer(i) => {
+            let i = i128::from(*i);
+            if let Ok(v) = i64::try_from(i) {
+                Json::from(v)
+            } else if let Ok(v) = u64::try_from(i) {
+                Json::from(v)
+            } else {
+                Json::String(i.to_string())
+            }
+        }
+        Cbor::Bytes(b) => Json::String(STANDARD.encode(b)),
+        Cbor::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Cbor::Text(t) => Json::String(t.clone()),
+        Cbor::Bool(b) => Json::Bool(*b),
+        Cbor::Null => Json::Null,
+        Cbor::Tag(_, inner) => cbor_to_json(inner),
+        Cbor::Array(items) => Json::Array(items.iter().map(cbor_to_json).collect()),
+        Cbor::Map(entries) => Json::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (map_key(k), cbor_to_json(v)))
+                .collect(),
+        ),
+        _ => Json::Null,
+    }
+}
+
+/// JSON as CBOR (numbers stay integers where they are integers).
+pub fn json_to_cbor(value: &Json) -> Cbor {
+    match value {
+        Json::Null => Cbor::Null,
+        Json::Bool(b) => Cbor::Bool(*b),
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Cbor::Integer(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Cbor::Integer(u.into())
+            } else {
+                Cbor::Float(n.as_f64().unwrap_or(0.0))
+            }
+        }
+        Json::String(s) => Cbor::Text(s.clone()),
+        Json::Array(items) => Cbor::Array(items.iter().map(json_to_cbor).collect()),
+        Json::Object(map) => Cbor::Map(
+            map.iter()
+                .map(|(k, v)| (Cbor::Text(k.clone()), json_to_cbor(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn map_key(key: &Cbor) -> String {
+    match key {
+        Cbor::Text(t) => t.clone(),
+        other => match cbor_to_json(other) {
+            Json::String(s) => s,
+            json => json.to_string(),
+        },
+    }
+}
+
+/// A payload ready to show: JSON when it is CBOR or JSON, text otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shown {
+    Json(Json),
+    Text(String),
+    /// Binary that is neither: base64.
+    Binary(String),
+}
+
+/// Renders a payload according to its content format.
+pub fn show_payload(content_format: Option<u16>, payload: &[u8]) -> Result<Shown, InvalidCbor> {
+    if payload.is_empty() {
+        return Ok(Shown::Text(String::new()));
+    }
+    match content_format {
+        Some(content_format::CBOR | content_format::OCF_CBOR) => {
+            decode_cbor(payload).map(|v| Shown::Json(cbor_to_json(&v)))
+        }
+        Some(content_format::JSON) => match serde_json::from_slice(payload) {
+            Ok(v) => Ok(Shown::Json(v)),
+            Err(_) => Ok(text_or_binary(payload)),
+        },
+        Some(content_format::OCTET_STREAM) => Ok(Shown::Binary(STANDARD.encode(payload))),
+        _ => Ok(text_or_binary(payload)),
+    }
+}
+
+fn text_or_binary(payload: &[u8]) -> Shown {
+    match std::str::from_utf8(payload) {
+        Ok(text) => Shown::Text(text.to_owned()),
+        Err(_) => Shown::Binary(STANDARD.encode(payload)),
+    }
+}

@@ -1,0 +1,205 @@
+//! The resources a simulated device serves and their representations, shaped
+//! like the reference device's (see shared/ocf/vectors/coap-unsecured).
+
+use ciborium::Value as Cbor;
+
+use super::state::DeviceState;
+
+/// One resource of the device.
+pub struct ResourceInfo {
+    pub href: &'static str,
+    pub rt: &'static [&'static str],
+    pub interfaces: &'static [&'static str],
+    /// Policy bitmask: 1 discoverable, 2 observable.
+    pub bm: u8,
+    /// Served without DTLS to anyone while the device is unowned (FACTS §2.4).
+    pub unsecured_read_in_rfotm: bool,
+}
+
+const RW: &[&str] = &["oic.if.rw", "oic.if.baseline"];
+const R: &[&str] = &["oic.if.r", "oic.if.baseline"];
+
+/// The device's resources, in the order `/oic/res` lists them.
+pub const RESOURCES: &[ResourceInfo] = &[
+    ResourceInfo {
+        href: "/oic/p",
+        rt: &["oic.wk.p"],
+        interfaces: R,
+        bm: 1,
+        unsecured_read_in_rfotm: true,
+    },
+    ResourceInfo {
+        href: "/oic/res",
+        rt: &["oic.wk.res"],
+        interfaces: &["oic.if.ll", "oic.if.b", "oic.if.baseline"],
+        bm: 1,
+        unsecured_read_in_rfotm: true,
+    },
+    ResourceInfo {
+        href: "/oic/d",
+        rt: &["oic.wk.d", "oic.d.cloudserver"],
+        interfaces: R,
+        bm: 1,
+        unsecured_read_in_rfotm: true,
+    },
+    ResourceInfo {
+        href: "/oic/sec/doxm",
+        rt: &["oic.r.doxm"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: true,
+    },
+    ResourceInfo {
+        href: "/oic/sec/pstat",
+        rt: &["oic.r.pstat"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: true,
+    },
+    ResourceInfo {
+        href: "/oic/sec/acl2",
+        rt: &["oic.r.acl2"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/oic/sec/cred",
+        rt: &["oic.r.cred"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/oic/sec/sp",
+        rt: &["oic.r.sp"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/oic/sec/csr",
+        rt: &["oic.r.csr"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/oic/sec/roles",
+        rt: &["oic.r.roles"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/oic/sec/sdi",
+        rt: &["oic.r.sdi"],
+        interfaces: RW,
+        bm: 1,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/CoapCloudConfResURI",
+        rt: &["oic.r.coapcloudconf"],
+        interfaces: RW,
+        bm: 3,
+        unsecured_read_in_rfotm: false,
+    },
+    ResourceInfo {
+        href: "/light/1",
+        rt: &["core.light"],
+        interfaces: RW,
+        bm: 3,
+        unsecured_read_in_rfotm: false,
+    },
+];
+
+pub fn find(href: &str) -> Option<&'static ResourceInfo> {
+    RESOURCES.iter().find(|r| r.href == href)
+}
+
+fn text(s: &str) -> Cbor {
+    Cbor::Text(s.to_owned())
+}
+
+fn map(entries: Vec<(&str, Cbor)>) -> Cbor {
+    Cbor::Map(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
+}
+
+fn texts(items: &[&str]) -> Cbor {
+    Cbor::Array(items.iter().map(|s| text(s)).collect())
+}
+
+fn int(v: u64) -> Cbor {
+    Cbor::Integer(v.into())
+}
+
+/// One `/oic/res` link.
+pub fn link(state: &DeviceState, resource: &ResourceInfo, eps: &[String]) -> Cbor {
+    map(vec![
+        ("anchor", text(&format!("ocf://{}", state.di))),
+        ("href", text(resource.href)),
+        ("rt", texts(resource.rt)),
+        ("if", texts(resource.interfaces)),
+        ("p", map(vec![("bm", int(resource.bm.into()))])),
+        (
+            "eps",
+            Cbor::Array(eps.iter().map(|ep| map(vec![("ep", text(ep))])).collect()),
+        ),
+    ])
+}
+
+/// `/oic/d`.
+pub fn device(state: &DeviceState) -> Cbor {
+    map(vec![
+        ("di", text(&state.di.to_string())),
+        ("piid", text(&state.piid.to_string())),
+        ("n", text(&state.name)),
+        ("icv", text("ocf.2.0.5")),
+        ("dmv", text("ocf.res.1.3.0")),
+        ("dmno", text("ocf-devsim")),
+        ("sv", text(env!("CARGO_PKG_VERSION"))),
+    ])
+}
+
+/// `/oic/p`.
+pub fn platform(state: &DeviceState) -> Cbor {
+    map(vec![
+        ("pi", text(&state.pi.to_string())),
+        ("mnmn", text("ocf-mediator project")),
+    ])
+}
+
+/// `/oic/sec/doxm`.
+pub fn doxm(state: &DeviceState) -> Cbor {
+    let d = &state.doxm;
+    map(vec![
+        (
+            "oxms",
+            Cbor::Array(d.oxms.iter().map(|o| int(*o)).collect()),
+        ),
+        ("oxmsel", int(d.oxmsel)),
+        ("sct", int(d.sct)),
+        ("owned", Cbor::Bool(d.owned)),
+        ("devowneruuid", text(&d.devowneruuid.to_string())),
+        ("deviceuuid", text(&state.di.to_string())),
+        ("rowneruuid", text(&d.rowneruuid.to_string())),
+    ])
+}
+
+/// `/oic/sec/pstat`.
+pub fn pstat(state: &DeviceState) -> Cbor {
+    let p = &state.pstat;
+    map(vec![
+        (
+            "dos",
+            map(vec![("p", Cbor::Bool(p.p)), ("s", int(p.s.into()))]),
+        ),
+        ("cm", int(p.cm)),
+        ("tm", int(p.tm)),
+        ("om", int(p.om)),
+        ("sm", int(p.sm)),
+        ("isop", Cbor::Bool(p.isop())),
+        ("rowneruuid", text(&p.rowneruuid.to_string())),
+    ])
+}

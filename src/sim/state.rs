@@ -1,0 +1,116 @@
+//! What a simulated device remembers, and how it persists across restarts.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Device provisioning states (pstat `dos.s`, FACTS §2.5).
+pub mod dos {
+    pub const RESET: u8 = 0;
+    pub const RFOTM: u8 = 1;
+    pub const RFPRO: u8 = 2;
+    pub const RFNOP: u8 = 3;
+    pub const SRESET: u8 = 4;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Doxm {
+    pub oxms: Vec<u64>,
+    pub oxmsel: u64,
+    pub sct: u64,
+    pub owned: bool,
+    pub devowneruuid: Uuid,
+    pub rowneruuid: Uuid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pstat {
+    pub s: u8,
+    pub p: bool,
+    pub cm: u64,
+    pub tm: u64,
+    pub om: u64,
+    pub sm: u64,
+    pub rowneruuid: Uuid,
+}
+
+impl Pstat {
+    pub fn isop(&self) -> bool {
+        self.s == dos::RFNOP
+    }
+}
+
+/// Everything a simulated device persists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceState {
+    /// `di`, equal to doxm `deviceuuid`.
+    pub di: Uuid,
+    pub piid: Uuid,
+    pub pi: Uuid,
+    pub name: String,
+    pub doxm: Doxm,
+    pub pstat: Pstat,
+}
+
+impl DeviceState {
+    /// A new, unowned device in RFOTM, as the reference device starts
+    /// (FACTS §5), offering Just Works.
+    pub fn new_unowned(name: &str) -> Self {
+        DeviceState {
+            di: Uuid::new_v4(),
+            piid: Uuid::new_v4(),
+            pi: Uuid::new_v4(),
+            name: name.to_owned(),
+            doxm: Doxm {
+                oxms: vec![0],
+                oxmsel: 4,
+                sct: 457,
+                owned: false,
+                devowneruuid: Uuid::nil(),
+                rowneruuid: Uuid::nil(),
+            },
+            pstat: Pstat {
+                s: dos::RFOTM,
+                p: false,
+                cm: 2,
+                tm: 0,
+                om: 3,
+                sm: 4,
+                rowneruuid: Uuid::nil(),
+            },
+        }
+    }
+
+    /// Loads the state saved at `path`, or makes a new device and saves it.
+    pub fn load_or_create(path: &Path, name: &str) -> io::Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{} is not a device state file: {e}", path.display()),
+                )
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let state = DeviceState::new_unowned(name);
+                state.save(path)?;
+                Ok(state)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Saves atomically: a crash leaves the old or the new state, never half.
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(io::Error::other)?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    /// Where device number `index` of a state directory lives.
+    pub fn path_in(dir: &Path, index: usize) -> PathBuf {
+        dir.join(format!("device-{index}.json"))
+    }
+}
