@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::message::{Code, Message, MessageType};
 use super::option::{Block, OptionNumber, Options};
+use super::recent::Recent;
 
 /// Transmission parameters and limits.
 #[derive(Clone, Debug)]
@@ -192,8 +193,11 @@ pub struct Client {
     exchanges: HashMap<RequestId, Exchange>,
     /// Outstanding sends by token, so responses find their exchange.
     by_token: HashMap<Vec<u8>, Slot>,
+    /// Confirmable messages in flight, by destination and message id, so
+    /// ACKs and Resets find their exchange without a scan.
+    by_message_id: HashMap<(SocketAddr, u16), RequestId>,
     /// Message ids of responses already seen, by sender.
-    seen: HashMap<(SocketAddr, u16), Instant>,
+    seen: Recent<(SocketAddr, u16), ()>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -214,8 +218,8 @@ struct Transfer {
     first_options: Option<Options>,
     etag: Option<Vec<u8>>,
     etag_restarts: u8,
-    /// Next Block2 number expected.
-    next_block2: u32,
+    /// Block2 blocks received so far; above 0, requests are follow-ups.
+    blocks_received: u32,
     /// Bytes of the request body already acknowledged through Block1.
     block1_sent: usize,
     block1_size: usize,
@@ -250,7 +254,8 @@ impl Client {
             next_request_id: 1,
             exchanges: HashMap::new(),
             by_token: HashMap::new(),
-            seen: HashMap::new(),
+            by_message_id: HashMap::new(),
+            seen: Recent::new(EXCHANGE_LIFETIME, MAX_REMEMBERED),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -306,6 +311,7 @@ impl Client {
     pub fn cancel(&mut self, id: RequestId) {
         self.exchanges.remove(&id);
         self.by_token.retain(|_, slot| slot.id != id);
+        self.by_message_id.retain(|_, owner| *owner != id);
     }
 
     /// Whether a request is still running.
@@ -373,8 +379,7 @@ impl Client {
         for (id, peer) in expired {
             self.fail(id, peer, Error::Timeout);
         }
-        self.seen
-            .retain(|_, at| now.saturating_duration_since(*at) < EXCHANGE_LIFETIME);
+        self.seen.expire(now);
     }
 
     /// Takes in one received datagram. A datagram that is not a CoAP message
@@ -418,15 +423,18 @@ impl Client {
 
     fn on_ack_or_reset(&mut self, now: Instant, from: SocketAddr, message: Message) {
         let mid = message.message_id;
-        let found = self.exchanges.iter_mut().find_map(|(id, exchange)| {
-            let transfer = exchange.transfers.get_mut(&from)?;
-            let flight = transfer.flight.as_mut()?;
-            (flight.message.message_id == mid && flight.confirmable).then_some((*id, flight))
+        let Some(&id) = self.by_message_id.get(&(from, mid)) else {
+            return;
+        };
+        let found = self.exchanges.get_mut(&id).and_then(|exchange| {
+            let flight = exchange.transfers.get_mut(&from)?.flight.as_mut()?;
+            (flight.message.message_id == mid).then_some((id, flight))
         });
         let Some((id, flight)) = found else {
             return;
         };
         if message.mtype == MessageType::Reset {
+            self.by_message_id.remove(&(from, mid));
             self.fail(id, from, Error::Reset);
             return;
         }
@@ -439,6 +447,7 @@ impl Client {
             return;
         }
         if message.token == flight.message.token {
+            self.by_message_id.remove(&(from, mid));
             self.remember(now, from, mid);
             self.on_response(now, from, message);
         }
@@ -468,7 +477,10 @@ impl Client {
         };
         if slot.peer.is_some() {
             self.by_token.remove(&message.token);
-            transfer.flight = None;
+            if let Some(flight) = transfer.flight.take() {
+                self.by_message_id
+                    .remove(&(from, flight.message.message_id));
+            }
         }
         match transfer.accept(&message, &self.config, &exchange.request) {
             Ok(Progress::Done) => {
@@ -501,11 +513,17 @@ impl Client {
         message.token = token.clone();
         message.options = exchange.request.options.clone();
         let body = &exchange.request.payload;
-        if transfer.next_block2 > 0 {
+        if transfer.blocks_received > 0 {
             // Block2 follow-up: a GET-like repeat of the request without body.
+            message.options.set(OptionNumber::BLOCK2, {
+                let size = transfer.block2_size();
+                Block::new((transfer.body.len() / size) as u32, false, size).encode()
+            });
+        } else if exchange.request.code == Code::GET && transfer.block1_size < 1024 {
+            // Ask for small blocks from the start (RFC 7959 §2.4 early negotiation).
             message.options.set(
                 OptionNumber::BLOCK2,
-                Block::new(transfer.next_block2, false, transfer.block2_size()).encode(),
+                Block::new(0, false, transfer.block1_size).encode(),
             );
         } else if body.len() > transfer.block1_size || transfer.block1_sent > 0 {
             let size = transfer.block1_size;
@@ -533,6 +551,7 @@ impl Client {
                 peer: Some(peer),
             },
         );
+        self.by_message_id.insert((peer, message_id), id);
         self.transmits.push_back(Transmit {
             destination: peer,
             datagram: message.encode(),
@@ -551,7 +570,10 @@ impl Client {
         let Some(exchange) = self.exchanges.get_mut(&id) else {
             return;
         };
-        exchange.transfers.remove(&peer);
+        if let Some(flight) = exchange.transfers.remove(&peer).and_then(|t| t.flight) {
+            self.by_message_id
+                .remove(&(peer, flight.message.message_id));
+        }
         self.by_token
             .retain(|_, slot| !(slot.id == id && slot.peer == Some(peer)));
         if exchange.multicast.is_none() {
@@ -569,12 +591,7 @@ impl Client {
 
     /// Records a response's message id; true when it was seen before.
     fn remember(&mut self, now: Instant, from: SocketAddr, message_id: u16) -> bool {
-        if self.seen.len() >= MAX_REMEMBERED {
-            if let Some(oldest) = self.seen.iter().min_by_key(|(_, at)| **at).map(|(k, _)| *k) {
-                self.seen.remove(&oldest);
-            }
-        }
-        self.seen.insert((from, message_id), now).is_some()
+        self.seen.insert(now, (from, message_id), ())
     }
 
     fn allocate_id(&mut self) -> RequestId {
@@ -617,7 +634,7 @@ impl Transfer {
             first_options: None,
             etag: None,
             etag_restarts: 0,
-            next_block2: 0,
+            blocks_received: 0,
             block1_sent: 0,
             block1_size: Block::new(0, false, block_size).size(),
         }
@@ -628,6 +645,7 @@ impl Transfer {
             .as_ref()
             .and_then(|o| Block::decode(o.get(OptionNumber::BLOCK2)?))
             .map_or(1024, Block::size)
+            .min(self.block1_size)
     }
 
     /// Folds one response message into the transfer.
@@ -661,7 +679,7 @@ impl Transfer {
             return Err(Error::Block1Rejected { code: message.code });
         }
         let Some(raw) = message.options.get(OptionNumber::BLOCK2) else {
-            if self.next_block2 > 0 {
+            if self.blocks_received > 0 {
                 return Err(Error::MalformedBlock);
             }
             if message.payload.len() > config.max_body {
@@ -675,7 +693,7 @@ impl Transfer {
         };
         let block = Block::decode(raw).ok_or(Error::MalformedBlock)?;
         let etag = message.options.get(OptionNumber::ETAG).map(<[u8]>::to_vec);
-        if self.next_block2 > 0 && etag != self.etag {
+        if self.blocks_received > 0 && etag != self.etag {
             // The representation changed under us: start over, once.
             if self.etag_restarts > 0 {
                 return Err(Error::ResourceChanging);
@@ -683,19 +701,16 @@ impl Transfer {
             self.etag_restarts += 1;
             self.body.clear();
             self.first_options = None;
-            self.next_block2 = 0;
+            self.blocks_received = 0;
             if block.num != 0 {
                 return Ok(Progress::More);
             }
         }
-        if block.num != self.next_block2 {
+        if block.offset() != self.body.len() {
             return Err(Error::UnexpectedBlock {
-                expected: self.next_block2,
+                expected: (self.body.len() / block.size()) as u32,
                 received: block.num,
             });
-        }
-        if block.offset() != self.body.len() {
-            return Err(Error::MalformedBlock);
         }
         if block.more && message.payload.len() != block.size() {
             return Err(Error::MalformedBlock);
@@ -710,7 +725,7 @@ impl Transfer {
                 limit: config.max_body,
             });
         }
-        if self.next_block2 == 0 {
+        if self.blocks_received == 0 {
             self.etag = etag;
             self.first_options = Some(message.options.clone());
         }
@@ -721,7 +736,7 @@ impl Transfer {
         if block.num >= Block::MAX_NUM {
             return Err(Error::MalformedBlock);
         }
-        self.next_block2 = block.num + 1;
+        self.blocks_received += 1;
         Ok(Progress::More)
     }
 

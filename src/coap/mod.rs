@@ -4,6 +4,7 @@
 pub mod client;
 pub mod message;
 pub mod option;
+pub mod recent;
 pub mod server;
 
 pub use client::{Client, ClientConfig, Event, Request, RequestId, Response, Transmit};

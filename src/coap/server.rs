@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use super::client::Transmit;
 use super::message::{Code, Message, MessageType};
 use super::option::{Block, OptionNumber, Options};
+use super::recent::Recent;
 
 /// Server behaviour.
 #[derive(Clone, Debug)]
@@ -86,14 +87,11 @@ const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
 const MAX_REMEMBERED: usize = 4096;
 const MAX_PARTIAL_BODIES: usize = 64;
 
-/// When an answer was sent and its datagrams (an empty ACK may precede it).
-type Answered = (Instant, Vec<Vec<u8>>);
-
 pub struct Server {
     config: ServerConfig,
     next_message_id: u16,
     /// Answers already sent, by (peer, request message id), replayed on duplicates.
-    answered: HashMap<(SocketAddr, u16), Answered>,
+    answered: Recent<(SocketAddr, u16), Vec<Vec<u8>>>,
     /// Separate CON responses waiting for their ACK.
     pending: Vec<Pending>,
     /// Block1 bodies being received, by peer and path.
@@ -115,7 +113,7 @@ impl Server {
         Server {
             config,
             next_message_id: seed,
-            answered: HashMap::new(),
+            answered: Recent::new(EXCHANGE_LIFETIME, MAX_REMEMBERED),
             pending: Vec::new(),
             partial: HashMap::new(),
             transmits: VecDeque::new(),
@@ -145,7 +143,7 @@ impl Server {
             }
             return Ok(None);
         }
-        if let Some((_, datagrams)) = self.answered.get(&(from, message.message_id)) {
+        if let Some(datagrams) = self.answered.get(&(from, message.message_id)) {
             for datagram in datagrams.clone() {
                 self.send(from, datagram);
             }
@@ -236,8 +234,7 @@ impl Server {
         for (destination, datagram) in resend {
             self.send(destination, datagram);
         }
-        self.answered
-            .retain(|_, (at, _)| now.saturating_duration_since(*at) < EXCHANGE_LIFETIME);
+        self.answered.expire(now);
     }
 
     /// Collects Block1 parts; answers 2.31 Continue until the last one.
@@ -329,18 +326,8 @@ impl Server {
     }
 
     fn remember(&mut self, now: Instant, request: &IncomingRequest, datagrams: Vec<Vec<u8>>) {
-        if self.answered.len() >= MAX_REMEMBERED {
-            if let Some(oldest) = self
-                .answered
-                .iter()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(k, _)| *k)
-            {
-                self.answered.remove(&oldest);
-            }
-        }
         self.answered
-            .insert((request.from, request.message.message_id), (now, datagrams));
+            .insert(now, (request.from, request.message.message_id), datagrams);
     }
 
     fn send(&mut self, destination: SocketAddr, datagram: Vec<u8>) {
