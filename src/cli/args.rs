@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 use super::exit::EXIT_CODES_HELP;
@@ -29,10 +30,10 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// Print one JSON object per line on stdout instead of text for people.
-    #[arg(long, global = true, env = "OCF_MEDIATOR_JSON")]
+    #[arg(long, global = true, env = "OCF_MEDIATOR_JSON", value_parser = BoolishValueParser::new())]
     pub json: bool,
     /// Never prompt; implied when stdin is not a terminal.
-    #[arg(long, global = true, env = "OCF_MEDIATOR_NO_INPUT")]
+    #[arg(long, global = true, env = "OCF_MEDIATOR_NO_INPUT", value_parser = BoolishValueParser::new())]
     pub no_input: bool,
     /// More detail on stderr (repeat for more).
     #[arg(short, long, global = true, action = ArgAction::Count, env = "OCF_MEDIATOR_VERBOSE")]

@@ -42,7 +42,11 @@ pub async fn resolve_coap(
                 .ok_or_else(|| not_found(device, timeout))
         }
         DeviceRef::Name(name) => {
-            let options = DiscoverOptions::default();
+            // Names need a whole round: every device must have its say.
+            let options = DiscoverOptions {
+                wait: timeout.min(DiscoverOptions::default().wait),
+                ..DiscoverOptions::default()
+            };
             let found = discover_for(device, &options, output).await?;
             let matching: Vec<DeviceRecord> = found
                 .into_iter()

@@ -19,100 +19,57 @@ pub struct ResourceInfo {
 const RW: &[&str] = &["oic.if.rw", "oic.if.baseline"];
 const R: &[&str] = &["oic.if.r", "oic.if.baseline"];
 
-/// The device's resources, in the order `/oic/res` lists them.
+/// The device's resources, in the order `/oic/res` lists them: those of the
+/// reference device's cloud_server sample.
 pub const RESOURCES: &[ResourceInfo] = &[
-    ResourceInfo {
-        href: "/oic/p",
-        rt: &["oic.wk.p"],
-        interfaces: R,
-        bm: 1,
-        unsecured_read_in_rfotm: true,
-    },
-    ResourceInfo {
-        href: "/oic/res",
-        rt: &["oic.wk.res"],
-        interfaces: &["oic.if.ll", "oic.if.b", "oic.if.baseline"],
-        bm: 1,
-        unsecured_read_in_rfotm: true,
-    },
-    ResourceInfo {
-        href: "/oic/d",
-        rt: &["oic.wk.d", "oic.d.cloudserver"],
-        interfaces: R,
-        bm: 1,
-        unsecured_read_in_rfotm: true,
-    },
-    ResourceInfo {
-        href: "/oic/sec/doxm",
-        rt: &["oic.r.doxm"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: true,
-    },
-    ResourceInfo {
-        href: "/oic/sec/pstat",
-        rt: &["oic.r.pstat"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: true,
-    },
-    ResourceInfo {
-        href: "/oic/sec/acl2",
-        rt: &["oic.r.acl2"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/oic/sec/cred",
-        rt: &["oic.r.cred"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/oic/sec/sp",
-        rt: &["oic.r.sp"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/oic/sec/csr",
-        rt: &["oic.r.csr"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/oic/sec/roles",
-        rt: &["oic.r.roles"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/oic/sec/sdi",
-        rt: &["oic.r.sdi"],
-        interfaces: RW,
-        bm: 1,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/CoapCloudConfResURI",
-        rt: &["oic.r.coapcloudconf"],
-        interfaces: RW,
-        bm: 3,
-        unsecured_read_in_rfotm: false,
-    },
-    ResourceInfo {
-        href: "/light/1",
-        rt: &["core.light"],
-        interfaces: RW,
-        bm: 3,
-        unsecured_read_in_rfotm: false,
-    },
+    resource("/oic/p", &["oic.wk.p"], R, 3, true),
+    resource("/oc/con", &["oic.wk.con"], RW, 3, false),
+    resource("/oic/res", &["oic.wk.res"], LL, 1, true),
+    resource("/oic/d", &["oic.d.cloudDevice", "oic.wk.d"], R, 3, true),
+    resource(
+        "/oc/wk/introspection",
+        &["oic.wk.introspection"],
+        R,
+        1,
+        false,
+    ),
+    resource("/oic/sec/doxm", &["oic.r.doxm"], RW, 1, true),
+    resource("/oic/sec/pstat", &["oic.r.pstat"], RW, 3, true),
+    resource("/oic/sec/acl2", &["oic.r.acl2"], RW, 1, false),
+    resource("/oic/sec/ael", &["oic.r.ael"], RW, 1, false),
+    resource("/oic/sec/cred", &["oic.r.cred"], RW, 1, false),
+    resource("/oic/sec/sp", &["oic.r.sp"], RW, 1, false),
+    resource("/oic/sec/csr", &["oic.r.csr"], RW, 1, false),
+    resource("/oic/sec/roles", &["oic.r.roles"], RW, 1, false),
+    resource("/oic/sec/sdi", &["oic.r.sdi"], RW, 1, false),
+    resource(
+        "/CoapCloudConfResURI",
+        &["oic.r.coapcloudconf"],
+        RW,
+        3,
+        false,
+    ),
+    resource("/light/1", &["core.light"], RW, 3, false),
+    resource("/switches", &["oic.wk.col"], LL, 3, false),
 ];
+
+const LL: &[&str] = &["oic.if.ll", "oic.if.b", "oic.if.baseline"];
+
+const fn resource(
+    href: &'static str,
+    rt: &'static [&'static str],
+    interfaces: &'static [&'static str],
+    bm: u8,
+    unsecured_read_in_rfotm: bool,
+) -> ResourceInfo {
+    ResourceInfo {
+        href,
+        rt,
+        interfaces,
+        bm,
+        unsecured_read_in_rfotm,
+    }
+}
 
 pub fn find(href: &str) -> Option<&'static ResourceInfo> {
     RESOURCES.iter().find(|r| r.href == href)

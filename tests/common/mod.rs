@@ -193,3 +193,38 @@ pub fn raw_exchange(to: SocketAddr, datagram: &[u8], wait: Duration) -> Vec<Vec<
     }
     out
 }
+
+/// Sends a datagram and returns the first `count` datagrams answered within `wait`.
+pub fn raw_exchange_n(
+    to: SocketAddr,
+    datagram: &[u8],
+    count: usize,
+    wait: Duration,
+) -> Vec<Vec<u8>> {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.send_to(datagram, to).unwrap();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 65535];
+    while out.len() < count {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        socket
+            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+            .unwrap();
+        match socket.recv_from(&mut buf) {
+            Ok((n, _)) => out.push(buf[..n].to_vec()),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// Sends one datagram from a fresh socket.
+pub fn raw_send(to: SocketAddr, datagram: &[u8]) {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .send_to(datagram, to)
+        .unwrap();
+}

@@ -1,0 +1,84 @@
+//! The command line itself: help, version, usage errors, environment
+//! variables for global flags, completions.
+
+mod common;
+
+use common::{DevSim, mediator, mediator_command};
+
+#[test]
+fn help_lists_the_commands_and_the_exit_codes() {
+    let run = mediator(&["--help"]);
+    assert_eq!(run.code, 0);
+    for command in ["discover", "get", "completions"] {
+        assert!(run.stdout.contains(command), "{command}: {}", run.stdout);
+    }
+    assert!(run.stdout.contains("Exit status"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("[env: OCF_MEDIATOR_JSON="),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn version_is_printed() {
+    let run = mediator(&["--version"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("ocf-mediator "), "{}", run.stdout);
+}
+
+#[test]
+fn unknown_commands_and_flags_exit_2() {
+    assert_eq!(mediator(&["frobnicate"]).code, 2);
+    assert_eq!(mediator(&["discover", "--no-such-flag"]).code, 2);
+    assert_eq!(mediator(&["discover", "--wait", "soon"]).code, 2);
+    assert_eq!(mediator(&[]).code, 2);
+}
+
+#[test]
+fn global_flags_can_come_from_the_environment() {
+    let sim = DevSim::start(&[]);
+    let output = mediator_command(&["discover", "--address", &sim.address(0)])
+        .env("OCF_MEDIATOR_JSON", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(stdout.trim()).expect("JSON because of OCF_MEDIATOR_JSON");
+    assert_eq!(line["di"], sim.di(0));
+
+    let silent = format!("127.0.0.1:{}", common::free_udp_port());
+    let started = std::time::Instant::now();
+    let output = mediator_command(&["get", &silent, "/oic/d"])
+        .env("OCF_MEDIATOR_TIMEOUT", "300ms")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn json_errors_are_json_on_stderr() {
+    let run = mediator(&[
+        "--json",
+        "get",
+        &format!("127.0.0.1:{}", common::free_udp_port()),
+        "/oic/d",
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(run.code, 4);
+    let error: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(error["exit"], 4);
+    assert!(error["error"].as_str().unwrap().contains("did not answer"));
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = mediator(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains("discover"), "{shell}");
+    }
+    assert_eq!(mediator(&["completions", "tcsh"]).code, 2);
+}

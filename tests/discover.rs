@@ -1,0 +1,127 @@
+//! `ocf-mediator discover` against simulated devices on loopback (unicast;
+//! multicast is covered in tests/multicast_netns.rs).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{DevSim, mediator};
+
+#[test]
+fn a_device_is_described_by_one_json_line() {
+    let sim = DevSim::start(&["--name", "Kitchen Light"]);
+    let run = mediator(&["discover", "--json", "--address", &sim.address(0)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let device = run.json();
+    assert_eq!(device["di"], sim.di(0));
+    assert_eq!(device["name"], "Kitchen Light");
+    assert_eq!(device["owned"], false);
+    assert_eq!(device["oxms"], serde_json::json!([0]));
+    assert_eq!(device["otms"], serde_json::json!(["jw"]));
+    // Over loopback the device lists no eps: the answering address is used.
+    assert_eq!(
+        device["endpoints"],
+        serde_json::json!([format!("coap://{}", sim.address(0))])
+    );
+    assert_eq!(device["cloud_conf"], "/CoapCloudConfResURI");
+}
+
+#[test]
+fn people_get_a_table() {
+    let sim = DevSim::start(&["--name", "Hall"]);
+    let run = mediator(&["discover", "--address", &sim.address(0)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("DI") && lines[0].contains("NAME") && lines[0].contains("OWNED"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[1].contains(&sim.di(0)) && lines[1].contains("Hall") && lines[1].contains(" no "),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn several_addressed_devices_are_all_listed_and_discovery_returns_when_they_have_answered() {
+    let sim = DevSim::start(&["--count", "3"]);
+    let mut args = vec![
+        "discover".to_owned(),
+        "--json".to_owned(),
+        "--wait".to_owned(),
+        "30s".to_owned(),
+    ];
+    for i in 0..3 {
+        args.push("--address".into());
+        args.push(sim.address(i));
+    }
+    let started = Instant::now();
+    let run = mediator(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "unicast discovery does not wait for --wait"
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut found: Vec<String> = run
+        .json_lines()
+        .iter()
+        .map(|d| d["di"].as_str().unwrap().to_owned())
+        .collect();
+    let mut expected: Vec<String> = (0..3).map(|i| sim.di(i)).collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn a_silent_address_is_reported_by_name_with_exit_code_3() {
+    let port = common::free_udp_port();
+    let address = format!("127.0.0.1:{port}");
+    let run = mediator(&["discover", "--address", &address, "--timeout", "1s"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains(&address), "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn filters_select_owned_or_unowned_devices() {
+    let sim = DevSim::start(&[]);
+    let unowned = mediator(&[
+        "discover",
+        "--json",
+        "--unowned",
+        "--address",
+        &sim.address(0),
+    ]);
+    assert_eq!(unowned.json_lines().len(), 1);
+    let owned = mediator(&[
+        "discover",
+        "--json",
+        "--owned",
+        "--address",
+        &sim.address(0),
+    ]);
+    assert!(owned.stdout.is_empty());
+    assert_eq!(owned.code, 3, "nothing matched");
+}
+
+#[test]
+fn an_address_that_is_not_an_address_is_a_usage_error() {
+    let run = mediator(&["discover", "--address", "kitchen light"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("kitchen light"), "{}", run.stderr);
+}
+
+#[test]
+fn simulated_devices_keep_their_identity_in_a_state_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap();
+    let first = DevSim::start(&["--state-dir", state, "--count", "2"]);
+    let dis = [first.di(0), first.di(1)];
+    assert_ne!(dis[0], dis[1]);
+    drop(first);
+    let again = DevSim::start(&["--state-dir", state, "--count", "2"]);
+    assert_eq!([again.di(0), again.di(1)], dis);
+}
