@@ -1,0 +1,98 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[ocf-mediator] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'ocf-mediator'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'ocf-mediator'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand discover 'Find OCF devices by multicast, or ask given addresses'
+            cand get 'Read a resource of a device and print its representation'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocf-mediator;discover'= {
+            cand -a 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable'
+            cand --address 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable'
+            cand --wait 'How long each multicast round listens'
+            cand --rounds 'Multicast rounds; answers accumulate over rounds'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --owned 'Only devices that are owned'
+            cand --unowned 'Only devices that are not owned yet'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;get'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;completions'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;help'= {
+            cand discover 'Find OCF devices by multicast, or ask given addresses'
+            cand get 'Read a resource of a device and print its representation'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ocf-mediator;help;discover'= {
+        }
+        &'ocf-mediator;help;get'= {
+        }
+        &'ocf-mediator;help;completions'= {
+        }
+        &'ocf-mediator;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

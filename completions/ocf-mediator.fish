@@ -1,0 +1,67 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_ocf_mediator_global_optspecs
+    string join \n json no-input v/verbose q/quiet timeout= h/help V/version
+end
+
+function __fish_ocf_mediator_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_ocf_mediator_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_ocf_mediator_using_subcommand
+    set -l cmd (__fish_ocf_mediator_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s a -l address -d 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l wait -d 'How long each multicast round listens' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l rounds -d 'Multicast rounds; answers accumulate over rounds' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l owned -d 'Only devices that are owned'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l unowned -d 'Only devices that are not owned yet'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
