@@ -48,6 +48,9 @@ impl SimDevice {
 
     fn route(&mut self, request: &IncomingRequest, context: &RequestContext) -> Option<Reply> {
         let path = request.path();
+        if path == WELL_KNOWN_CORE {
+            return self.well_known_core(request, context);
+        }
         let Some(resource) = resources::find(&path) else {
             return Some(Reply::new(Code::NOT_FOUND));
         };
@@ -122,6 +125,46 @@ impl SimDevice {
             self.dirty = true;
         }
         content_with(Code::CHANGED, resources::doxm(&self.state))
+    }
+}
+
+/// RFC 6690 resource discovery, which iotivity-lite serves when built with
+/// OC_WKCORE: the one resource a generic CoAP client can read, since its
+/// link-format answer carries no OCF options.
+const WELL_KNOWN_CORE: &str = "/.well-known/core";
+
+impl SimDevice {
+    fn well_known_core(
+        &self,
+        request: &IncomingRequest,
+        context: &RequestContext,
+    ) -> Option<Reply> {
+        if request.code() != Code::GET {
+            return Some(Reply::new(Code::METHOD_NOT_ALLOWED));
+        }
+        let queries = request.queries();
+        let links: Vec<String> = RESOURCES
+            .iter()
+            .filter(|r| queries.iter().all(|q| link_matches(r, q)))
+            .map(|r| {
+                format!(
+                    "<{}>;rt=\"{}\";if=\"{}\";ct=10000",
+                    r.href,
+                    r.rt.join(" "),
+                    r.interfaces.join(" ")
+                )
+            })
+            .collect();
+        if links.is_empty() && context.multicast {
+            return None;
+        }
+        let mut reply = Reply::new(Code::CONTENT);
+        reply.options.set_uint(
+            OptionNumber::CONTENT_FORMAT,
+            content_format::LINK_FORMAT.into(),
+        );
+        reply.payload = links.join(",").into_bytes();
+        Some(reply)
     }
 }
 
