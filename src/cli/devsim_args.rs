@@ -26,7 +26,7 @@ pub enum DevsimCommand {
 #[derive(Args, Debug)]
 #[command(long_about = "Run simulated OCF devices until SIGINT or SIGTERM.\n\n\
     Each device answers /oic/res (rt and if filters, eps, Block2 above 1024 bytes), /oic/d, /oic/p, \
-    /oic/sec/doxm and /oic/sec/pstat with the unsecured-access rules of a real device in RFOTM, \
+    /oic/sec/doxm, /oic/sec/pstat and /.well-known/core with the unsecured-access rules of a real device in RFOTM, \
     joins the OCF multicast groups on every interface and delays multicast answers like real devices.")]
 pub struct DeviceArgs {
     /// Address and port of the (first) device; port 0 picks a free port.

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
+# iproute2 (network namespaces for multicast tests), procps (sysctl).
+# Runs as root, or through sudo.
+set -euo pipefail
+packages=(libcoap3-bin iproute2 procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: ${packages[*]} already installed"
+  exit 0
+fi
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
