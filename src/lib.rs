@@ -1,1 +1,2 @@
 //! ocf-mediator: a Mediator for OCF devices and the OCF Cloud.
+pub mod dtls;
