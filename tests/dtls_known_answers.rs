@@ -436,3 +436,65 @@ fn server_flight_and_key_exchanges_have_the_reference_layouts() {
         assert_eq!(fin.payload.len(), 80);
     }
 }
+
+/// Builds a CBC record with OpenSSL from plaintext ‖ MAC ‖ the given padding bytes.
+fn openssl_cbc_record(mac_key: &[u8], key: &[u8], plain: &[u8], padding: &[u8]) -> Vec<u8> {
+    use openssl::symm::{Cipher, Crypter, Mode};
+    let iv = [0x17u8; 16];
+    let mut inner = plain.to_vec();
+    inner.extend(openssl_hmac_sha256(
+        mac_key,
+        &[pseudo_header(1, 4, 23, plain.len()), plain.to_vec()].concat(),
+    ));
+    inner.extend_from_slice(padding);
+    assert_eq!(inner.len() % 16, 0);
+    let mut c = Crypter::new(Cipher::aes_128_cbc(), Mode::Encrypt, key, Some(&iv)).unwrap();
+    c.pad(false);
+    let mut ct = vec![0; inner.len() + 16];
+    let n = c.update(&inner, &mut ct).unwrap();
+    ct.truncate(n);
+    [iv.to_vec(), ct].concat()
+}
+
+#[test]
+fn cbc_padding_is_checked_byte_by_byte_including_long_padding() {
+    let (mac_key, key) = ([0x33u8; 32], [0x44u8; 16]);
+    let prot = RecordProtection::new(
+        CipherSuite::EcdhePskWithAes128CbcSha256,
+        &mac_key,
+        &key,
+        &[],
+    );
+    let plain = b"0123456789abcdef0123456789".to_vec(); // 26 + 32 MAC = 58 bytes
+    // Minimal padding: 6 bytes of value 5.
+    let ok = openssl_cbc_record(&mac_key, &key, &plain, &[5; 6]);
+    assert_eq!(prot.open(1, 4, 23, &ok), Some(plain.clone()));
+    // Longer valid padding (RFC 5246 allows up to 255): 6 + 16k bytes.
+    for extra in [16usize, 64, 240] {
+        let p = vec![(5 + extra) as u8; 6 + extra];
+        let rec = openssl_cbc_record(&mac_key, &key, &plain, &p);
+        assert_eq!(
+            prot.open(1, 4, 23, &rec),
+            Some(plain.clone()),
+            "padding {}",
+            p.len()
+        );
+        // One wrong padding byte anywhere makes it fail.
+        for pos in [0, p.len() / 2, p.len() - 2] {
+            let mut bad = p.clone();
+            bad[pos] ^= 1;
+            let rec = openssl_cbc_record(&mac_key, &key, &plain, &bad);
+            assert_eq!(
+                prot.open(1, 4, 23, &rec),
+                None,
+                "bad byte at {pos} of {}",
+                p.len()
+            );
+        }
+    }
+    // A padding length pointing before the MAC fails too.
+    let mut p = vec![5u8; 6];
+    p[5] = 200;
+    let rec = openssl_cbc_record(&mac_key, &key, &plain, &p);
+    assert_eq!(prot.open(1, 4, 23, &rec), None);
+}

@@ -385,6 +385,7 @@ fn close_notify_closes_both_sides() {
     sim.step(&mut |_, _| Fate::Deliver);
     assert!(sim.server.is_closed());
     assert_eq!(closed_error(&sim.server_events), Some(None));
+    assert_eq!(sim.server.send(b"late"), Err(Error::PeerClosed));
     // The server answered with its own close_notify.
     assert!(sim.wire.last().is_some_and(|(d, _)| *d == Dir::ToClient));
 }

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 fuzz_target!(|data: &[u8]| {
-    let mut suites = CipherSuite::OCF_DEFAULT.to_vec();
+    let mut suites = CipherSuite::OCF_ALL.to_vec();
     suites.push(CipherSuite::EcdhAnonWithAes128CbcShaTestOnly);
     let cfg = Arc::new(ClientConfig::new(&suites).with_psk(b"id", &[1; 16]));
     let mut now = Instant::now();

@@ -122,6 +122,8 @@ pub struct Connection {
     timer: RetransmitTimer,
     pub(crate) now: Instant,
     pub(crate) cookie_guard: Option<CookieGuard>,
+    /// The peer sent close_notify (so `send` reports `PeerClosed`).
+    peer_closed: bool,
     out: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -159,6 +161,7 @@ impl Connection {
             timer,
             now,
             cookie_guard: None,
+            peer_closed: false,
             out: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -306,7 +309,7 @@ impl Connection {
     }
 
     fn handle_record(&mut self, ct: u8, epoch: u16, seq: u64, payload: &[u8]) -> Result<(), Error> {
-        if epoch == self.read_epoch + 1 {
+        if self.read_epoch == 0 && epoch == 1 {
             // Next epoch before its ChangeCipherSpec (reordering): keep a few.
             if self.future.len() < MAX_FUTURE_RECORDS {
                 self.future.push((ct, seq, payload.to_vec()));
@@ -387,6 +390,7 @@ impl Connection {
         }
         let desc = AlertDescription::from_u8(plain[1]);
         if desc == AlertDescription::CloseNotify {
+            self.peer_closed = true;
             if self.state == State::Connected {
                 self.send_alert(1, AlertDescription::CloseNotify);
             }
@@ -484,6 +488,9 @@ impl Connection {
 
     /// Sends application data as one record (at most [`MAX_PLAINTEXT`] bytes).
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.peer_closed {
+            return Err(Error::PeerClosed);
+        }
         if self.state != State::Connected {
             return Err(Error::NotConnected);
         }

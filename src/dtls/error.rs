@@ -104,7 +104,8 @@ pub enum Error {
     DecodeError,
     /// A handshake message arrived that the state machine does not expect here.
     UnexpectedMessage,
-    /// The peer closed the connection with close_notify.
+    /// `send` after the peer closed the connection with close_notify (the close
+    /// itself is reported as `Event::Closed { error: None }`).
     PeerClosed,
     /// The peer never answered: all retransmissions of a flight went unanswered.
     Timeout,

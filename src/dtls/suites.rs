@@ -47,8 +47,19 @@ pub enum CipherSuite {
 }
 
 impl CipherSuite {
-    /// Every suite, in the default preference order (test-only 0xC018 excluded).
+    /// The default: the authenticated OCF suites, in preference order. The
+    /// anonymous 0xFF00 is left out on purpose: a peer that offers it next to an
+    /// authenticated suite can be downgraded to no authentication, so enable it
+    /// explicitly, and alone, for Just Works ownership transfer.
     pub const OCF_DEFAULT: &'static [CipherSuite] = &[
+        CipherSuite::EcdhePskWithAes128CbcSha256,
+        CipherSuite::PskWithAes128Ccm8,
+        CipherSuite::EcdheEcdsaWithAes128Ccm8,
+        CipherSuite::EcdheEcdsaWithAes128Ccm,
+    ];
+
+    /// Every OCF suite this engine implements (0xFF00 included, test-only 0xC018 not).
+    pub const OCF_ALL: &'static [CipherSuite] = &[
         CipherSuite::EcdhePskWithAes128CbcSha256,
         CipherSuite::PskWithAes128Ccm8,
         CipherSuite::EcdheEcdsaWithAes128Ccm8,

@@ -13,7 +13,7 @@ use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
-use subtle::{ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
+use subtle::{Choice, ConstantTimeEq};
 
 use super::pseudo_header;
 
@@ -122,17 +122,18 @@ impl CbcKeys {
         }
         let n = buf.len();
         let pad = buf[n - 1] as u32;
+        // All lengths below are < 2^17, so the masks of `ct` are exact.
         // good: pad + 1 + mac_len <= n
-        let mut good = !(n as u32).ct_lt(&(pad + 1 + mac_len as u32));
+        let mut good = !ct::lt(n as u32, pad + 1 + mac_len as u32);
         // Check every padding byte within the last 256 bytes, whatever `pad` is.
         let scan = n.min(256);
         for i in 1..=scan {
-            let b = buf[n - i];
-            let in_pad = (i as u32).ct_lt(&(pad + 2)); // i <= pad + 1
-            good &= !in_pad | b.ct_eq(&(pad as u8));
+            let b = buf[n - i] as u32;
+            let in_pad = ct::lt(i as u32, pad + 2); // i <= pad + 1
+            good &= !in_pad | ct::eq(b, pad);
         }
         // With bad padding, proceed as if there were none (RFC 5246 §6.2.3.2).
-        let pad_eff = u32::conditional_select(&0, &pad, good) as usize;
+        let pad_eff = (pad & good) as usize;
         let content_len = n - pad_eff - 1 - mac_len;
         let max_content = n - 1 - mac_len;
 
@@ -146,35 +147,56 @@ impl CbcKeys {
         let _ = dummy.finalize();
 
         // Extract the received MAC from a window independent of the padding: the MAC
-        // starts somewhere in [max_content - 255, max_content]; collect it rotated, then
-        // rotate back with constant-time selects.
+        // starts somewhere in [max_content - 255, max_content]; collect it rotated,
+        // then rotate back by the secret offset one bit at a time (no secret-dependent
+        // indexing or branching).
         let window_start = max_content.saturating_sub(255);
-        let mut rotated = vec![0u8; mac_len];
+        let mut rotated = [0u8; 32];
+        let mut j = 0usize;
+        let (lo, hi) = (content_len as u32, (content_len + mac_len) as u32);
         for (i, &b) in buf
             .iter()
             .enumerate()
             .take(max_content + mac_len)
             .skip(window_start)
         {
-            let in_mac = !(i as u32).ct_lt(&(content_len as u32))
-                & (i as u32).ct_lt(&((content_len + mac_len) as u32));
-            let j = (i - window_start) % mac_len;
-            rotated[j] |= u8::conditional_select(&0, &b, in_mac);
-        }
-        let offset = (content_len - window_start) % mac_len;
-        let mut received = vec![0u8; mac_len];
-        for (k, r) in received.iter_mut().enumerate() {
-            for (j, &v) in rotated.iter().enumerate() {
-                let hit = (j as u32).ct_eq(&(((offset + k) % mac_len) as u32));
-                r.conditional_assign(&v, hit);
+            let in_mac = !ct::lt(i as u32, lo) & ct::lt(i as u32, hi);
+            rotated[j] |= b & in_mac as u8;
+            j += 1;
+            if j == mac_len {
+                j = 0;
             }
         }
-        good &= expected.ct_eq(&received);
-        if bool::from(good) {
+        let offset = ((content_len - window_start) % mac_len) as u32;
+        let mut shift = 1usize;
+        let mut tmp = [0u8; 32];
+        while shift < mac_len {
+            let take = ct::eq(offset & shift as u32, shift as u32) as u8;
+            for (k, t) in tmp.iter_mut().enumerate().take(mac_len) {
+                let src = rotated[(k + shift) % mac_len];
+                *t = (src & take) | (rotated[k] & !take);
+            }
+            rotated[..mac_len].copy_from_slice(&tmp[..mac_len]);
+            shift <<= 1;
+        }
+        let mac_ok = expected.ct_eq(&rotated[..mac_len]);
+        if bool::from(mac_ok & Choice::from((good & 1) as u8)) {
             buf.truncate(content_len);
             Some(buf)
         } else {
             None
         }
+    }
+}
+
+/// Branch-free comparisons returning all-ones or zero masks (inputs < 2^31).
+mod ct {
+    #[inline]
+    pub fn lt(a: u32, b: u32) -> u32 {
+        (a.wrapping_sub(b) >> 31).wrapping_neg()
+    }
+    #[inline]
+    pub fn eq(a: u32, b: u32) -> u32 {
+        ((a ^ b).wrapping_sub(1) >> 31).wrapping_neg()
     }
 }
