@@ -578,3 +578,45 @@ fn garbage_never_panics_and_never_connects() {
         let _ = sim.server.handle_datagram(t, &d);
     }
 }
+
+/// Handshake with a chain root → intermediate(EKU `inter_eku`) → server leaf(EKU `leaf_eku`).
+fn chain_with_ekus(inter_eku: &[&str], leaf_eku: &[&str]) -> Option<Option<Error>> {
+    let pki = Pki::new(0);
+    let inter = issue_with_eku("Inter", Kind::Ca, Some(&pki.root), 0, inter_eku);
+    let leaf = issue_with_eku("uuid:leaf", Kind::Server, Some(&inter), 0, leaf_eku);
+    let suite = CipherSuite::EcdheEcdsaWithAes128Ccm8;
+    let c = client_config(suite, Some(&pki));
+    let mut s = server_config(suite, Some(&pki));
+    s.common.certificate = Some(
+        ocf_mediator::dtls::CertifiedKey::new(vec![leaf.der(), inter.der()], &leaf.pkcs8())
+            .unwrap(),
+    );
+    let mut sim = Sim::new(c, s, 6);
+    sim.handshake();
+    if sim.both_connected() {
+        None
+    } else {
+        closed_error(&sim.client_events)
+    }
+}
+
+#[test]
+fn extended_key_usage_follows_ocf_practice() {
+    const OCF: &str = "1.3.6.1.4.1.44924.1.6";
+    // Intermediates without EKU, or with only OCF's, are fine.
+    assert_eq!(chain_with_ekus(&[], &["serverAuth"]), None);
+    assert_eq!(chain_with_ekus(&[OCF], &["serverAuth", OCF]), None);
+    // A leaf with the OCF identity purpose only, or without EKU, is accepted.
+    assert_eq!(chain_with_ekus(&[], &[OCF]), None);
+    assert_eq!(chain_with_ekus(&[], &[]), None);
+    // A leaf for another purpose is refused; so is an intermediate restricted to one.
+    for (inter, leaf) in [
+        (&[][..], &["codeSigning"][..]),
+        (&["codeSigning"][..], &["serverAuth"][..]),
+    ] {
+        match chain_with_ekus(inter, leaf) {
+            Some(Some(Error::CertificateInvalid { reason })) => assert!(!reason.is_empty()),
+            other => panic!("{inter:?}/{leaf:?}: {other:?}"),
+        }
+    }
+}

@@ -7,7 +7,7 @@ use rustls_pki_types::{
     AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm,
     UnixTime, alg_id,
 };
-use webpki::{EndEntityCert, KeyUsage};
+use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeId, KeyPurposeIdIter};
 
 use super::error::Error;
 
@@ -37,6 +37,41 @@ static ALGS: &[&dyn SignatureVerificationAlgorithm] = &[&EcdsaP256Sha256];
 /// id-kp-serverAuth and id-kp-clientAuth, DER content octets.
 const EKU_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
 const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+/// OCF identity certificate purpose 1.3.6.1.4.1.44924.1.6.
+const EKU_OCF_IDENTITY: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xde, 0x7c, 0x01, 0x06];
+/// anyExtendedKeyUsage 2.5.29.37.0.
+const EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+
+/// The EKU rule applied to every certificate of the path (webpki cannot tell the
+/// leaf from intermediates here): no EKU extension, or one that names the TLS
+/// purpose of the peer's role, the OCF identity purpose, or anyExtendedKeyUsage.
+/// A plain `KeyUsage::required` would reject OCF chains whose intermediates carry
+/// no EKU or only OCF's.
+struct OcfEku {
+    tls_purpose: &'static [u8],
+}
+
+impl ExtendedKeyUsageValidator for OcfEku {
+    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        let mut present = false;
+        for id in iter {
+            let id = id?;
+            present = true;
+            if [self.tls_purpose, EKU_OCF_IDENTITY, EKU_ANY]
+                .iter()
+                .any(|ok| id == KeyPurposeId::new(ok))
+            {
+                return Ok(());
+            }
+        }
+        if present {
+            #[allow(deprecated)] // the context variant cannot be built outside webpki
+            Err(webpki::Error::RequiredEkuNotFound)
+        } else {
+            Ok(())
+        }
+    }
+}
 
 fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), ()> {
     let vk = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| ())?;
@@ -57,9 +92,8 @@ pub enum PeerRole {
     Client,
 }
 
-/// Verifies `chain` (leaf first) against `anchors` at `unix_time`. Extended key
-/// usage is checked with `required_if_present`: webpki applies the EKU to every
-/// certificate of the path, and OCF intermediates often carry none.
+/// Verifies `chain` (leaf first) against `anchors` at `unix_time`, with the EKU
+/// rule of [`OcfEku`].
 pub fn verify_chain(
     chain: &[Vec<u8>],
     anchors: &[Vec<u8>],
@@ -87,9 +121,11 @@ pub fn verify_chain(
         .iter()
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
-    let usage = match role {
-        PeerRole::Server => KeyUsage::required_if_present(EKU_SERVER_AUTH),
-        PeerRole::Client => KeyUsage::required_if_present(EKU_CLIENT_AUTH),
+    let usage = OcfEku {
+        tls_purpose: match role {
+            PeerRole::Server => EKU_SERVER_AUTH,
+            PeerRole::Client => EKU_CLIENT_AUTH,
+        },
     };
     ee.verify_for_usage(
         ALGS,

@@ -64,6 +64,22 @@ fn p256_key() -> PKey<Private> {
 /// Issues a P-256 certificate; `padding` adds an OU of that many bytes so chains
 /// can be made larger than a datagram.
 pub fn issue(cn: &str, kind: Kind, issuer: Option<&Issued>, padding: usize) -> Issued {
+    let ekus: &[&str] = match kind {
+        Kind::Ca => &[],
+        Kind::Server => &["serverAuth", "1.3.6.1.4.1.44924.1.6"],
+        Kind::Client => &["clientAuth", "1.3.6.1.4.1.44924.1.6"],
+    };
+    issue_with_eku(cn, kind, issuer, padding, ekus)
+}
+
+/// Like [`issue`] with an explicit EKU list (OIDs or OpenSSL short names; empty = no extension).
+pub fn issue_with_eku(
+    cn: &str,
+    kind: Kind,
+    issuer: Option<&Issued>,
+    padding: usize,
+    ekus: &[&str],
+) -> Issued {
     let key = p256_key();
     let mut name = X509NameBuilder::new().unwrap();
     name.append_entry_by_text("CN", cn).unwrap();
@@ -108,16 +124,19 @@ pub fn issue(cn: &str, kind: Kind, issuer: Option<&Issued>, padding: usize) -> I
                     .unwrap(),
             )
             .unwrap();
-            let mut eku = ExtendedKeyUsage::new();
-            if kind == Kind::Server {
-                eku.server_auth();
-            } else {
-                eku.client_auth();
-            }
-            // OCF identity certificates also carry the OCF EKU.
-            eku.other("1.3.6.1.4.1.44924.1.6");
-            b.append_extension(eku.build().unwrap()).unwrap();
         }
+    }
+    if !ekus.is_empty() {
+        let mut eku = ExtendedKeyUsage::new();
+        for e in ekus {
+            match *e {
+                "serverAuth" => eku.server_auth(),
+                "clientAuth" => eku.client_auth(),
+                "codeSigning" => eku.code_signing(),
+                oid => eku.other(oid),
+            };
+        }
+        b.append_extension(eku.build().unwrap()).unwrap();
     }
     b.sign(
         issuer.map(|i| &i.key).unwrap_or(&key),
