@@ -435,6 +435,7 @@ type Queue = Arc<Mutex<std::collections::VecDeque<Vec<u8>>>>;
 fn in_memory_vs_openssl(
     suite: CipherSuite,
     ours_is_client: bool,
+    openssl_without_ems: bool,
 ) -> ([u8; 48], [u8; 32], [u8; 32], Connection) {
     use openssl::ssl::{HandshakeError, SslContext, SslMethod, SslStream};
     let to_openssl: Queue = Default::default();
@@ -443,6 +444,10 @@ fn in_memory_vs_openssl(
     ctx.set_cipher_list(openssl_name(suite)).unwrap();
     ctx.set_min_proto_version(Some(openssl::ssl::SslVersion::DTLS1_2))
         .unwrap();
+    if openssl_without_ems {
+        // SSL_OP_NO_EXTENDED_MASTER_SECRET (bit 0 in OpenSSL 3), not named by the crate.
+        ctx.set_options(openssl::ssl::SslOptions::from_bits_retain(1));
+    }
     if ours_is_client {
         ctx.set_psk_server_callback(|_, id, key| {
             assert_eq!(id, Some(PSK_ID));
@@ -511,7 +516,7 @@ fn master_secret_and_owner_psk_agree_with_openssl() {
         CipherSuite::PskWithAes128Ccm8,
     ] {
         for ours_is_client in [true, false] {
-            let (ms, cr, sr, ours) = in_memory_vs_openssl(suite, ours_is_client);
+            let (ms, cr, sr, ours) = in_memory_vs_openssl(suite, ours_is_client, false);
             let km = ours.key_material().unwrap();
             assert!(km.extended_master_secret);
             assert_eq!(km.master_secret, ms, "{suite:?}");
@@ -526,5 +531,16 @@ fn master_secret_and_owner_psk_agree_with_openssl() {
                 derive_owner_psk(&theirs, "oic.sec.doxm.rdp", owner, device)
             );
         }
+    }
+}
+
+#[test]
+fn classic_master_secret_when_the_peer_refuses_extended_master_secret() {
+    for ours_is_client in [true, false] {
+        let suite = CipherSuite::EcdhePskWithAes128CbcSha256;
+        let (ms, _, _, ours) = in_memory_vs_openssl(suite, ours_is_client, true);
+        let km = ours.key_material().unwrap();
+        assert!(!km.extended_master_secret);
+        assert_eq!(km.master_secret, ms);
     }
 }
