@@ -430,6 +430,25 @@ impl Write for MemDgram {
 
 type Queue = Arc<Mutex<std::collections::VecDeque<Vec<u8>>>>;
 
+/// Our engine and an OpenSSL endpoint joined in memory.
+struct MemPair {
+    ours: Connection,
+    stream: openssl::ssl::SslStream<MemDgram>,
+    to_openssl: Queue,
+    from_openssl: Queue,
+}
+
+impl MemPair {
+    /// Moves OpenSSL's datagrams to us and returns ours (not delivered).
+    fn deliver_openssl_output(&mut self) -> Vec<Vec<u8>> {
+        let now = Instant::now();
+        while let Some(d) = self.from_openssl.lock().unwrap().pop_front() {
+            let _ = self.ours.handle_datagram(now, &d);
+        }
+        std::iter::from_fn(|| self.ours.poll_transmit()).collect()
+    }
+}
+
 /// Runs our engine against an OpenSSL endpoint in memory; returns OpenSSL's view
 /// of (master secret, client random, server random) and our connection.
 fn in_memory_vs_openssl(
@@ -437,6 +456,17 @@ fn in_memory_vs_openssl(
     ours_is_client: bool,
     openssl_without_ems: bool,
 ) -> ([u8; 48], [u8; 32], [u8; 32], Connection) {
+    let p = in_memory_pair(suite, ours_is_client, openssl_without_ems);
+    let ssl = p.stream.ssl();
+    let mut ms = [0u8; 48];
+    assert_eq!(ssl.session().unwrap().master_key(&mut ms), 48);
+    let (mut cr, mut sr) = ([0u8; 32], [0u8; 32]);
+    ssl.client_random(&mut cr);
+    ssl.server_random(&mut sr);
+    (ms, cr, sr, p.ours)
+}
+
+fn in_memory_pair(suite: CipherSuite, ours_is_client: bool, openssl_without_ems: bool) -> MemPair {
     use openssl::ssl::{HandshakeError, SslContext, SslMethod, SslStream};
     let to_openssl: Queue = Default::default();
     let from_openssl: Queue = Default::default();
@@ -500,13 +530,12 @@ fn in_memory_vs_openssl(
     }
     let stream = stream.expect("OpenSSL finished its handshake");
     assert!(ours.is_connected());
-    let ssl = stream.ssl();
-    let mut ms = [0u8; 48];
-    assert_eq!(ssl.session().unwrap().master_key(&mut ms), 48);
-    let (mut cr, mut sr) = ([0u8; 32], [0u8; 32]);
-    ssl.client_random(&mut cr);
-    ssl.server_random(&mut sr);
-    (ms, cr, sr, ours)
+    MemPair {
+        ours,
+        stream,
+        to_openssl,
+        from_openssl,
+    }
 }
 
 #[test]
@@ -542,5 +571,55 @@ fn classic_master_secret_when_the_peer_refuses_extended_master_secret() {
         let km = ours.key_material().unwrap();
         assert!(!km.extended_master_secret);
         assert_eq!(km.master_secret, ms);
+    }
+}
+
+unsafe extern "C" {
+    // libssl (linked through openssl-sys), which does not bind this one.
+    fn SSL_renegotiate(s: *mut openssl_sys::SSL) -> std::os::raw::c_int;
+}
+
+#[test]
+fn renegotiation_is_refused_and_the_connection_stays_up() {
+    use foreign_types::ForeignTypeRef;
+    for ours_is_client in [true, false] {
+        let mut p = in_memory_pair(
+            CipherSuite::EcdhePskWithAes128CbcSha256,
+            ours_is_client,
+            false,
+        );
+        while p.ours.poll_event().is_some() {}
+        // OpenSSL starts a renegotiation: a HelloRequest from a server, a new
+        // ClientHello (in epoch 1) from a client.
+        let ptr = p.stream.ssl().as_ptr();
+        // SAFETY: `ptr` is the live SSL of `p.stream`, used on this thread only.
+        unsafe {
+            assert_eq!(SSL_renegotiate(ptr), 1);
+            // A server returns at once after its HelloRequest; a client waits.
+            openssl_sys::SSL_do_handshake(ptr);
+        }
+        assert!(
+            !p.from_openssl.lock().unwrap().is_empty(),
+            "OpenSSL sent its request"
+        );
+        let answer = p.deliver_openssl_output();
+        assert!(p.ours.is_connected(), "ours_is_client={ours_is_client}");
+        assert_eq!(p.ours.poll_event(), None, "no event, no failure");
+        // Our answer is one encrypted (epoch 1) alert record: no_renegotiation.
+        assert_eq!(answer.len(), 1);
+        let recs = ocf_mediator::dtls::record::parse_datagram(&answer[0]);
+        assert_eq!(
+            (recs.len(), recs[0].content_type, recs[0].epoch),
+            (1, 21, 1)
+        );
+        p.to_openssl.lock().unwrap().extend(answer);
+        // We can still send; OpenSSL decrypts our alert and gives up its renegotiation
+        // with "no renegotiation", which proves the alert is well formed.
+        p.ours.send(b"still up").unwrap();
+        let d = p.ours.poll_transmit().unwrap();
+        p.to_openssl.lock().unwrap().push_back(d);
+        let mut buf = [0u8; 64];
+        let err = p.stream.ssl_read(&mut buf).unwrap_err();
+        assert!(format!("{err:?}").contains("no renegotiation"), "{err:?}");
     }
 }

@@ -356,7 +356,7 @@ impl Connection {
                 Ok(())
             }
             CT_ALERT if !stale => self.handle_alert(&plain),
-            CT_HANDSHAKE => self.handle_handshake_record(&plain),
+            CT_HANDSHAKE => self.handle_handshake_record(&plain, epoch),
             CT_APPLICATION_DATA if !stale && epoch == 1 && self.state == State::Connected => {
                 if self.events.len() < MAX_QUEUED {
                     self.events.push_back(Event::ApplicationData(plain));
@@ -405,11 +405,11 @@ impl Connection {
         Ok(())
     }
 
-    fn handle_handshake_record(&mut self, plain: &[u8]) -> Result<(), Error> {
+    fn handle_handshake_record(&mut self, plain: &[u8], epoch: u16) -> Result<(), Error> {
         let mut r = Reader::new(plain);
         while !r.is_empty() {
             let (h, frag) = HandshakeHeader::parse(&mut r)?;
-            self.handle_fragment(&h, frag)?;
+            self.handle_fragment(&h, frag, epoch)?;
             if self.state == State::Closed {
                 break;
             }
@@ -417,7 +417,22 @@ impl Connection {
         Ok(())
     }
 
-    fn handle_fragment(&mut self, h: &HandshakeHeader, frag: &[u8]) -> Result<(), Error> {
+    fn handle_fragment(
+        &mut self,
+        h: &HandshakeHeader,
+        frag: &[u8],
+        epoch: u16,
+    ) -> Result<(), Error> {
+        if self.state == State::Connected && epoch == 1 && h.fragment_offset == 0 {
+            // No renegotiation: an authenticated HelloRequest or ClientHello (the
+            // initial ones are in epoch 0; OpenSSL may number these from 0 again)
+            // gets a no_renegotiation warning (RFC 5746 is only used to refuse it)
+            // and the connection stays up.
+            if h.msg_type == HELLO_REQUEST || h.msg_type == CLIENT_HELLO {
+                self.send_alert(1, AlertDescription::NoRenegotiation);
+                return Ok(());
+            }
+        }
         if h.message_seq < self.next_recv_seq {
             // The peer retransmits a flight we already processed: our answer was
             // lost, so resend it (once per copy of the flight's last message).
@@ -428,10 +443,6 @@ impl Connection {
             return Ok(());
         }
         if self.state == State::Connected {
-            // No renegotiation (RFC 5746 is only used to refuse it).
-            if h.msg_type == CLIENT_HELLO || h.msg_type == HELLO_REQUEST {
-                self.send_alert(1, AlertDescription::NoRenegotiation);
-            }
             return Ok(());
         }
         self.reasm.add(self.next_recv_seq, h, frag)?;
