@@ -620,3 +620,39 @@ fn extended_key_usage_follows_ocf_practice() {
         }
     }
 }
+
+#[test]
+fn data_reordered_ahead_of_the_final_flight_is_delivered_after_connected() {
+    for suite in [
+        CipherSuite::EcdhePskWithAes128CbcSha256,
+        CipherSuite::PskWithAes128Ccm8,
+    ] {
+        let now = std::time::Instant::now();
+        let mut client =
+            Connection::client(Arc::new(client_config(suite, None)), now, rng(1)).unwrap();
+        let mut server =
+            Connection::server(Arc::new(server_config(suite, None)), now, rng(2)).unwrap();
+        while !server.is_connected() {
+            for d in drain(&mut client) {
+                server.handle_datagram(now, &d).unwrap();
+            }
+            if server.is_connected() {
+                break;
+            }
+            for d in drain(&mut server) {
+                client.handle_datagram(now, &d).unwrap();
+            }
+        }
+        let flight6 = drain(&mut server);
+        server.send(b"early").unwrap();
+        let early = server.poll_transmit().unwrap();
+        client.handle_datagram(now, &early).unwrap();
+        assert!(!client.is_connected());
+        for d in flight6 {
+            client.handle_datagram(now, &d).unwrap();
+        }
+        let evs: Vec<_> = std::iter::from_fn(|| client.poll_event()).collect();
+        assert!(matches!(evs[0], Event::Connected { .. }), "{evs:?}");
+        assert_eq!(evs[1..], [Event::ApplicationData(b"early".to_vec())]);
+    }
+}

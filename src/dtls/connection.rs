@@ -124,6 +124,9 @@ pub struct Connection {
     pub(crate) cookie_guard: Option<CookieGuard>,
     /// The peer sent close_notify (so `send` reports `PeerClosed`).
     peer_closed: bool,
+    /// Application data that arrived (authenticated, epoch 1) before the peer's
+    /// Finished, e.g. reordered behind it; delivered right after `Connected`.
+    early_data: Vec<Vec<u8>>,
     out: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -162,6 +165,7 @@ impl Connection {
             now,
             cookie_guard: None,
             peer_closed: false,
+            early_data: Vec::new(),
             out: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -357,9 +361,11 @@ impl Connection {
             }
             CT_ALERT if !stale => self.handle_alert(&plain),
             CT_HANDSHAKE => self.handle_handshake_record(&plain, epoch),
-            CT_APPLICATION_DATA if !stale && epoch == 1 && self.state == State::Connected => {
-                if self.events.len() < MAX_QUEUED {
-                    self.events.push_back(Event::ApplicationData(plain));
+            CT_APPLICATION_DATA if !stale && epoch == 1 => {
+                if self.state == State::Connected {
+                    self.push_event(Event::ApplicationData(plain));
+                } else if self.early_data.len() < MAX_FUTURE_RECORDS {
+                    self.early_data.push(plain);
                 }
                 Ok(())
             }
@@ -699,5 +705,8 @@ impl Connection {
             psk_identity: self.hs.psk_identity.clone(),
             psk_identity_hint: self.hs.psk_hint.clone(),
         });
+        for d in std::mem::take(&mut self.early_data) {
+            self.push_event(Event::ApplicationData(d));
+        }
     }
 }
