@@ -35,6 +35,29 @@
 //! (bounded); flights are retransmitted with a doubling timer; records carry
 //! epochs and 48-bit sequence numbers, checked by a 64-entry replay window.
 //!
+//! # Driver notes
+//! - `handle_datagram` drops invalid or replayed records silently (RFC 6347
+//!   §4.1.2.7); it returns `Err` only when the connection failed, after queuing a
+//!   fatal alert and `Event::Closed { error: Some(..) }`. A clean close_notify is
+//!   `Event::Closed { error: None }` (we answer it with our own).
+//! - Flights are retransmitted from `handle_timeout` (1 s, doubling up to
+//!   [`CommonConfig::max_retransmit`], at most [`CommonConfig::max_retransmissions`]
+//!   times, then `Error::Timeout`). The server keeps its last flight and resends it
+//!   when the client retransmits its Finished.
+//! - [`CommonConfig::mtu`] bounds handshake datagrams (messages are fragmented);
+//!   `send` puts each call into one record of at most [`MAX_PLAINTEXT`] bytes, so
+//!   CoAP messages keep their datagram boundaries.
+//! - A ClientHello in epoch 0 from a peer that already has a connection (a client
+//!   that restarted, RFC 6347 §4.2.8) is ignored by that connection: the driver can
+//!   pass such datagrams to its [`CookieGuard`] and replace the connection.
+//! - Memory is bounded per connection: handshake messages up to 32 KiB, 8 messages
+//!   ahead, 16 early records of the next epoch, 256 queued datagrams and events.
+//! - Certificate suites verify the peer's chain against
+//!   [`CommonConfig::trust_anchors`] (ECDSA P-256/SHA-256 signatures only; EKU:
+//!   none, the TLS purpose, OCF's identity purpose or anyExtendedKeyUsage). Names
+//!   are not checked: the caller reads the chain from `Event::PeerCertificates` or
+//!   [`Connection::peer_certificates`] (OCF identifies peers by the `uuid:` CN).
+//!
 //! # Suites
 //! See [`CipherSuite`]: 0xFF00 (OCF Just Works), 0xC037, 0xC0A8, 0xC0AE, 0xC0AC on
 //! P-256, plus 0xC018 for interop tests only.
