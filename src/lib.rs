@@ -1,11 +1,12 @@
 //! ocf-mediator: a Mediator for OCF devices and the OCF Cloud.
 //!
-//! The protocol engines (`coap`) are sans-IO; `net` owns sockets and clocks;
-//! `ocf` knows the resources; `sim` is the simulated device; `cli` is the
-//! command line.
+//! The protocol engines (`coap`, `dtls`) are sans-IO; `net` owns sockets and
+//! clocks; `ocf` knows the resources; `sim` is the simulated device; `cli` is
+//! the command line.
 
 pub mod cli;
 pub mod coap;
+pub mod dtls;
 pub mod net;
 pub mod ocf;
 pub mod sim;

@@ -1,0 +1,151 @@
+//! Certificate chain verification (rustls-webpki) and ECDSA P-256 signatures
+//! (RustCrypto p256), so no second crypto library is linked.
+
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
+use rustls_pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm,
+    UnixTime, alg_id,
+};
+use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeId, KeyPurposeIdIter};
+
+use super::error::Error;
+
+/// ecdsa-with-SHA256 over P-256, implemented with the p256 crate for webpki.
+#[derive(Debug)]
+struct EcdsaP256Sha256;
+
+impl SignatureVerificationAlgorithm for EcdsaP256Sha256 {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        verify_p256(public_key, message, signature).map_err(|_| InvalidSignature)
+    }
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_P256
+    }
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::ECDSA_SHA256
+    }
+}
+
+static ALGS: &[&dyn SignatureVerificationAlgorithm] = &[&EcdsaP256Sha256];
+
+/// id-kp-serverAuth and id-kp-clientAuth, DER content octets.
+const EKU_SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+const EKU_CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+/// OCF identity certificate purpose 1.3.6.1.4.1.44924.1.6.
+const EKU_OCF_IDENTITY: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xde, 0x7c, 0x01, 0x06];
+/// anyExtendedKeyUsage 2.5.29.37.0.
+const EKU_ANY: &[u8] = &[0x55, 0x1d, 0x25, 0x00];
+
+/// The EKU rule applied to every certificate of the path (webpki cannot tell the
+/// leaf from intermediates here): no EKU extension, or one that names the TLS
+/// purpose of the peer's role, the OCF identity purpose, or anyExtendedKeyUsage.
+/// A plain `KeyUsage::required` would reject OCF chains whose intermediates carry
+/// no EKU or only OCF's.
+struct OcfEku {
+    tls_purpose: &'static [u8],
+}
+
+impl ExtendedKeyUsageValidator for OcfEku {
+    fn validate(&self, iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        let mut present = false;
+        for id in iter {
+            let id = id?;
+            present = true;
+            if [self.tls_purpose, EKU_OCF_IDENTITY, EKU_ANY]
+                .iter()
+                .any(|ok| id == KeyPurposeId::new(ok))
+            {
+                return Ok(());
+            }
+        }
+        if present {
+            #[allow(deprecated)] // the context variant cannot be built outside webpki
+            Err(webpki::Error::RequiredEkuNotFound)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), ()> {
+    let vk = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| ())?;
+    let sig = Signature::from_der(signature).map_err(|_| ())?;
+    vk.verify(message, &sig).map_err(|_| ())
+}
+
+pub fn sign_p256(key: &p256::SecretKey, message: &[u8]) -> Vec<u8> {
+    let sk = SigningKey::from(key);
+    let sig: DerSignature = sk.sign(message);
+    sig.as_bytes().to_vec()
+}
+
+/// Which side's certificate is checked (decides the EKU we ask for).
+#[derive(Clone, Copy)]
+pub enum PeerRole {
+    Server,
+    Client,
+}
+
+/// Verifies `chain` (leaf first) against `anchors` at `unix_time`, with the EKU
+/// rule of [`OcfEku`].
+pub fn verify_chain(
+    chain: &[Vec<u8>],
+    anchors: &[Vec<u8>],
+    unix_time: u64,
+    role: PeerRole,
+) -> Result<(), Error> {
+    let invalid = |reason: String| Error::CertificateInvalid { reason };
+    let leaf = chain
+        .first()
+        .ok_or_else(|| invalid("empty certificate chain".into()))?;
+    let leaf_der = CertificateDer::from(leaf.as_slice());
+    let ee = EndEntityCert::try_from(&leaf_der).map_err(|e| invalid(format!("leaf: {e}")))?;
+    let anchor_ders: Vec<CertificateDer<'_>> = anchors
+        .iter()
+        .map(|a| CertificateDer::from(a.as_slice()))
+        .collect();
+    let tas = anchor_ders
+        .iter()
+        .map(|a| webpki::anchor_from_trusted_cert(a).map_err(|e| invalid(format!("anchor: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if tas.is_empty() {
+        return Err(invalid("no trust anchors configured".into()));
+    }
+    let inter: Vec<CertificateDer<'_>> = chain[1..]
+        .iter()
+        .map(|c| CertificateDer::from(c.as_slice()))
+        .collect();
+    let usage = OcfEku {
+        tls_purpose: match role {
+            PeerRole::Server => EKU_SERVER_AUTH,
+            PeerRole::Client => EKU_CLIENT_AUTH,
+        },
+    };
+    ee.verify_for_usage(
+        ALGS,
+        &tas,
+        &inter,
+        UnixTime::since_unix_epoch(std::time::Duration::from_secs(unix_time)),
+        usage,
+        None,
+        None,
+    )
+    .map_err(|e| invalid(format!("{e}")))?;
+    Ok(())
+}
+
+/// Verifies an ECDSA-P256-SHA256 signature by the leaf certificate's key.
+pub fn verify_leaf_signature(leaf: &[u8], message: &[u8], signature: &[u8]) -> Result<(), Error> {
+    let der = CertificateDer::from(leaf);
+    let ee = EndEntityCert::try_from(&der).map_err(|e| Error::CertificateInvalid {
+        reason: format!("leaf: {e}"),
+    })?;
+    ee.verify_signature(&EcdsaP256Sha256, message, signature)
+        .map_err(|_| Error::HandshakeFailure(super::error::AlertDescription::DecryptError))
+}

@@ -1,0 +1,153 @@
+//! Client and server configuration, shared between connections through `Arc`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use p256::SecretKey;
+use p256::pkcs8::DecodePrivateKey;
+
+use super::error::Error;
+use super::suites::CipherSuite;
+
+/// Chooses the PSK identity and key, given the server's identity hint (if any).
+/// Returns `None` when the client has no key, which fails the handshake.
+pub type ClientPskCallback = Arc<dyn Fn(Option<&[u8]>) -> Option<PskChoice> + Send + Sync>;
+
+/// Looks up the key for the client's PSK identity; `None` = unknown identity.
+pub type ServerPskCallback = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
+
+/// Returns the current wall-clock time in seconds since the Unix epoch, for
+/// certificate validity checks (the engine itself never reads a clock).
+pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The identity and key a client uses for a PSK suite.
+#[derive(Clone)]
+pub struct PskChoice {
+    pub identity: Vec<u8>,
+    pub key: Vec<u8>,
+}
+
+/// A certificate chain (DER, leaf first) and the leaf's P-256 private key.
+#[derive(Clone)]
+pub struct CertifiedKey {
+    pub chain: Vec<Vec<u8>>,
+    pub(crate) key: SecretKey,
+}
+
+impl CertifiedKey {
+    /// `pkcs8_der` is the leaf's private key as PKCS#8 DER (P-256 only).
+    pub fn new(chain: Vec<Vec<u8>>, pkcs8_der: &[u8]) -> Result<Self, Error> {
+        if chain.is_empty() {
+            return Err(Error::Config("empty certificate chain".into()));
+        }
+        let key = SecretKey::from_pkcs8_der(pkcs8_der)
+            .map_err(|_| Error::Config("the private key is not a PKCS#8 P-256 key".into()))?;
+        Ok(CertifiedKey { chain, key })
+    }
+}
+
+/// Whether a server asks for a client certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    #[default]
+    None,
+    /// Ask; accept an empty Certificate.
+    Optional,
+    /// Ask; fail the handshake without one.
+    Required,
+}
+
+/// Settings common to both sides.
+#[derive(Clone)]
+pub struct CommonConfig {
+    /// Suites in preference order.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Largest datagram we send (IP/UDP headers excluded). Handshake messages are
+    /// fragmented to fit.
+    pub mtu: usize,
+    /// First retransmission timeout (RFC 6347 recommends 1 s).
+    pub initial_retransmit: Duration,
+    /// Cap for the doubling retransmission timeout.
+    pub max_retransmit: Duration,
+    /// Retransmissions of one flight before the handshake fails with `Timeout`.
+    pub max_retransmissions: u32,
+    /// Trust anchors (DER certificates) for verifying the peer's chain.
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// Our certificate for ECDSA suites (server: mandatory for them; client: for mutual auth).
+    pub certificate: Option<CertifiedKey>,
+    /// Wall clock for certificate validity (defaults to the system clock).
+    pub wall_clock: WallClock,
+}
+
+impl Default for CommonConfig {
+    fn default() -> Self {
+        CommonConfig {
+            cipher_suites: CipherSuite::OCF_DEFAULT.to_vec(),
+            mtu: 1200,
+            initial_retransmit: Duration::from_secs(1),
+            max_retransmit: Duration::from_secs(60),
+            max_retransmissions: 6,
+            trust_anchors: Vec::new(),
+            certificate: None,
+            wall_clock: Arc::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            }),
+        }
+    }
+}
+
+/// Client configuration.
+#[derive(Clone, Default)]
+pub struct ClientConfig {
+    pub common: CommonConfig,
+    /// Needed for PSK suites.
+    pub psk: Option<ClientPskCallback>,
+}
+
+/// Server configuration.
+#[derive(Clone, Default)]
+pub struct ServerConfig {
+    pub common: CommonConfig,
+    /// Sent in ServerKeyExchange for PSK suites (OCF devices send their 16-byte UUID).
+    pub psk_identity_hint: Option<Vec<u8>>,
+    /// Needed for PSK suites.
+    pub psk: Option<ServerPskCallback>,
+    pub client_auth: ClientAuth,
+}
+
+impl ClientConfig {
+    pub fn new(cipher_suites: &[CipherSuite]) -> Self {
+        let mut c = ClientConfig::default();
+        c.common.cipher_suites = cipher_suites.to_vec();
+        c
+    }
+
+    /// A fixed identity and key, whatever the hint.
+    pub fn with_psk(mut self, identity: &[u8], key: &[u8]) -> Self {
+        let choice = PskChoice {
+            identity: identity.to_vec(),
+            key: key.to_vec(),
+        };
+        self.psk = Some(Arc::new(move |_| Some(choice.clone())));
+        self
+    }
+}
+
+impl ServerConfig {
+    pub fn new(cipher_suites: &[CipherSuite]) -> Self {
+        let mut c = ServerConfig::default();
+        c.common.cipher_suites = cipher_suites.to_vec();
+        c
+    }
+
+    /// One identity with one key.
+    pub fn with_psk(mut self, identity: &[u8], key: &[u8]) -> Self {
+        let id = identity.to_vec();
+        let key = key.to_vec();
+        self.psk = Some(Arc::new(move |i| (i == id.as_slice()).then(|| key.clone())));
+        self
+    }
+}
