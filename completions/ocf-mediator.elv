@@ -54,7 +54,12 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
         }
         &'ocf-mediator;get'= {
+            cand --psk-identity 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID''s 16 raw bytes (as OCF devices expect)'
+            cand --cert 'Our certificate chain (PEM), for mutual authentication with certificate suites'
+            cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
+            cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
             cand -v 'More detail on stderr (repeat for more)'

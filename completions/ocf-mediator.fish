@@ -47,7 +47,12 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s v
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s q -l quiet -d 'Only errors on stderr'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-identity -d 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID\'s 16 raw bytes (as OCF devices expect)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l cert -d 'Our certificate chain (PEM), for mutual authentication with certificate suites' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s v -l verbose -d 'More detail on stderr (repeat for more)'

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
+# OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
 # iproute2 (network namespaces for multicast tests), procps (sysctl).
 # Runs as root, or through sudo.
 set -euo pipefail
-packages=(libcoap3-bin iproute2 procps)
+packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 //! The command line, defined once: parsing, `--help`, man pages and shell
 //! completions all come from these types.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
@@ -104,6 +105,34 @@ pub struct GetArgs {
     /// The resource path, with an optional query (e.g. /oic/d, /oic/res?rt=oic.r.doxm).
     #[arg(value_name = "HREF")]
     pub href: String,
+    #[command(flatten)]
+    pub dtls: DtlsArgs,
+}
+
+/// Credentials for `coaps://` devices. Keys never come from the command line.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "DTLS (coaps://)")]
+pub struct DtlsArgs {
+    /// PSK identity: UTF-8 text, or uuid:<UUID> for the UUID's 16 raw bytes (as OCF devices expect).
+    #[arg(long, value_name = "ID", requires = "psk_stdin")]
+    pub psk_identity: Option<String>,
+    /// Read the pre-shared key from stdin, as hex.
+    #[arg(long, requires = "psk_identity")]
+    pub psk_stdin: bool,
+    /// Our certificate chain (PEM), for mutual authentication with certificate suites.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "key",
+        conflicts_with = "psk_identity"
+    )]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM, PKCS#8 or SEC1, P-256) of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Trust anchors (PEM) that the device's certificate chain must verify against; repeatable.
+    #[arg(long = "ca", value_name = "FILE", conflicts_with = "psk_identity")]
+    pub ca: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,37 +1,34 @@
 //! `ocf-mediator get`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::args::{GetArgs, GlobalArgs};
+use super::credentials::client_config;
 use super::exit::{Exit, failure};
 use super::output::Output;
-use super::resolve::resolve_coap;
+use super::resolve::resolve_device;
 use crate::coap::{ClientConfig, Code, Event, Request, Response};
 use crate::net::CoapEndpoint;
-use crate::ocf::address::{Endpoint, format_addr};
+use crate::net::secure::{SecureSession, SessionError};
+use crate::ocf::address::{Scheme, format_addr};
 use crate::ocf::representation::{Shown, show_payload};
 use crate::ocf::request::{ocf_get, strip_ocf_options};
 
 pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let href = normalize_href(&args.href)?;
-    let peer = resolve_coap(&args.device, global.timeout, output).await?;
-    output.debug(&format!("GET {href} from {}", Endpoint::coap(peer)));
+    let endpoint = resolve_device(&args.device, global.timeout, output).await?;
+    let peer = endpoint.addr;
+    output.debug(&format!("GET {href} from {endpoint}"));
     let deadline = Instant::now() + global.timeout;
-    let mut endpoint = CoapEndpoint::new(ClientConfig::default())?;
-    let mut request = ocf_get(&href);
-    let mut response = fetch(&mut endpoint, peer, request.clone(), deadline).await?;
-    if matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
-        // A generic CoAP server that does not know OCF's options.
-        output.debug(&format!(
-            "{} answered {} {}: asking again without OCF's options",
-            format_addr(peer),
-            response.code,
-            response.code.name()
-        ));
-        strip_ocf_options(&mut request);
-        response = fetch(&mut endpoint, peer, request, deadline).await?;
-    }
+    let response = match endpoint.scheme {
+        Scheme::Coap => fetch_plain(peer, &href, deadline, output).await?,
+        Scheme::Coaps => {
+            let config = client_config(&args.dtls, &mut std::io::stdin().lock())?;
+            fetch_secure(peer, config, &href, deadline, output).await?
+        }
+    };
     let shown = show_payload(response.content_format(), &response.payload)
         .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", format_addr(peer))))?;
     if !response.code.is_success() {
@@ -56,7 +53,7 @@ pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow
             Shown::Text(t) | Shown::Binary(t) => serde_json::Value::String(t),
         };
         output.json_line(&serde_json::json!({
-            "device": Endpoint::coap(peer).to_string(),
+            "device": endpoint.to_string(),
             "href": href,
             "code": response.code.to_string(),
             "content_format": response.content_format(),
@@ -70,6 +67,78 @@ pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow
         }
     }
     Ok(Exit::Success)
+}
+
+/// GET over plain CoAP; a generic CoAP server that does not know OCF's
+/// options is asked again without them.
+async fn fetch_plain(
+    peer: SocketAddr,
+    href: &str,
+    deadline: Instant,
+    output: &Output,
+) -> anyhow::Result<Response> {
+    let mut endpoint = CoapEndpoint::new(ClientConfig::default())?;
+    let mut request = ocf_get(href);
+    let response = fetch(&mut endpoint, peer, request.clone(), deadline).await?;
+    if !matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
+        return Ok(response);
+    }
+    output.debug(&format!(
+        "{} answered {} {}: asking again without OCF's options",
+        format_addr(peer),
+        response.code,
+        response.code.name()
+    ));
+    strip_ocf_options(&mut request);
+    fetch(&mut endpoint, peer, request, deadline).await
+}
+
+/// GET over a DTLS session, closed with close_notify afterwards.
+async fn fetch_secure(
+    peer: SocketAddr,
+    config: Arc<crate::dtls::ClientConfig>,
+    href: &str,
+    deadline: Instant,
+    output: &Output,
+) -> anyhow::Result<Response> {
+    let name = format_addr(peer);
+    let mut session = SecureSession::connect(peer, config, deadline)
+        .await
+        .map_err(|e| session_failure(&name, "DTLS handshake failed", e))?;
+    output.debug(&format!("{name}: DTLS session with {:?}", session.suite()));
+    let mut request = ocf_get(href);
+    let mut response = session
+        .request(request.clone(), deadline)
+        .await
+        .map_err(|e| session_failure(&name, "request failed", e))?;
+    if matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
+        strip_ocf_options(&mut request);
+        response = session
+            .request(request, deadline)
+            .await
+            .map_err(|e| session_failure(&name, "request failed", e))?;
+    }
+    session.close().await;
+    Ok(response)
+}
+
+fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error {
+    let exit = if error.is_authentication() {
+        Exit::AuthFailed
+    } else if matches!(
+        error,
+        SessionError::TimedOut | SessionError::Dtls(crate::dtls::Error::Timeout)
+    ) {
+        Exit::TimedOut
+    } else {
+        Exit::Failed
+    };
+    let hint = if exit == Exit::AuthFailed {
+        " (check the identity, key or trust anchors)"
+    } else {
+        ""
+    };
+    failure(exit, format!("{name}: {what}: {error}{hint}"))
 }
 
 async fn fetch(

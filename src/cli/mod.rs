@@ -1,6 +1,7 @@
 //! The `ocf-mediator` and `ocf-devsim` command lines.
 
 pub mod args;
+pub mod credentials;
 pub mod devsim_args;
 pub mod discover;
 pub mod exit;

@@ -7,25 +7,34 @@ use std::time::Duration;
 use super::exit::{Exit, failure};
 use super::output::Output;
 use crate::net::{DiscoverOptions, discover};
-use crate::ocf::address::{DeviceRef, Scheme};
+use crate::ocf::address::{DeviceRef, Endpoint, Scheme};
 use crate::ocf::discovery::DeviceRecord;
 
-/// A DEVICE resolved to an address to send plain CoAP to.
-pub async fn resolve_coap(
+/// A DEVICE resolved to an endpoint: its scheme and address.
+pub async fn resolve_device(
     device: &str,
     timeout: Duration,
     output: &Output,
-) -> anyhow::Result<SocketAddr> {
+) -> anyhow::Result<Endpoint> {
     match DeviceRef::parse(device) {
-        DeviceRef::Address {
-            scheme: Scheme::Coaps,
-            ..
-        } => Err(failure(
-            Exit::Usage,
-            format!(
-                "{device}: coaps:// needs a DTLS session, which this build cannot open yet; use coap:// (unsecured) instead"
-            ),
-        )),
+        DeviceRef::Address { scheme, host, port } => Ok(Endpoint {
+            scheme,
+            addr: resolve_host(&host, port).await?,
+        }),
+        other => resolve_coap(device, other, timeout, output)
+            .await
+            .map(Endpoint::coap),
+    }
+}
+
+/// A device named by UUID or name, found by multicast discovery.
+async fn resolve_coap(
+    device: &str,
+    reference: DeviceRef,
+    timeout: Duration,
+    output: &Output,
+) -> anyhow::Result<SocketAddr> {
+    match reference {
         DeviceRef::Address { host, port, .. } => resolve_host(&host, port).await,
         DeviceRef::Uuid(di) => {
             let options = DiscoverOptions {

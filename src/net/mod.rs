@@ -5,6 +5,7 @@ pub mod coap_endpoint;
 pub mod device_host;
 pub mod discover;
 pub mod interfaces;
+pub mod secure;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, discover};

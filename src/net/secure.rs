@@ -1,0 +1,230 @@
+//! CoAP over DTLS to one peer: a UDP socket, a DTLS client [`Connection`]
+//! and a CoAP [`Client`] stacked on it. The engines stay sans-IO; this is
+//! where their datagrams meet the socket and their deadlines meet the clock.
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::net::UdpSocket;
+
+use super::coap_endpoint::random_seed;
+use crate::coap::{Client, ClientConfig, Event, Request, Response};
+use crate::dtls::{self, CipherSuite, Connection, DtlsRng};
+
+/// Randomness from the operating system, for the DTLS engine.
+pub struct OsRandom;
+
+impl DtlsRng for OsRandom {
+    fn fill(&mut self, dest: &mut [u8]) {
+        // Without OS randomness no key can be made safely: stop rather than
+        // handshake with predictable secrets.
+        getrandom::fill(dest).expect("the operating system's random source failed");
+    }
+}
+
+/// Why a secure session or a request on it failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The socket could not be opened or used.
+    Io(io::Error),
+    /// The DTLS handshake or session failed.
+    Dtls(dtls::Error),
+    /// The CoAP exchange failed (timeout, reset, bad block-wise answer).
+    Coap(crate::coap::client::Error),
+    /// The deadline passed.
+    TimedOut,
+}
+
+impl SessionError {
+    /// Whether the peer did not accept our credentials (or we not its).
+    pub fn is_authentication(&self) -> bool {
+        use dtls::{AlertDescription as A, Error as E};
+        matches!(
+            self,
+            SessionError::Dtls(
+                E::UnknownPskIdentity
+                    | E::DecryptError
+                    | E::CertificateInvalid { .. }
+                    | E::CertificateRequired
+                    | E::AlertReceived(
+                        A::UnknownPskIdentity
+                            | A::DecryptError
+                            | A::BadRecordMac
+                            | A::BadCertificate
+                            | A::UnknownCa
+                            | A::CertificateUnknown
+                            | A::AccessDenied
+                            | A::HandshakeFailure
+                    )
+            )
+        )
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SessionError::Io(e) => write!(f, "{e}"),
+            SessionError::Dtls(e) => write!(f, "DTLS: {e}"),
+            SessionError::Coap(e) => write!(f, "{e}"),
+            SessionError::TimedOut => f.write_str("did not answer in time"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+/// An established DTLS session carrying CoAP.
+pub struct SecureSession {
+    socket: UdpSocket,
+    connection: Connection,
+    coap: Client,
+    peer: SocketAddr,
+    suite: CipherSuite,
+}
+
+impl SecureSession {
+    /// Opens a DTLS session with `peer`, finishing the handshake before `deadline`.
+    pub async fn connect(
+        peer: SocketAddr,
+        config: Arc<dtls::ClientConfig>,
+        deadline: Instant,
+    ) -> Result<SecureSession, SessionError> {
+        let local: SocketAddr = if peer.is_ipv6() {
+            (Ipv6Addr::UNSPECIFIED, 0).into()
+        } else {
+            (Ipv4Addr::UNSPECIFIED, 0).into()
+        };
+        let socket = UdpSocket::bind(local).await.map_err(SessionError::Io)?;
+        socket.connect(peer).await.map_err(SessionError::Io)?;
+        let connection =
+            Connection::client(config, Instant::now(), OsRandom).map_err(SessionError::Dtls)?;
+        let mut session = SecureSession {
+            socket,
+            connection,
+            coap: Client::new(ClientConfig::default(), random_seed()),
+            peer,
+            suite: CipherSuite::EcdhePskWithAes128CbcSha256,
+        };
+        loop {
+            session.flush().await?;
+            while let Some(event) = session.connection.poll_event() {
+                match event {
+                    dtls::Event::Connected { suite, .. } => {
+                        session.suite = suite;
+                        return Ok(session);
+                    }
+                    dtls::Event::Closed { error } => {
+                        return Err(SessionError::Dtls(error.unwrap_or(dtls::Error::PeerClosed)));
+                    }
+                    _ => {}
+                }
+            }
+            session.wait(deadline).await?;
+        }
+    }
+
+    /// The negotiated cipher suite.
+    pub fn suite(&self) -> CipherSuite {
+        self.suite
+    }
+
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// Sends a request and waits for its whole response.
+    pub async fn request(
+        &mut self,
+        request: Request,
+        deadline: Instant,
+    ) -> Result<Response, SessionError> {
+        let id = self.coap.request(Instant::now(), self.peer, request);
+        loop {
+            while let Some(event) = self.connection.poll_event() {
+                match event {
+                    dtls::Event::ApplicationData(data) => {
+                        // Not CoAP: ignored like noise on a plain socket.
+                        let _ = self.coap.handle_datagram(Instant::now(), self.peer, &data);
+                    }
+                    dtls::Event::Closed { error } => {
+                        return Err(SessionError::Dtls(error.unwrap_or(dtls::Error::PeerClosed)));
+                    }
+                    _ => {}
+                }
+            }
+            // Also sends the ACK of a separate response before returning it.
+            self.flush().await?;
+            while let Some(event) = self.coap.poll_event() {
+                match event {
+                    Event::Response {
+                        id: got, response, ..
+                    } if got == id => return Ok(response),
+                    Event::Failed { id: got, error, .. } if got == id => {
+                        return Err(SessionError::Coap(error));
+                    }
+                    _ => {}
+                }
+            }
+            self.wait(deadline).await?;
+        }
+    }
+
+    /// Ends the session with close_notify.
+    pub async fn close(mut self) {
+        self.connection.close();
+        let _ = self.flush().await;
+    }
+
+    /// Moves CoAP datagrams into DTLS records and records onto the socket.
+    async fn flush(&mut self) -> Result<(), SessionError> {
+        while let Some(transmit) = self.coap.poll_transmit() {
+            self.connection
+                .send(&transmit.datagram)
+                .map_err(SessionError::Dtls)?;
+        }
+        while let Some(datagram) = self.connection.poll_transmit() {
+            // A lost datagram is recovered by retransmission; a send error is
+            // usually an ICMP error from the previous one.
+            let _ = self.socket.send(&datagram).await;
+        }
+        Ok(())
+    }
+
+    /// Waits for a datagram or the next timer of either engine.
+    async fn wait(&mut self, deadline: Instant) -> Result<(), SessionError> {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(SessionError::TimedOut);
+        }
+        let wake = [
+            self.connection.poll_timeout(),
+            self.coap.poll_timeout(),
+            Some(deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(deadline);
+        let mut buf = vec![0u8; 65_535];
+        tokio::select! {
+            received = self.socket.recv(&mut buf) => {
+                if let Ok(n) = received {
+                    // A datagram the engine rejects (garbage, replay, bad MAC)
+                    // is dropped; fatal errors surface as a Closed event.
+                    let _ = self.connection.handle_datagram(Instant::now(), &buf[..n]);
+                }
+            }
+            () = tokio::time::sleep_until(wake.into()) => {
+                let now = Instant::now();
+                self.connection.handle_timeout(now);
+                self.coap.handle_timeout(now);
+            }
+        }
+        Ok(())
+    }
+}
