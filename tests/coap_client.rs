@@ -475,13 +475,8 @@ fn garbage_from_the_network_never_panics_the_client() {
     let mut bench = Bench::new();
     let mut current = bench.get("/oic/res");
     let request = bench.one_sent();
-    let mut state = 42u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = common::XorShift(42u64);
+    let mut next = || rng.next();
     for _ in 0..50_000 {
         let mut message = ack(&request, Code(next() as u8), &[]);
         message.mtype = [

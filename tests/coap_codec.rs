@@ -269,13 +269,8 @@ fn option_numbers_beyond_65535_are_rejected() {
 
 #[test]
 fn random_bytes_never_panic_the_decoder() {
-    let mut state = 0x1234_5678_9abc_def0u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = common::XorShift(0x1234_5678_9abc_def0u64);
+    let mut next = || rng.next();
     for _ in 0..200_000 {
         let len = (next() % 64) as usize;
         let mut datagram: Vec<u8> = (0..len).map(|_| next() as u8).collect();

@@ -2,6 +2,8 @@
 //! the cached answer, unknown critical options get 4.02, large bodies go
 //! Block2 out and Block1 in, and garbage never panics it.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -195,13 +197,8 @@ fn a_block1_body_above_the_limit_is_refused_with_4_13() {
 fn garbage_never_panics_the_server() {
     let mut server = Server::new(ServerConfig::default(), 1);
     let mut now = Instant::now();
-    let mut state = 99u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = common::XorShift(99u64);
+    let mut next = || rng.next();
     for i in 0..50_000u32 {
         let mut m = Message::new(MessageType::Confirmable, Code((next() % 8) as u8), i as u16);
         for _ in 0..next() % 4 {

@@ -28,10 +28,7 @@ fn main() -> ExitCode {
         multicast_port: COAP_PORT,
     };
     let json = args.json;
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match ocf_mediator::net::runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the I/O runtime: {e}");

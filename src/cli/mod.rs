@@ -25,10 +25,7 @@ pub fn run(cli: Cli) -> Exit {
         let _ = std::io::stdout().write_all(&script);
         return Exit::Success;
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::net::runtime() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the I/O runtime: {e}");

@@ -9,3 +9,11 @@ pub mod secure;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, discover};
+
+/// The single-threaded tokio runtime both binaries run on: every socket of a
+/// command is driven from one thread, which keeps start-up cheap.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}

@@ -177,21 +177,7 @@ pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
 /// A raw CoAP exchange over UDP: send one datagram, return every datagram
 /// received within `wait` (for codec and devsim shape tests).
 pub fn raw_exchange(to: SocketAddr, datagram: &[u8], wait: Duration) -> Vec<Vec<u8>> {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.send_to(datagram, to).unwrap();
-    let mut out = Vec::new();
-    let deadline = Instant::now() + wait;
-    let mut buf = [0u8; 65535];
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        socket
-            .set_read_timeout(Some(left.max(Duration::from_millis(1))))
-            .unwrap();
-        match socket.recv_from(&mut buf) {
-            Ok((n, _)) => out.push(buf[..n].to_vec()),
-            Err(_) => break,
-        }
-    }
-    out
+    raw_exchange_n(to, datagram, usize::MAX, wait)
 }
 
 /// Sends a datagram and returns the first `count` datagrams answered within `wait`.
@@ -227,4 +213,16 @@ pub fn raw_send(to: SocketAddr, datagram: &[u8]) {
         .unwrap()
         .send_to(datagram, to)
         .unwrap();
+}
+
+/// A small deterministic generator for garbage inputs (xorshift64).
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
 }
