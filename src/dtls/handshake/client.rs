@@ -266,6 +266,11 @@ impl Connection {
                 .clone()
                 .ok_or(Error::Config("a PSK suite needs a PSK callback".into()))?;
             let choice = cb(self.hs.psk_hint.as_deref()).ok_or(Error::UnknownPskIdentity)?;
+            if choice.identity.len() > u16::MAX as usize || choice.key.len() > u16::MAX as usize {
+                return Err(Error::Config(
+                    "PSK identity or key longer than 65535 bytes".into(),
+                ));
+            }
             put_vec16(&mut cke, &choice.identity);
             self.hs.psk_identity = Some(choice.identity);
             psk = Some(choice.key);

@@ -119,6 +119,11 @@ impl Connection {
             self.queue_handshake(CERTIFICATE, encode_certificate(&cert.chain));
         }
         let hint = cfg.psk_identity_hint.clone();
+        if hint.as_ref().is_some_and(|h| h.len() > u16::MAX as usize) {
+            return Err(Error::Config(
+                "PSK identity hint longer than 65535 bytes".into(),
+            ));
+        }
         let mut ske = Vec::new();
         let mut send_ske = true;
         match suite.key_exchange() {
@@ -238,7 +243,11 @@ impl Connection {
                 .psk
                 .clone()
                 .ok_or(Error::UnknownPskIdentity)?;
-            psk = Some(cb(&identity).ok_or(Error::UnknownPskIdentity)?);
+            let key = cb(&identity).ok_or(Error::UnknownPskIdentity)?;
+            if key.len() > u16::MAX as usize {
+                return Err(Error::Config("PSK longer than 65535 bytes".into()));
+            }
+            psk = Some(key);
             self.hs.psk_identity = Some(identity);
         }
         let mut shared = None;
