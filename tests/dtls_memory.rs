@@ -746,3 +746,16 @@ fn tampering_with_any_handshake_datagram_never_yields_mismatched_sessions() {
         }
     }
 }
+
+#[test]
+fn connections_can_move_between_threads() {
+    // The tokio driver keeps one Connection per peer in tasks.
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Connection>();
+    assert_send::<Event>();
+    assert_send::<Error>();
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<ClientConfig>();
+    assert_sync::<ServerConfig>();
+    assert_sync::<CookieGuard>();
+}
