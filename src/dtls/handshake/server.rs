@@ -59,9 +59,9 @@ impl Connection {
         };
         let secure_reneg = ch.cipher_suites.contains(&SCSV_RENEGOTIATION)
             || find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO).is_some();
-        if let Some(e) = find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO)
-            && e.data != [0]
-        {
+        // Initial handshake: renegotiated_connection must be empty. (No let-chain:
+        // the package declares rust-version 1.85.)
+        if find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO).is_some_and(|e| e.data != [0]) {
             return fail(AlertDescription::HandshakeFailure);
         }
         self.hs.ems = find_ext(&ch.extensions, EXT_EXTENDED_MASTER_SECRET).is_some();
