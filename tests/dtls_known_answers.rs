@@ -344,6 +344,24 @@ fn client_hello_carries_what_the_reference_device_sends() {
             ch1.random, ch2.random,
             "the second hello repeats the random"
         );
+        // Numbering as the reference device's peer does it: CH1 record 0 / message 0,
+        // HVR record 0 / message 0, CH2 record 1 / message 1, ServerHello 1 / 1.
+        let first_record = |dir: Dir, nth: usize| {
+            let d = &sim
+                .wire
+                .iter()
+                .filter(|(w, _)| *w == dir)
+                .nth(nth)
+                .unwrap()
+                .1;
+            let rec = parse_datagram(d).remove(0);
+            let (h, _) = HandshakeHeader::parse(&mut Reader::new(rec.payload)).unwrap();
+            (h.msg_type, rec.seq, h.message_seq)
+        };
+        assert_eq!(first_record(Dir::ToServer, 0), (CLIENT_HELLO, 0, 0));
+        assert_eq!(first_record(Dir::ToClient, 0), (HELLO_VERIFY_REQUEST, 0, 0));
+        assert_eq!(first_record(Dir::ToServer, 1), (CLIENT_HELLO, 1, 1));
+        assert_eq!(first_record(Dir::ToClient, 1), (SERVER_HELLO, 1, 1));
     }
 }
 

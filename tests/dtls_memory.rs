@@ -657,3 +657,106 @@ fn data_reordered_ahead_of_the_final_flight_is_delivered_after_connected() {
         assert_eq!(evs[1..], [Event::ApplicationData(b"early".to_vec())]);
     }
 }
+
+#[test]
+fn a_damaged_first_client_hello_costs_one_more_cookie_round_trip() {
+    let suite = CipherSuite::EcdhePskWithAes128CbcSha256;
+    let mut sim = Sim::for_suite(suite, None);
+    let mut first = true;
+    // Byte 13+12+2+5 lies in the ClientHello random, which the cookie covers.
+    sim.run(
+        &mut |dir, _| {
+            if dir == Dir::ToServer && std::mem::take(&mut first) {
+                Fate::Corrupt(32, 0x01)
+            } else {
+                Fate::Deliver
+            }
+        },
+        Duration::from_secs(30),
+    );
+    assert!(sim.both_connected());
+    assert_eq!(sim.now, sim.start, "no timeout needed");
+    let hvrs = sim
+        .wire
+        .iter()
+        .filter(|(d, w)| *d == Dir::ToClient && w.len() > 25 && w[13] == 3)
+        .count();
+    assert_eq!(hvrs, 2, "a second HelloVerifyRequest with the right cookie");
+}
+
+#[test]
+fn tampering_with_any_handshake_datagram_never_yields_mismatched_sessions() {
+    let pki = Pki::new(0);
+    for &suite in &[
+        CipherSuite::EcdhAnonWithAes128CbcSha256,
+        CipherSuite::EcdhePskWithAes128CbcSha256,
+        CipherSuite::PskWithAes128Ccm8,
+        CipherSuite::EcdheEcdsaWithAes128Ccm8,
+    ] {
+        let p = pki_for(suite, &pki);
+        for target in 0..8usize {
+            for (pos, mask) in [
+                (0, 0x80),
+                (4, 1),
+                (11, 1),
+                (13, 1),
+                (20, 4),
+                (30, 1),
+                (60, 2),
+                (100, 1),
+                (200, 8),
+                (usize::MAX, 1),
+            ] {
+                let mut c = client_config(suite, p);
+                let mut s = server_config(suite, p);
+                c.common.max_retransmissions = 3;
+                s.common.max_retransmissions = 3;
+                let mut sim = Sim::new(c, s, 13);
+                let mut n = 0;
+                sim.run(
+                    &mut |_, d| {
+                        n += 1;
+                        if n - 1 == target {
+                            Fate::Corrupt(if pos == usize::MAX { d.len() - 1 } else { pos }, mask)
+                        } else {
+                            Fate::Deliver
+                        }
+                    },
+                    Duration::from_secs(120),
+                );
+                let case = format!("{suite:?} datagram {target} byte {pos}");
+                assert!(sim.wire.len() < 200, "{case}: no retransmission storm");
+                if sim.both_connected() {
+                    assert_eq!(
+                        sim.client.key_material(),
+                        sim.server.key_material(),
+                        "{case}"
+                    );
+                    assert_eq!(sim.send(Dir::ToServer, b"x"), vec![b"x".to_vec()], "{case}");
+                } else {
+                    // Nobody is left half-way: each side finished or failed cleanly.
+                    for (side, conn) in [("client", &sim.client), ("server", &sim.server)] {
+                        assert!(
+                            conn.is_connected() || conn.is_closed(),
+                            "{case}: {side} stuck"
+                        );
+                    }
+                    assert!(sim.client.is_closed() || sim.server.is_closed(), "{case}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn connections_can_move_between_threads() {
+    // The tokio driver keeps one Connection per peer in tasks.
+    fn assert_send<T: Send + 'static>() {}
+    assert_send::<Connection>();
+    assert_send::<Event>();
+    assert_send::<Error>();
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<ClientConfig>();
+    assert_sync::<ServerConfig>();
+    assert_sync::<CookieGuard>();
+}

@@ -139,6 +139,23 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
+thread_local! {
+    /// Largest datagram our engine sent on this test's thread.
+    static MAX_SENT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Checks the certificates really need fragmenting and our datagrams kept to the MTU.
+fn check_fragmentation(pki: &Pki, mtu: Option<usize>) {
+    if let Some(m) = mtu {
+        let chain: usize = pki.server_key().chain.iter().map(|c| c.len()).sum();
+        assert!(chain > 4 * m, "chain of {chain} bytes for MTU {m}");
+        assert!(
+            MAX_SENT.with(|s| s.get()) <= m,
+            "a datagram exceeded the MTU"
+        );
+    }
+}
+
 /// Drives `conn` over `sock` with real time until `done` says so (or the timeout).
 fn drive(
     conn: &mut Connection,
@@ -151,6 +168,7 @@ fn drive(
     let mut buf = vec![0u8; 65536];
     while Instant::now() < end {
         while let Some(d) = conn.poll_transmit() {
+            MAX_SENT.with(|m| m.set(m.get().max(d.len())));
             if let Some(p) = peer {
                 sock.send_to(&d, *p).unwrap();
             }
@@ -222,7 +240,12 @@ fn suite_args(suite: CipherSuite, files: &PkiFiles, server: bool) -> Vec<String>
 
 /// Our client against `openssl s_server`.
 fn our_client_vs_s_server(suite: CipherSuite) {
-    let pki = Pki::new(0);
+    our_client_vs_s_server_with(suite, 0, None)
+}
+
+/// `padding` makes the certificates larger; `mtu` is given to both sides.
+fn our_client_vs_s_server_with(suite: CipherSuite, padding: usize, mtu: Option<usize>) {
+    let pki = Pki::new(padding);
     let files = PkiFiles::new(&pki, &format!("c{:04x}", suite.code()));
     let port = free_udp_port();
     let mut args: Vec<String> = ["s_server", "-dtls1_2", "-naccept", "1", "-accept"]
@@ -231,6 +254,10 @@ fn our_client_vs_s_server(suite: CipherSuite) {
         .collect();
     args.push(format!("127.0.0.1:{port}"));
     args.extend(suite_args(suite, &files, true));
+    if let Some(m) = mtu {
+        // OpenSSL's -mtu is the link MTU: it subtracts the IP and UDP headers.
+        args.extend(["-mtu".into(), (m + 28).to_string()]);
+    }
     let mut server = OpenSsl::spawn(&args);
     assert!(
         server.wait_for("ACCEPT"),
@@ -239,7 +266,10 @@ fn our_client_vs_s_server(suite: CipherSuite) {
     );
 
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let cfg = client_config(suite, suite.uses_certificates().then_some(&pki));
+    let mut cfg = client_config(suite, suite.uses_certificates().then_some(&pki));
+    if let Some(m) = mtu {
+        cfg.common.mtu = m;
+    }
     let mut conn = Connection::client(Arc::new(cfg), Instant::now(), rng(7)).unwrap();
     let mut peer = Some(SocketAddr::from(([127, 0, 0, 1], port)));
     let mut events = Vec::new();
@@ -270,11 +300,16 @@ fn our_client_vs_s_server(suite: CipherSuite) {
     );
     conn.close();
     drive(&mut conn, &sock, &mut peer, &mut events, |_| true);
+    check_fragmentation(&pki, mtu);
 }
 
 /// `openssl s_client` against our server (behind a CookieGuard).
 fn s_client_vs_our_server(suite: CipherSuite) {
-    let pki = Pki::new(0);
+    s_client_vs_our_server_with(suite, 0, None)
+}
+
+fn s_client_vs_our_server_with(suite: CipherSuite, padding: usize, mtu: Option<usize>) {
+    let pki = Pki::new(padding);
     let files = PkiFiles::new(&pki, &format!("s{:04x}", suite.code()));
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sock.local_addr().unwrap().port();
@@ -284,9 +319,15 @@ fn s_client_vs_our_server(suite: CipherSuite) {
         .collect();
     args.push(format!("127.0.0.1:{port}"));
     args.extend(suite_args(suite, &files, false));
+    if let Some(m) = mtu {
+        args.extend(["-mtu".into(), (m + 28).to_string()]);
+    }
     let mut client = OpenSsl::spawn(&args);
 
     let mut cfg = server_config(suite, suite.uses_certificates().then_some(&pki));
+    if let Some(m) = mtu {
+        cfg.common.mtu = m;
+    }
     cfg.client_auth = ClientAuth::Required;
     let cfg = Arc::new(cfg);
     // Stateless cookie stage first, as a real server socket would do it.
@@ -345,6 +386,7 @@ fn s_client_vs_our_server(suite: CipherSuite) {
     });
     assert!(ok, "{suite:?}: no close_notify: {events:?}");
     assert_eq!(closed_error(&events), Some(None));
+    check_fragmentation(&pki, mtu);
 }
 
 #[test]
@@ -385,6 +427,17 @@ fn ecdhe_ecdsa_ccm_mutual_auth_our_client_vs_openssl_server() {
 #[test]
 fn ecdhe_ecdsa_ccm_mutual_auth_openssl_client_vs_our_server() {
     s_client_vs_our_server(CipherSuite::EcdheEcdsaWithAes128Ccm);
+}
+
+#[test]
+fn certificate_chains_fragmented_to_a_small_mtu_our_client_vs_openssl_server() {
+    // Leaf + intermediate of about 2.5 KB each way, 400-byte datagrams.
+    our_client_vs_s_server_with(CipherSuite::EcdheEcdsaWithAes128Ccm8, 600, Some(400));
+}
+
+#[test]
+fn certificate_chains_fragmented_to_a_small_mtu_openssl_client_vs_our_server() {
+    s_client_vs_our_server_with(CipherSuite::EcdheEcdsaWithAes128Ccm8, 600, Some(400));
 }
 
 #[test]

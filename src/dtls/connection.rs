@@ -12,7 +12,7 @@ use super::crypto::RecordProtection;
 use super::error::{AlertDescription, Error};
 use super::handshake::HandshakeData;
 use super::handshake::messages::{
-    CLIENT_HELLO, HANDSHAKE_HEADER_LEN, HELLO_REQUEST, HandshakeHeader,
+    CLIENT_HELLO, HANDSHAKE_HEADER_LEN, HELLO_REQUEST, HELLO_VERIFY_REQUEST, HandshakeHeader,
 };
 use super::handshake::reassembly::{Message, Reassembler};
 use super::owner_psk::KeyMaterial;
@@ -116,7 +116,7 @@ pub struct Connection {
     // Handshake transport.
     pub(crate) next_send_seq: u16,
     pub(crate) next_recv_seq: u16,
-    reasm: Reassembler,
+    pub(crate) reasm: Reassembler,
     peer_flight_last: Option<u16>,
     pub(crate) flight: Vec<FlightMsg>,
     timer: RetransmitTimer,
@@ -127,6 +127,8 @@ pub struct Connection {
     /// Application data that arrived (authenticated, epoch 1) before the peer's
     /// Finished, e.g. reordered behind it; delivered right after `Connected`.
     early_data: Vec<Vec<u8>>,
+    /// When we last resent a flight because the peer resent its own.
+    last_reactive: Option<Instant>,
     out: VecDeque<Vec<u8>>,
     pub(crate) events: VecDeque<Event>,
 }
@@ -166,6 +168,7 @@ impl Connection {
             cookie_guard: None,
             peer_closed: false,
             early_data: Vec::new(),
+            last_reactive: None,
             out: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -308,7 +311,18 @@ impl Connection {
                 self.cookie_guard = None;
                 self.server_accept_hello(h).map_err(|e| self.fail(e))
             }
-            HelloVerdict::Drop => Ok(()),
+            HelloVerdict::Drop => {
+                // A fatal alert from the client (it gave up on our HelloVerifyRequest)
+                // ends this connection too; anything else is ignored.
+                let fatal = parse_datagram(datagram)
+                    .into_iter()
+                    .find(|r| r.content_type == CT_ALERT && r.epoch == 0 && r.payload.len() == 2);
+                if let Some(r) = fatal.filter(|r| r.payload[0] == 2) {
+                    let e = Error::AlertReceived(AlertDescription::from_u8(r.payload[1]));
+                    return Err(self.fail(e));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -439,12 +453,27 @@ impl Connection {
                 return Ok(());
             }
         }
+        let whole = h.fragment_offset == 0 && h.fragment_length == h.length;
+        if self.state == State::ClientWaitServerHello
+            && h.msg_type == HELLO_VERIFY_REQUEST
+            && epoch == 0
+            && whole
+            && self.client_hello_verify(frag)?
+        {
+            return Ok(());
+        }
         if h.message_seq < self.next_recv_seq {
             // The peer retransmits a flight we already processed: our answer was
-            // lost, so resend it (once per copy of the flight's last message).
-            let whole = h.fragment_offset + h.fragment_length == h.length;
-            if whole && Some(h.message_seq) == self.peer_flight_last && !self.flight.is_empty() {
-                self.transmit_flight();
+            // lost, so resend it (once per copy of the flight's last message, and
+            // not more often than every half initial timeout, so that two peers
+            // that both see old messages cannot bounce flights at network speed).
+            let last = h.fragment_offset + h.fragment_length == h.length;
+            if last && Some(h.message_seq) == self.peer_flight_last && !self.flight.is_empty() {
+                let gap = self.common().initial_retransmit / 2;
+                if self.last_reactive.is_none_or(|t| self.now >= t + gap) {
+                    self.last_reactive = Some(self.now);
+                    self.transmit_flight();
+                }
             }
             return Ok(());
         }

@@ -239,6 +239,8 @@ pub enum Fate {
     Deliver,
     Drop,
     Duplicate,
+    /// Deliver with the bits `mask` flipped in the byte at this index (mod length).
+    Corrupt(usize, u8),
 }
 
 pub struct Sim {
@@ -304,10 +306,16 @@ impl Sim {
             for d in batch {
                 moved += 1;
                 self.wire.push((dir, d.clone()));
+                let mut d = d;
                 let copies = match fate(dir, &d) {
                     Fate::Deliver => 1,
                     Fate::Drop => 0,
                     Fate::Duplicate => 2,
+                    Fate::Corrupt(i, mask) => {
+                        let n = d.len();
+                        d[i % n] ^= mask;
+                        1
+                    }
                 };
                 for _ in 0..copies {
                     let (to, errs) = match dir {

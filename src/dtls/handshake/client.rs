@@ -65,7 +65,6 @@ impl Connection {
 
     pub(crate) fn client_message(&mut self, m: Message) -> Result<(), Error> {
         match (self.state, m.msg_type) {
-            (State::ClientWaitServerHello, HELLO_VERIFY_REQUEST) => self.client_hvr(&m),
             (State::ClientWaitServerHello, SERVER_HELLO) => self.client_server_hello(&m),
             (State::ClientWaitServerHelloDone { rank }, t) => {
                 let new_rank = match t {
@@ -98,26 +97,36 @@ impl Connection {
         }
     }
 
-    /// Flight 3: the same ClientHello with the cookie. The first ClientHello and
-    /// the HelloVerifyRequest stay out of the transcript (RFC 6347 §4.2.1).
-    fn client_hvr(&mut self, m: &Message) -> Result<(), Error> {
-        let cookie = parse_hello_verify_request(&m.body)?;
-        let mut ch = self
-            .hs
-            .client_hello
-            .take()
-            .ok_or(Error::UnexpectedMessage)?;
-        if !ch.cookie.is_empty() {
-            // Only one cookie exchange per handshake.
-            return Err(Error::UnexpectedMessage);
+    /// Flight 3: the same ClientHello with the cookie of a HelloVerifyRequest. The
+    /// ClientHellos without the right cookie and the HelloVerifyRequests stay out
+    /// of the transcript (RFC 6347 §4.2.1). Returns `false` for a copy of a
+    /// HelloVerifyRequest already answered (the caller treats it as a retransmission).
+    ///
+    /// A server may ask again with another cookie (its secret rotated, or the first
+    /// ClientHello was damaged on the way): we answer up to `MAX_COOKIES` times,
+    /// numbering the ClientHello anew, and expect the ServerHello to carry that
+    /// number, as stateless servers (OpenSSL, mbedTLS) do.
+    pub(crate) fn client_hello_verify(&mut self, body: &[u8]) -> Result<bool, Error> {
+        const MAX_COOKIES: u8 = 4;
+        let cookie = parse_hello_verify_request(body)?;
+        let Some(mut ch) = self.hs.client_hello.take() else {
+            return Ok(true);
+        };
+        if ch.cookie == cookie || self.hs.cookies_used >= MAX_COOKIES {
+            let same = ch.cookie == cookie;
+            self.hs.client_hello = Some(ch);
+            return Ok(!same);
         }
+        self.hs.cookies_used += 1;
         ch.cookie = cookie;
         self.hs.transcript.clear();
+        self.reasm.clear();
+        self.next_recv_seq = self.next_send_seq;
         self.begin_flight();
         self.queue_handshake(CLIENT_HELLO, ch.encode());
         self.hs.client_hello = Some(ch);
         self.send_flight(true);
-        Ok(())
+        Ok(true)
     }
 
     fn client_server_hello(&mut self, m: &Message) -> Result<(), Error> {
@@ -257,6 +266,11 @@ impl Connection {
                 .clone()
                 .ok_or(Error::Config("a PSK suite needs a PSK callback".into()))?;
             let choice = cb(self.hs.psk_hint.as_deref()).ok_or(Error::UnknownPskIdentity)?;
+            if choice.identity.len() > u16::MAX as usize || choice.key.len() > u16::MAX as usize {
+                return Err(Error::Config(
+                    "PSK identity or key longer than 65535 bytes".into(),
+                ));
+            }
             put_vec16(&mut cke, &choice.identity);
             self.hs.psk_identity = Some(choice.identity);
             psk = Some(choice.key);

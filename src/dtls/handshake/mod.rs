@@ -32,6 +32,8 @@ pub struct HandshakeData {
     pub master: Option<[u8; 48]>,
     pub peer_chain: Vec<Vec<u8>>,
     pub client_hello: Option<messages::ClientHello>,
+    /// Client: HelloVerifyRequest cookies answered so far.
+    pub cookies_used: u8,
     /// Client: the server asked for a certificate. Server: we asked for one.
     pub cert_requested: bool,
     /// Client: the CertificateRequest accepts ECDSA P-256 with SHA-256.

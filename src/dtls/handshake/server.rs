@@ -59,9 +59,9 @@ impl Connection {
         };
         let secure_reneg = ch.cipher_suites.contains(&SCSV_RENEGOTIATION)
             || find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO).is_some();
-        if let Some(e) = find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO)
-            && e.data != [0]
-        {
+        // Initial handshake: renegotiated_connection must be empty. (No let-chain:
+        // the package declares rust-version 1.85.)
+        if find_ext(&ch.extensions, EXT_RENEGOTIATION_INFO).is_some_and(|e| e.data != [0]) {
             return fail(AlertDescription::HandshakeFailure);
         }
         self.hs.ems = find_ext(&ch.extensions, EXT_EXTENDED_MASTER_SECRET).is_some();
@@ -119,6 +119,11 @@ impl Connection {
             self.queue_handshake(CERTIFICATE, encode_certificate(&cert.chain));
         }
         let hint = cfg.psk_identity_hint.clone();
+        if hint.as_ref().is_some_and(|h| h.len() > u16::MAX as usize) {
+            return Err(Error::Config(
+                "PSK identity hint longer than 65535 bytes".into(),
+            ));
+        }
         let mut ske = Vec::new();
         let mut send_ske = true;
         match suite.key_exchange() {
@@ -238,7 +243,11 @@ impl Connection {
                 .psk
                 .clone()
                 .ok_or(Error::UnknownPskIdentity)?;
-            psk = Some(cb(&identity).ok_or(Error::UnknownPskIdentity)?);
+            let key = cb(&identity).ok_or(Error::UnknownPskIdentity)?;
+            if key.len() > u16::MAX as usize {
+                return Err(Error::Config("PSK longer than 65535 bytes".into()));
+            }
+            psk = Some(key);
             self.hs.psk_identity = Some(identity);
         }
         let mut shared = None;
