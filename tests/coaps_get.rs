@@ -149,15 +149,11 @@ fn a_wrong_psk_fails_without_an_answer() {
         ],
         "00112233445566778899aabbccddeeff",
     );
-    // OpenSSL drops our Finished silently, so the handshake never completes.
+    // OpenSSL drops our undecryptable Finished silently, as mbedTLS devices
+    // do: heard but never confirmed means the key is wrong.
+    assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(
-        run.code == 4 || run.code == 5,
-        "{}: {}",
-        run.code,
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("DTLS handshake failed"),
+        run.stderr.contains("DTLS handshake failed") && run.stderr.contains("key"),
         "{}",
         run.stderr
     );

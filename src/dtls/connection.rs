@@ -244,6 +244,14 @@ impl Connection {
         matches!(self.side, Side::Client(_))
     }
 
+    /// True while we have sent our Finished and wait for the peer's. A client
+    /// whose handshake times out here was heard but never confirmed: with a PSK
+    /// suite that almost always means the peer derived other keys (a wrong key
+    /// or PIN), since mbedTLS and OpenSSL drop the undecryptable Finished silently.
+    pub fn awaits_peer_finished(&self) -> bool {
+        self.state == State::WaitFinished
+    }
+
     /// True once the handshake completed and until the connection closes.
     pub fn is_connected(&self) -> bool {
         self.state == State::Connected

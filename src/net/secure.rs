@@ -37,31 +37,35 @@ pub enum SessionError {
     Coap(crate::coap::client::Error),
     /// The deadline passed.
     TimedOut,
+    /// The peer answered the handshake but never confirmed our Finished:
+    /// it derived other keys, so the key, PIN or identity is wrong.
+    KeysNotConfirmed,
 }
 
 impl SessionError {
     /// Whether the peer did not accept our credentials (or we not its).
     pub fn is_authentication(&self) -> bool {
         use dtls::{AlertDescription as A, Error as E};
-        matches!(
-            self,
-            SessionError::Dtls(
-                E::UnknownPskIdentity
-                    | E::DecryptError
-                    | E::CertificateInvalid { .. }
-                    | E::CertificateRequired
-                    | E::AlertReceived(
-                        A::UnknownPskIdentity
-                            | A::DecryptError
-                            | A::BadRecordMac
-                            | A::BadCertificate
-                            | A::UnknownCa
-                            | A::CertificateUnknown
-                            | A::AccessDenied
-                            | A::HandshakeFailure
-                    )
+        matches!(self, SessionError::KeysNotConfirmed)
+            || matches!(
+                self,
+                SessionError::Dtls(
+                    E::UnknownPskIdentity
+                        | E::DecryptError
+                        | E::CertificateInvalid { .. }
+                        | E::CertificateRequired
+                        | E::AlertReceived(
+                            A::UnknownPskIdentity
+                                | A::DecryptError
+                                | A::BadRecordMac
+                                | A::BadCertificate
+                                | A::UnknownCa
+                                | A::CertificateUnknown
+                                | A::AccessDenied
+                                | A::HandshakeFailure
+                        )
+                )
             )
-        )
     }
 }
 
@@ -72,6 +76,9 @@ impl fmt::Display for SessionError {
             SessionError::Dtls(e) => write!(f, "DTLS: {e}"),
             SessionError::Coap(e) => write!(f, "{e}"),
             SessionError::TimedOut => f.write_str("did not answer in time"),
+            SessionError::KeysNotConfirmed => f.write_str(
+                "the peer answered the handshake but never confirmed our keys: the key, PIN or identity is wrong",
+            ),
         }
     }
 }
@@ -110,6 +117,10 @@ impl SecureSession {
             peer,
             suite: CipherSuite::EcdhePskWithAes128CbcSha256,
         };
+        // Whether the peer had our Finished but had not confirmed it, as of
+        // before the last timer: a handshake that times out then was heard,
+        // and refused our keys.
+        let mut unconfirmed = false;
         loop {
             session.flush().await?;
             while let Some(event) = session.connection.poll_event() {
@@ -118,13 +129,24 @@ impl SecureSession {
                         session.suite = suite;
                         return Ok(session);
                     }
+                    dtls::Event::Closed {
+                        error: Some(dtls::Error::Timeout),
+                    } if unconfirmed => {
+                        return Err(SessionError::KeysNotConfirmed);
+                    }
                     dtls::Event::Closed { error } => {
                         return Err(SessionError::Dtls(error.unwrap_or(dtls::Error::PeerClosed)));
                     }
                     _ => {}
                 }
             }
-            session.wait(deadline).await?;
+            unconfirmed = session.connection.awaits_peer_finished();
+            match session.wait(deadline).await {
+                Err(SessionError::TimedOut) if unconfirmed => {
+                    return Err(SessionError::KeysNotConfirmed);
+                }
+                result => result?,
+            }
         }
     }
 
