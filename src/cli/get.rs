@@ -133,7 +133,7 @@ fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error
     } else {
         Exit::Failed
     };
-    let hint = if exit == Exit::AuthFailed {
+    let hint = if exit == Exit::AuthFailed && !matches!(error, SessionError::KeysNotConfirmed) {
         " (check the identity, key or trust anchors)"
     } else {
         ""
