@@ -1,195 +1,22 @@
 //! `ocf-mediator get`.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Instant;
-
 use super::args::{GetArgs, GlobalArgs};
-use super::credentials::client_config;
-use super::exit::{Exit, failure};
+use super::exchange::{exchange, normalize_href, report};
+use super::exit::Exit;
 use super::output::Output;
-use super::resolve::resolve_device;
-use crate::coap::{ClientConfig, Code, Event, Request, Response};
-use crate::net::CoapEndpoint;
-use crate::net::secure::{SecureSession, SessionError};
-use crate::ocf::address::{Scheme, format_addr};
-use crate::ocf::representation::{Shown, show_payload};
-use crate::ocf::request::{ocf_get, strip_ocf_options};
+use crate::ocf::request::ocf_get;
 
 pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let href = normalize_href(&args.href)?;
-    let endpoint = resolve_device(&args.device, global.timeout, output).await?;
-    let peer = endpoint.addr;
-    output.debug(&format!("GET {href} from {endpoint}"));
-    let deadline = Instant::now() + global.timeout;
-    let response = match endpoint.scheme {
-        Scheme::Coap => fetch_plain(peer, &href, deadline, output).await?,
-        Scheme::Coaps => {
-            let config = client_config(&args.dtls, &mut std::io::stdin().lock())?;
-            fetch_secure(peer, config, &href, deadline, output).await?
-        }
-    };
-    let shown = show_payload(response.content_format(), &response.payload)
-        .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", format_addr(peer))))?;
-    if !response.code.is_success() {
-        let detail = match &shown {
-            Shown::Text(t) if !t.is_empty() => format!(": {t}"),
-            _ => String::new(),
-        };
-        return Err(failure(
-            Exit::Refused,
-            format!(
-                "{} answered {} {} to GET {href}{detail}{}",
-                format_addr(peer),
-                response.code,
-                response.code.name(),
-                hint(response.code)
-            ),
-        ));
-    }
-    if output.json {
-        let value = match shown {
-            Shown::Json(v) => v,
-            Shown::Text(t) | Shown::Binary(t) => serde_json::Value::String(t),
-        };
-        output.json_line(&serde_json::json!({
-            "device": endpoint.to_string(),
-            "href": href,
-            "code": response.code.to_string(),
-            "content_format": response.content_format(),
-            "representation": value,
-        }));
-    } else {
-        match shown {
-            Shown::Json(v) => println!("{}", serde_json::to_string_pretty(&v)?),
-            Shown::Text(t) => println!("{t}"),
-            Shown::Binary(b) => println!("{b}"),
-        }
-    }
-    Ok(Exit::Success)
-}
-
-/// GET over plain CoAP; a generic CoAP server that does not know OCF's
-/// options is asked again without them.
-async fn fetch_plain(
-    peer: SocketAddr,
-    href: &str,
-    deadline: Instant,
-    output: &Output,
-) -> anyhow::Result<Response> {
-    let mut endpoint = CoapEndpoint::new(ClientConfig::default())?;
-    let mut request = ocf_get(href);
-    let response = fetch(&mut endpoint, peer, request.clone(), deadline).await?;
-    if !matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
-        return Ok(response);
-    }
-    output.debug(&format!(
-        "{} answered {} {}: asking again without OCF's options",
-        format_addr(peer),
-        response.code,
-        response.code.name()
-    ));
-    strip_ocf_options(&mut request);
-    fetch(&mut endpoint, peer, request, deadline).await
-}
-
-/// GET over a DTLS session, closed with close_notify afterwards.
-async fn fetch_secure(
-    peer: SocketAddr,
-    config: Arc<crate::dtls::ClientConfig>,
-    href: &str,
-    deadline: Instant,
-    output: &Output,
-) -> anyhow::Result<Response> {
-    let name = format_addr(peer);
-    let mut session = SecureSession::connect(peer, config, deadline)
-        .await
-        .map_err(|e| session_failure(&name, "DTLS handshake failed", e))?;
-    output.debug(&format!("{name}: DTLS session with {:?}", session.suite()));
-    let mut request = ocf_get(href);
-    let mut response = session
-        .request(request.clone(), deadline)
-        .await
-        .map_err(|e| session_failure(&name, "request failed", e))?;
-    if matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
-        strip_ocf_options(&mut request);
-        response = session
-            .request(request, deadline)
-            .await
-            .map_err(|e| session_failure(&name, "request failed", e))?;
-    }
-    session.close().await;
-    Ok(response)
-}
-
-fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error {
-    let exit = if error.is_authentication() {
-        Exit::AuthFailed
-    } else if matches!(
-        error,
-        SessionError::TimedOut | SessionError::Dtls(crate::dtls::Error::Timeout)
-    ) {
-        Exit::TimedOut
-    } else {
-        Exit::Failed
-    };
-    let hint = if exit == Exit::AuthFailed && !matches!(error, SessionError::KeysNotConfirmed) {
-        " (check the identity, key or trust anchors)"
-    } else {
-        ""
-    };
-    failure(exit, format!("{name}: {what}: {error}{hint}"))
-}
-
-async fn fetch(
-    endpoint: &mut CoapEndpoint,
-    peer: SocketAddr,
-    request: Request,
-    deadline: Instant,
-) -> anyhow::Result<Response> {
-    let id = endpoint.request(peer, request);
-    loop {
-        match endpoint.next_event(Some(deadline)).await {
-            Some(Event::Response {
-                id: got, response, ..
-            }) if got == id => return Ok(response),
-            Some(Event::Failed { id: got, error, .. }) if got == id => {
-                let exit = match error {
-                    crate::coap::client::Error::Timeout => Exit::TimedOut,
-                    _ => Exit::Failed,
-                };
-                return Err(failure(exit, format!("{}: {error}", format_addr(peer))));
-            }
-            Some(_) => continue,
-            None => {
-                return Err(failure(
-                    Exit::TimedOut,
-                    format!("{} did not answer in time (--timeout)", format_addr(peer)),
-                ));
-            }
-        }
-    }
-}
-
-fn normalize_href(href: &str) -> anyhow::Result<String> {
-    let href = href.trim();
-    if href.is_empty() || href.contains(char::is_whitespace) {
-        return Err(failure(
-            Exit::Usage,
-            format!("{href:?} is not a resource path; expected something like /oic/d"),
-        ));
-    }
-    Ok(if href.starts_with('/') {
-        href.to_owned()
-    } else {
-        format!("/{href}")
-    })
-}
-
-fn hint(code: Code) -> &'static str {
-    match code {
-        Code::UNAUTHORIZED => " (the device serves it only over a secure session)",
-        Code::NOT_FOUND => " (no such resource; `get DEVICE /oic/res` lists them)",
-        _ => "",
-    }
+    let mut stdin = std::io::stdin().lock();
+    let (endpoint, response) = exchange(
+        &args.device,
+        ocf_get(&href),
+        &args.dtls,
+        &mut stdin,
+        global,
+        output,
+    )
+    .await?;
+    report(&endpoint, "GET", &href, &response, output)
 }

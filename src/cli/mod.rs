@@ -4,6 +4,7 @@ pub mod args;
 pub mod credentials;
 pub mod devsim_args;
 pub mod discover;
+pub mod exchange;
 pub mod exit;
 pub mod generate;
 pub mod get;
