@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Find OCF devices by multicast, or ask given addresses')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Read a resource of a device and print its representation')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Update a resource of a device: POST a JSON body as OCF CBOR')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -77,6 +78,27 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ocf-mediator;update' {
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'The body as JSON; @FILE reads it from a file, - from stdin')
+            [CompletionResult]::new('--data', '--data', [CompletionResultType]::ParameterName, 'The body as JSON; @FILE reads it from a file, - from stdin')
+            [CompletionResult]::new('--psk-identity', '--psk-identity', [CompletionResultType]::ParameterName, 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID''s 16 raw bytes (as OCF devices expect)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Our certificate chain (PEM), for mutual authentication with certificate suites')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--psk-stdin', '--psk-stdin', [CompletionResultType]::ParameterName, 'Read the pre-shared key from stdin, as hex')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ocf-mediator;completions' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
@@ -94,6 +116,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
         'ocf-mediator;help' {
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Find OCF devices by multicast, or ask given addresses')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Read a resource of a device and print its representation')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Update a resource of a device: POST a JSON body as OCF CBOR')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -102,6 +125,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;help;get' {
+            break
+        }
+        'ocf-mediator;help;update' {
             break
         }
         'ocf-mediator;help;completions' {

@@ -28,6 +28,9 @@ _ocf__mediator() {
             ocf__mediator,help)
                 cmd="ocf__mediator__subcmd__help"
                 ;;
+            ocf__mediator,update)
+                cmd="ocf__mediator__subcmd__update"
+                ;;
             ocf__mediator__subcmd__help,completions)
                 cmd="ocf__mediator__subcmd__help__subcmd__completions"
                 ;;
@@ -40,6 +43,9 @@ _ocf__mediator() {
             ocf__mediator__subcmd__help,help)
                 cmd="ocf__mediator__subcmd__help__subcmd__help"
                 ;;
+            ocf__mediator__subcmd__help,update)
+                cmd="ocf__mediator__subcmd__help__subcmd__update"
+                ;;
             *)
                 ;;
         esac
@@ -47,7 +53,7 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version discover get completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version discover get update completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,7 +157,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get completions help"
+            opts="discover get update completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,6 +219,62 @@ _ocf__mediator() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__update)
+            opts="-d -v -q -h -V --data --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --psk-identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

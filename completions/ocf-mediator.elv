@@ -31,6 +31,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
+            cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -71,6 +72,26 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ocf-mediator;update'= {
+            cand -d 'The body as JSON; @FILE reads it from a file, - from stdin'
+            cand --data 'The body as JSON; @FILE reads it from a file, - from stdin'
+            cand --psk-identity 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID''s 16 raw bytes (as OCF devices expect)'
+            cand --cert 'Our certificate chain (PEM), for mutual authentication with certificate suites'
+            cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
+            cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ocf-mediator;completions'= {
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -87,12 +108,15 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;help'= {
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
+            cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ocf-mediator;help;discover'= {
         }
         &'ocf-mediator;help;get'= {
+        }
+        &'ocf-mediator;help;update'= {
         }
         &'ocf-mediator;help;completions'= {
         }

@@ -33,6 +33,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s h -l help -d 
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s a -l address -d 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable' -r
@@ -59,6 +60,19 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s v -l v
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s q -l quiet -d 'Only errors on stderr'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s d -l data -d 'The body as JSON; @FILE reads it from a file, - from stdin' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l psk-identity -d 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID\'s 16 raw bytes (as OCF devices expect)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l cert -d 'Our certificate chain (PEM), for mutual authentication with certificate suites' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -66,7 +80,8 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -9,7 +9,7 @@ use common::{DevSim, mediator, mediator_command};
 fn help_lists_the_commands_and_the_exit_codes() {
     let run = mediator(&["--help"]);
     assert_eq!(run.code, 0);
-    for command in ["discover", "get", "completions"] {
+    for command in ["discover", "get", "update", "completions"] {
         assert!(run.stdout.contains(command), "{command}: {}", run.stdout);
     }
     assert!(run.stdout.contains("Exit status"), "{}", run.stdout);

@@ -574,3 +574,18 @@ fn the_real_devices_block_wise_discovery_answer_is_reassembled() {
         assert_eq!(response.content_format(), Some(10000));
     }
 }
+
+#[test]
+fn an_error_to_an_early_block1_part_is_the_answer_to_the_request() {
+    let mut bench = Bench::new();
+    let mut request = Request::new(Code::POST, "/oic/sec/cred");
+    request.payload = body(5000);
+    bench.client.request(bench.now, peer(), request);
+    let first = bench.one_sent();
+    let mut too_large = ack(&first, Code::REQUEST_ENTITY_TOO_LARGE, &[]);
+    too_large.options.set_uint(OptionNumber::SIZE1, 2048);
+    bench.receive(&too_large);
+    let response = bench.response();
+    assert_eq!(response.code, Code::REQUEST_ENTITY_TOO_LARGE);
+    assert!(bench.sent().is_empty(), "no further parts");
+}

@@ -76,6 +76,7 @@ fn there_is_a_man_page_for_every_command_and_they_document_exit_codes() {
         "ocf-mediator.1",
         "ocf-mediator-discover.1",
         "ocf-mediator-get.1",
+        "ocf-mediator-update.1",
         "ocf-mediator-completions.1",
         "ocf-devsim.1",
         "ocf-devsim-device.1",

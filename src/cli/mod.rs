@@ -10,6 +10,7 @@ pub mod generate;
 pub mod get;
 pub mod output;
 pub mod resolve;
+pub mod update;
 
 use std::io::Write;
 
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Exit {
         match &cli.command {
             Command::Discover(args) => discover::run(args, &cli.global, &output).await,
             Command::Get(args) => get::run(args, &cli.global, &output).await,
+            Command::Update(args) => update::run(args, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

@@ -147,8 +147,6 @@ pub enum Error {
     MalformedBlock,
     /// The resource changed (a new ETag) twice while it was being fetched.
     ResourceChanging,
-    /// The peer did not acknowledge a Block1 part of the request body.
-    Block1Rejected { code: Code },
 }
 
 impl fmt::Display for Error {
@@ -167,11 +165,6 @@ impl fmt::Display for Error {
             Self::ResourceChanging => {
                 f.write_str("the resource kept changing while it was being read (ETag)")
             }
-            Self::Block1Rejected { code } => write!(
-                f,
-                "the peer answered {code} {} to a part of the request body",
-                code.name()
-            ),
         }
     }
 }
@@ -672,12 +665,8 @@ impl Transfer {
             self.block1_size = self.block1_size.min(block.size());
             return Ok(Progress::More);
         }
-        if self.block1_size < request.payload.len()
-            && !message.code.is_success()
-            && self.block1_sent > 0
-        {
-            return Err(Error::Block1Rejected { code: message.code });
-        }
+        // Any other answer, to the last part or an earlier one (4.13, 4.01 …),
+        // is the answer to the whole request.
         let Some(raw) = message.options.get(OptionNumber::BLOCK2) else {
             if self.blocks_received > 0 {
                 return Err(Error::MalformedBlock);
