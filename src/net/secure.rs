@@ -92,6 +92,8 @@ pub struct SecureSession {
     coap: Client,
     peer: SocketAddr,
     suite: CipherSuite,
+    /// Receive buffer, reused for every datagram.
+    buffer: Vec<u8>,
 }
 
 impl SecureSession {
@@ -116,6 +118,7 @@ impl SecureSession {
             coap: Client::new(ClientConfig::default(), random_seed()),
             peer,
             suite: CipherSuite::EcdhePskWithAes128CbcSha256,
+            buffer: vec![0u8; 65_535],
         };
         // Whether the peer had our Finished but had not confirmed it, as of
         // before the last timer: a handshake that times out then was heard,
@@ -232,13 +235,12 @@ impl SecureSession {
         .flatten()
         .min()
         .unwrap_or(deadline);
-        let mut buf = vec![0u8; 65_535];
         tokio::select! {
-            received = self.socket.recv(&mut buf) => {
+            received = self.socket.recv(&mut self.buffer) => {
                 if let Ok(n) = received {
                     // A datagram the engine rejects (garbage, replay, bad MAC)
                     // is dropped; fatal errors surface as a Closed event.
-                    let _ = self.connection.handle_datagram(Instant::now(), &buf[..n]);
+                    let _ = self.connection.handle_datagram(Instant::now(), &self.buffer[..n]);
                 }
             }
             () = tokio::time::sleep_until(wake.into()) => {
