@@ -127,14 +127,16 @@ pub async fn run(
     tokio::pin!(shutdown);
     loop {
         for h in &mut hosted {
-            while let Some(t) = h.server.poll_transmit() {
-                let _ = h.socket.send_to(&t.datagram, t.destination).await;
-            }
+            // Durable before acknowledged: a peer that saw the answer may
+            // kill us at once, and the change must survive that.
             if h.device.dirty {
                 h.device.dirty = false;
                 if let Some(path) = &h.state_path {
                     h.device.state.save(path)?;
                 }
+            }
+            while let Some(t) = h.server.poll_transmit() {
+                let _ = h.socket.send_to(&t.datagram, t.destination).await;
             }
         }
         let wake = hosted
