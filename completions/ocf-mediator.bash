@@ -19,6 +19,9 @@ _ocf__mediator() {
             ocf__mediator,completions)
                 cmd="ocf__mediator__subcmd__completions"
                 ;;
+            ocf__mediator,devices)
+                cmd="ocf__mediator__subcmd__devices"
+                ;;
             ocf__mediator,discover)
                 cmd="ocf__mediator__subcmd__discover"
                 ;;
@@ -33,6 +36,9 @@ _ocf__mediator() {
                 ;;
             ocf__mediator__subcmd__help,completions)
                 cmd="ocf__mediator__subcmd__help__subcmd__completions"
+                ;;
+            ocf__mediator__subcmd__help,devices)
+                cmd="ocf__mediator__subcmd__help__subcmd__devices"
                 ;;
             ocf__mediator__subcmd__help,discover)
                 cmd="ocf__mediator__subcmd__help__subcmd__discover"
@@ -53,13 +59,17 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version discover get update completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -71,13 +81,39 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__completions)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__devices)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -89,7 +125,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__discover)
-            opts="-a -v -q -h -V --address --owned --unowned --wait --rounds --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-a -v -q -h -V --address --owned --unowned --wait --rounds --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +151,10 @@ _ocf__mediator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -123,7 +163,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__get)
-            opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +189,10 @@ _ocf__mediator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -157,7 +201,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get update completions help"
+            opts="discover get update devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,6 +215,20 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__devices)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -241,7 +299,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__update)
-            opts="-d -v -q -h -V --data --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-d -v -q -h -V --data --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +330,10 @@ _ocf__mediator() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,12 +19,14 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
     var completions = [
         &'ocf-mediator'= {
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
             cand -v 'More detail on stderr (repeat for more)'
             cand --verbose 'More detail on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -32,6 +34,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -41,6 +44,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --wait 'How long each multicast round listens'
             cand --rounds 'Multicast rounds; answers accumulate over rounds'
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --owned 'Only devices that are owned'
             cand --unowned 'Only devices that are not owned yet'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -49,6 +53,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --verbose 'More detail on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -60,6 +65,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
             cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -67,6 +73,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --verbose 'More detail on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -80,6 +87,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
             cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -87,6 +95,22 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --verbose 'More detail on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;devices'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -94,12 +118,14 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         }
         &'ocf-mediator;completions'= {
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
             cand -v 'More detail on stderr (repeat for more)'
             cand --verbose 'More detail on stderr (repeat for more)'
             cand -q 'Only errors on stderr'
             cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
@@ -109,6 +135,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -117,6 +144,8 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;help;get'= {
         }
         &'ocf-mediator;help;update'= {
+        }
+        &'ocf-mediator;help;devices'= {
         }
         &'ocf-mediator;help;completions'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ocf_mediator_global_optspecs
-    string join \n json no-input v/verbose q/quiet timeout= h/help V/version
+    string join \n json no-input v/verbose q/quiet timeout= state-dir= volatile-keyring h/help V/version
 end
 
 function __fish_ocf_mediator_needs_command
@@ -25,27 +25,32 @@ function __fish_ocf_mediator_using_subcommand
 end
 
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "get" -d 'Read a resource of a device and print its representation'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s a -l address -d 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l wait -d 'How long each multicast round listens' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l rounds -d 'Multicast rounds; answers accumulate over rounds' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l owned -d 'Only devices that are owned'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l unowned -d 'Only devices that are not owned yet'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-identity -d 'PSK identity: UTF-8 text, or uuid:<UUID> for the UUID\'s 16 raw bytes (as OCF devices expect)' -r
@@ -53,11 +58,13 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l cert -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s d -l data -d 'The body as JSON; @FILE reads it from a file, - from stdin' -r
@@ -66,22 +73,36 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l cer
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -10,3 +10,4 @@ pub mod dtls;
 pub mod net;
 pub mod ocf;
 pub mod sim;
+pub mod store;

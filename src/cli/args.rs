@@ -52,6 +52,19 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OCF_MEDIATOR_TIMEOUT", value_name = "DURATION",
           default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
+    /// Where the mediator keeps its state (owned devices, cloud profiles, its own UUID).
+    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there.
+    #[arg(
+        long,
+        global = true,
+        env = "OCF_MEDIATOR_STATE_DIR",
+        value_name = "DIR"
+    )]
+    pub state_dir: Option<PathBuf>,
+    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service:
+    /// works headless, but the keys are lost on reboot, and with them the devices they own.
+    #[arg(long, global = true, env = "OCF_MEDIATOR_VOLATILE_KEYRING", value_parser = BoolishValueParser::new())]
+    pub volatile_keyring: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -65,6 +78,9 @@ pub enum Command {
     /// Update a resource of a device: POST a JSON body as OCF CBOR.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Update(UpdateArgs),
+    /// List the devices this mediator owns, and whether each owner key is in the keyring.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Devices,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

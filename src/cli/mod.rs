@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod credentials;
+pub mod devices;
 pub mod devsim_args;
 pub mod discover;
 pub mod exchange;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Discover(args) => discover::run(args, &cli.global, &output).await,
             Command::Get(args) => get::run(args, &cli.global, &output).await,
             Command::Update(args) => update::run(args, &cli.global, &output).await,
+            Command::Devices => devices::run(&cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });
