@@ -107,8 +107,7 @@ impl StateFile {
             .write(true)
             .open(&path)
             .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
+        fs4::FileExt::lock(&file).with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(file)
     }
 }
