@@ -9,5 +9,6 @@ pub mod coap;
 pub mod dtls;
 pub mod net;
 pub mod ocf;
+pub mod otm;
 pub mod sim;
 pub mod store;

@@ -78,6 +78,12 @@ pub enum Command {
     /// Update a resource of a device: POST a JSON body as OCF CBOR.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Update(UpdateArgs),
+    /// Take ownership of a new device (Just Works, Random PIN or manufacturer certificate).
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Own(OwnArgs),
+    /// Hard-reset a device this mediator owns and forget its owner key.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Disown(DisownArgs),
     /// List the devices this mediator owns, and whether each owner key is in the keyring.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Devices,
@@ -172,6 +178,58 @@ pub struct DtlsArgs {
     /// Trust anchors (PEM) that the device's certificate chain must verify against; repeatable.
     #[arg(long = "ca", value_name = "FILE", conflicts_with = "psk_identity")]
     pub ca: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Take ownership of an unowned device over OCF's device ownership connection.\n\n\
+    The mediator selects the method, opens the DTLS session it uses (Just Works: anonymous ECDH; \
+    Random PIN: ECDHE-PSK keyed by the PIN the device shows; manufacturer certificate: ECDHE-ECDSA \
+    with the device's chain checked against --mfg-ca), derives the owner key from that session, stores \
+    it in the OS keyring, and only then makes itself the device's owner: owner and resource owners, a \
+    new device UUID, the owner credential, RFPRO, an ACL that gives this mediator the device \
+    configuration resources it needs (including cloud configuration), and RFNOP.\n\n\
+    If anything fails half-way, the device is reset to RFOTM when the session still allows it; \
+    otherwise the key stays stored and running `own` again finishes or repairs the ownership."
+)]
+pub struct OwnArgs {
+    /// The device: coap:// address, HOST[:PORT], device UUID or device name.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp.
+    #[arg(long, value_enum, default_value_t = OtmChoice::Auto)]
+    pub otm: OtmChoice,
+    /// Read the Random PIN from stdin instead of prompting for it.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// Trust anchors (PEM) for manufacturer certificates; repeatable.
+    #[arg(long = "mfg-ca", value_name = "FILE")]
+    pub mfg_ca: Vec<PathBuf>,
+}
+
+/// Ownership transfer methods.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtmChoice {
+    /// From the device's offer: mfg with --mfg-ca, else jw, else rdp.
+    Auto,
+    /// Just Works (anonymous; anyone on the link could own the device).
+    Jw,
+    /// Random PIN shown by the device.
+    Rdp,
+    /// Manufacturer certificate.
+    Mfg,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Hard-reset a device this mediator owns: POST pstat RESET over the owner \
+    session, wait until the device is back unowned in RFOTM (it takes a new UUID), then remove its \
+    owner key from the keyring and its entry from the state file."
+)]
+pub struct DisownArgs {
+    /// The device: its UUID (as `devices` lists it), name or coap:// address.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
 }
 
 #[derive(Args, Debug)]

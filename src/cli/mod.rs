@@ -5,12 +5,16 @@ pub mod credentials;
 pub mod devices;
 pub mod devsim_args;
 pub mod discover;
+pub mod disown;
 pub mod exchange;
 pub mod exit;
+mod failpoint;
 pub mod generate;
 pub mod get;
 pub mod output;
+pub mod own;
 pub mod resolve;
+pub mod session;
 pub mod update;
 
 use std::io::Write;
@@ -40,6 +44,8 @@ pub fn run(cli: Cli) -> Exit {
             Command::Discover(args) => discover::run(args, &cli.global, &output).await,
             Command::Get(args) => get::run(args, &cli.global, &output).await,
             Command::Update(args) => update::run(args, &cli.global, &output).await,
+            Command::Own(args) => own::run(args, &cli.global, &output).await,
+            Command::Disown(args) => disown::run(args, &cli.global, &output).await,
             Command::Devices => devices::run(&cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }

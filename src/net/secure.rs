@@ -162,6 +162,16 @@ impl SecureSession {
         self.peer
     }
 
+    /// What OCF derives the owner PSK from (master secret, randoms, suite).
+    pub fn key_material(&self) -> Option<dtls::KeyMaterial> {
+        self.connection.key_material()
+    }
+
+    /// The peer's certificate chain (leaf first), for certificate suites.
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        self.connection.peer_certificates()
+    }
+
     /// Sends a request and waits for its whole response.
     pub async fn request(
         &mut self,
