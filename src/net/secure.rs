@@ -162,6 +162,12 @@ impl SecureSession {
         self.peer
     }
 
+    /// The session's secrets, for the OCF owner PSK derivation
+    /// ([`dtls::derive_owner_psk`]) after a Just Works or Random PIN DOC.
+    pub fn key_material(&self) -> Option<dtls::KeyMaterial> {
+        self.connection.key_material()
+    }
+
     /// Sends a request and waits for its whole response.
     pub async fn request(
         &mut self,
