@@ -405,3 +405,17 @@ fn manufacturer_certificate_ownership() {
     let owner = Session::owner(&sim, OBT, &psk).expect("owner session after mfgcert");
     owner.close();
 }
+
+#[test]
+fn ownership_survives_a_restart_with_a_state_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let state_dir = dir.path().to_str().unwrap();
+    let mut sim = DevSim::start(&["--state-dir", state_dir]);
+    let (di, psk) = own_with_just_works(&sim);
+    sim.terminate();
+    let sim = DevSim::start(&["--state-dir", state_dir]);
+    assert_eq!(sim.di(0), di);
+    let mut owner = Session::owner(&sim, OBT, &psk).expect("the owner PSK was kept");
+    assert_eq!(owner.get("/oic/sec/pstat").1["dos"]["s"], 3);
+    owner.close();
+}
