@@ -162,7 +162,8 @@ impl SecureSession {
         self.peer
     }
 
-    /// What OCF derives the owner PSK from (master secret, randoms, suite).
+    /// The session's secrets, for the OCF owner PSK derivation
+    /// ([`dtls::derive_owner_psk`]) after a device ownership connection.
     pub fn key_material(&self) -> Option<dtls::KeyMaterial> {
         self.connection.key_material()
     }

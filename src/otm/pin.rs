@@ -3,14 +3,11 @@
 
 use uuid::Uuid;
 
-/// The PSK identity a client sends for Random PIN.
-pub const RDP_IDENTITY: &[u8] = b"oic.sec.doxm.rdp";
+pub use crate::dtls::RANDOM_PIN_IDENTITY as RDP_IDENTITY;
 
 /// PBKDF2-HMAC-SHA256(PIN, salt = device UUID bytes, 1000 iterations, 16 bytes).
 pub fn random_pin_psk(pin: &str, device: Uuid) -> [u8; 16] {
-    let mut key = [0u8; 16];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pin.as_bytes(), device.as_bytes(), 1000, &mut key);
-    key
+    crate::dtls::random_pin_psk(pin.as_bytes(), *device.as_bytes())
 }
 
 /// Accepts what people type for a PIN (spaces and dashes between groups),
