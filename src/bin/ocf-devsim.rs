@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         multicast_port: COAP_PORT,
         security,
         reset_delay: Duration::from_millis(args.reset_delay_ms),
+        session_idle: Duration::from_millis(args.session_idle_ms),
         loopback_eps: !args.reference_loopback_eps,
     };
     let json = args.json;

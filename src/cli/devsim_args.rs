@@ -78,6 +78,10 @@ pub struct DeviceArgs {
     /// How long after a hard reset request the device wipes itself.
     #[arg(long, value_name = "MS", default_value_t = 2000)]
     pub reset_delay_ms: u64,
+    /// Close DTLS sessions that are silent this long. A device ownership
+    /// session that ends before the device leaves RFOTM is undone.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    pub session_idle_ms: u64,
     /// List no eps to peers on loopback, exactly as the reference device
     /// (for the tests that compare with its captures).
     #[arg(long, hide = true)]

@@ -38,6 +38,8 @@ pub struct HostOptions {
     pub security: SecurityConfig,
     /// How long after a hard reset request the device wipes itself.
     pub reset_delay: Duration,
+    /// DTLS sessions that hear nothing for this long are closed.
+    pub session_idle: Duration,
     /// List loopback endpoints in eps to peers on loopback (see [`eps_for`]);
     /// `false` lists none, as the reference device.
     pub loopback_eps: bool,
@@ -125,7 +127,7 @@ pub async fn run(
             server: Server::new(ServerConfig::default(), (seed >> 32) as u16),
             socket,
             port,
-            secure: SecurePort::new(secure_socket, (seed >> 16) as u16),
+            secure: SecurePort::new(secure_socket, (seed >> 16) as u16, options.session_idle),
             secure_port,
             wildcard,
             loopback_eps: options.loopback_eps,

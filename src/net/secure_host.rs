@@ -15,7 +15,7 @@ use crate::coap::{Server, ServerConfig};
 use crate::dtls::{self, Connection, CookieGuard, HelloVerdict};
 use crate::sim::{Peer, RequestContext, SessionInfo, SimDevice};
 
-/// A session that hears nothing for this long is closed.
+/// By default, a session that hears nothing for this long is closed.
 pub const SESSION_IDLE: Duration = Duration::from_secs(60);
 
 struct Session {
@@ -26,6 +26,11 @@ struct Session {
     /// Set once the handshake completed.
     info: Option<SessionInfo>,
     last_heard: Instant,
+    /// For a DOC: the device as it was when the DOC opened. A DOC that ends
+    /// while the device is still in RFOTM leaves no half-done ownership
+    /// behind (iotivity-lite resets such a device when the DOC peer goes),
+    /// so an interrupted transfer can always start over.
+    before_doc: Option<crate::sim::DeviceState>,
 }
 
 /// One device's DTLS endpoint.
@@ -36,10 +41,11 @@ pub struct SecurePort {
     /// Datagrams to send, after the device state is saved.
     pub outgoing: Vec<(SocketAddr, Vec<u8>)>,
     seed: u16,
+    idle: Duration,
 }
 
 impl SecurePort {
-    pub fn new(socket: Arc<UdpSocket>, seed: u16) -> Self {
+    pub fn new(socket: Arc<UdpSocket>, seed: u16, idle: Duration) -> Self {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).expect("the operating system's random source failed");
         SecurePort {
@@ -48,6 +54,7 @@ impl SecurePort {
             sessions: HashMap::new(),
             outgoing: Vec::new(),
             seed,
+            idle,
         }
     }
 
@@ -123,6 +130,7 @@ impl SecurePort {
                 oxm: offer.oxm,
                 info: None,
                 last_heard: now,
+                before_doc: offer.doc.then(|| device.state.clone()),
             },
         );
     }
@@ -175,8 +183,14 @@ impl SecurePort {
     }
 
     fn remove(&mut self, device: &mut SimDevice, from: SocketAddr) {
-        if self.sessions.remove(&from).is_some() {
+        if let Some(session) = self.sessions.remove(&from) {
             device.doc_open = self.sessions.values().any(|s| s.doc);
+            if let Some(before) = session.before_doc {
+                if device.state.pstat.s == crate::sim::state::dos::RFOTM && device.state != before {
+                    device.state = before;
+                    device.dirty = true;
+                }
+            }
         }
     }
 
@@ -188,7 +202,7 @@ impl SecurePort {
                 [
                     s.connection.poll_timeout(),
                     s.coap.poll_timeout(),
-                    Some(s.last_heard + SESSION_IDLE),
+                    Some(s.last_heard + self.idle),
                 ]
             })
             .flatten()
@@ -202,7 +216,7 @@ impl SecurePort {
             if let Some(session) = self.sessions.get_mut(&peer) {
                 session.connection.handle_timeout(now);
                 session.coap.handle_timeout(now);
-                if now >= session.last_heard + SESSION_IDLE {
+                if now >= session.last_heard + self.idle {
                     session.connection.close();
                 }
             }
