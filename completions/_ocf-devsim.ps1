@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-devsim' -ScriptBlock {
             [CompletionResult]::new('--mfg-cert', '--mfg-cert', [CompletionResultType]::ParameterName, 'Manufacturer certificate chain, PEM, leaf first (for --otm mfg)')
             [CompletionResult]::new('--mfg-key', '--mfg-key', [CompletionResultType]::ParameterName, 'The manufacturer certificate''s private key, PKCS#8 PEM (P-256)')
             [CompletionResult]::new('--reset-delay-ms', '--reset-delay-ms', [CompletionResultType]::ParameterName, 'How long after a hard reset request the device wipes itself')
+            [CompletionResult]::new('--session-idle-ms', '--session-idle-ms', [CompletionResultType]::ParameterName, 'Close DTLS sessions that are silent this long. A device ownership session that ends before the device leaves RFOTM is undone')
             [CompletionResult]::new('--no-multicast', '--no-multicast', [CompletionResultType]::ParameterName, 'Do not join the OCF multicast groups')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON line per device on startup: di, name, endpoints')
             [CompletionResult]::new('--reference-loopback-eps', '--reference-loopback-eps', [CompletionResultType]::ParameterName, 'List no eps to peers on loopback, exactly as the reference device (for the tests that compare with its captures)')

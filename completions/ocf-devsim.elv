@@ -36,6 +36,7 @@ set edit:completion:arg-completer[ocf-devsim] = {|@words|
             cand --mfg-cert 'Manufacturer certificate chain, PEM, leaf first (for --otm mfg)'
             cand --mfg-key 'The manufacturer certificate''s private key, PKCS#8 PEM (P-256)'
             cand --reset-delay-ms 'How long after a hard reset request the device wipes itself'
+            cand --session-idle-ms 'Close DTLS sessions that are silent this long. A device ownership session that ends before the device leaves RFOTM is undone'
             cand --no-multicast 'Do not join the OCF multicast groups'
             cand --json 'Print one JSON line per device on startup: di, name, endpoints'
             cand --reference-loopback-eps 'List no eps to peers on loopback, exactly as the reference device (for the tests that compare with its captures)'

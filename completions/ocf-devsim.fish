@@ -40,6 +40,7 @@ complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l pin -d 
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l mfg-cert -d 'Manufacturer certificate chain, PEM, leaf first (for --otm mfg)' -r -F
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l mfg-key -d 'The manufacturer certificate\'s private key, PKCS#8 PEM (P-256)' -r -F
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l reset-delay-ms -d 'How long after a hard reset request the device wipes itself' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l session-idle-ms -d 'Close DTLS sessions that are silent this long. A device ownership session that ends before the device leaves RFOTM is undone' -r
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l no-multicast -d 'Do not join the OCF multicast groups'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l json -d 'Print one JSON line per device on startup: di, name, endpoints'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l reference-loopback-eps -d 'List no eps to peers on loopback, exactly as the reference device (for the tests that compare with its captures)'

@@ -25,11 +25,17 @@ _ocf__mediator() {
             ocf__mediator,discover)
                 cmd="ocf__mediator__subcmd__discover"
                 ;;
+            ocf__mediator,disown)
+                cmd="ocf__mediator__subcmd__disown"
+                ;;
             ocf__mediator,get)
                 cmd="ocf__mediator__subcmd__get"
                 ;;
             ocf__mediator,help)
                 cmd="ocf__mediator__subcmd__help"
+                ;;
+            ocf__mediator,own)
+                cmd="ocf__mediator__subcmd__own"
                 ;;
             ocf__mediator,update)
                 cmd="ocf__mediator__subcmd__update"
@@ -43,11 +49,17 @@ _ocf__mediator() {
             ocf__mediator__subcmd__help,discover)
                 cmd="ocf__mediator__subcmd__help__subcmd__discover"
                 ;;
+            ocf__mediator__subcmd__help,disown)
+                cmd="ocf__mediator__subcmd__help__subcmd__disown"
+                ;;
             ocf__mediator__subcmd__help,get)
                 cmd="ocf__mediator__subcmd__help__subcmd__get"
                 ;;
             ocf__mediator__subcmd__help,help)
                 cmd="ocf__mediator__subcmd__help__subcmd__help"
+                ;;
+            ocf__mediator__subcmd__help,own)
+                cmd="ocf__mediator__subcmd__help__subcmd__own"
                 ;;
             ocf__mediator__subcmd__help,update)
                 cmd="ocf__mediator__subcmd__help__subcmd__update"
@@ -59,7 +71,7 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update devices completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -162,6 +174,28 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__disown)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__get)
             opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -201,7 +235,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get update devices completions help"
+            opts="discover get update own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +290,20 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__disown)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -284,6 +332,20 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__own)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -291,6 +353,36 @@ _ocf__mediator() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__own)
+            opts="-v -q -h -V --otm --pin-stdin --mfg-ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --otm)
+                    COMPREPLY=($(compgen -W "auto jw rdp mfg" -- "${cur}"))
+                    return 0
+                    ;;
+                --mfg-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -34,6 +34,8 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand own 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
+            cand disown 'Hard-reset a device this mediator owns and forget its owner key'
             cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -101,6 +103,39 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ocf-mediator;own'= {
+            cand --otm 'Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp'
+            cand --mfg-ca 'Trust anchors (PEM) for manufacturer certificates; repeatable'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --pin-stdin 'Read the Random PIN from stdin instead of prompting for it'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;disown'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ocf-mediator;devices'= {
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
@@ -135,6 +170,8 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand own 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
+            cand disown 'Hard-reset a device this mediator owns and forget its owner key'
             cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -144,6 +181,10 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;help;get'= {
         }
         &'ocf-mediator;help;update'= {
+        }
+        &'ocf-mediator;help;own'= {
+        }
+        &'ocf-mediator;help;disown'= {
         }
         &'ocf-mediator;help;devices'= {
         }

@@ -36,6 +36,8 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s V -l version 
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "get" -d 'Read a resource of a device and print its representation'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "own" -d 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "disown" -d 'Hard-reset a device this mediator owns and forget its owner key'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -82,6 +84,30 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s q -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l otm -d 'Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp' -r -f -a "auto\t'From the device\'s offer: mfg with --mfg-ca, else jw, else rdp'
+jw\t'Just Works (anonymous; anyone on the link could own the device)'
+rdp\t'Random PIN shown by the device'
+mfg\t'Manufacturer certificate'"
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l mfg-ca -d 'Trust anchors (PEM) for manufacturer certificates; repeatable' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l pin-stdin -d 'Read the Random PIN from stdin instead of prompting for it'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l json -d 'Print one JSON object per line on stdout instead of text for people'
@@ -100,9 +126,11 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update devices completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "own" -d 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "disown" -d 'Hard-reset a device this mediator owns and forget its owner key'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -135,8 +135,11 @@ impl Job<'_> {
         let previous_oxmsel = doxm.oxmsel;
         let device_uuid = doxm.deviceuuid.unwrap_or(record.di);
         self.progress(&format!("{}: taking ownership by {method}", record.di));
-        self.post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
-            .await?;
+        let select_in_doc = method == Method::ManufacturerCertificate;
+        if !select_in_doc {
+            self.post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
+                .await?;
+        }
         let config = match self.doc_config(method, device_uuid) {
             Ok(config) => config,
             Err(e) => {
@@ -157,7 +160,7 @@ impl Job<'_> {
             Err(e) => {
                 // Nothing of ownership was written: leave the device as found.
                 self.restore_oxmsel(plain, previous_oxmsel).await;
-                return Err(e);
+                return Err(explain_doc_failure(method, e));
             }
         };
         let new_uuid = Uuid::new_v4();
@@ -189,7 +192,11 @@ impl Job<'_> {
             return Err(e.context("the owner key could not be stored, so the device was not taken"));
         }
         let name = format!("ocf-mediator {}", &self.owner.to_string()[..8]);
-        for step in otm::doc_steps(self.owner, new_uuid, &name) {
+        let select = select_in_doc.then(|| otm::select_step(method));
+        for step in select
+            .into_iter()
+            .chain(otm::doc_steps(self.owner, new_uuid, &name))
+        {
             if let Err(e) = self.step(&mut doc, &step).await {
                 return Err(self.abort_doc(doc, new_uuid, e).await);
             }
@@ -464,9 +471,10 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Puts `oxmsel` back after a handshake that failed before anything else was written.
+    /// Puts `oxmsel` back after a handshake that failed before anything else
+    /// was written (when the old value is one the device accepts again).
     async fn restore_oxmsel(&self, plain: SocketAddr, previous: Option<u64>) {
-        if let Some(previous) = previous {
+        if let Some(previous) = previous.filter(|p| self.record.oxms.contains(p)) {
             let _ = self
                 .post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", previous))
                 .await;
@@ -565,6 +573,25 @@ pub async fn wait_until_unowned(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
+
+/// Says what a refused handshake means for each method.
+fn explain_doc_failure(method: Method, error: anyhow::Error) -> anyhow::Error {
+    if exit_of(&error) != Exit::AuthFailed {
+        return error;
+    }
+    let why = match method {
+        Method::RandomPin => {
+            "the device did not accept the PIN; it is still unowned: run `own` again with the PIN it shows now"
+        }
+        Method::ManufacturerCertificate => {
+            "the device's manufacturer certificate does not verify against --mfg-ca; nothing was written to it"
+        }
+        Method::JustWorks => {
+            "the device refused the Just Works handshake; nothing was written to it"
+        }
+    };
+    error.context(why)
 }
 
 fn map1(key: &str, value: u64) -> ciborium::Value {

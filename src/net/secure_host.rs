@@ -143,7 +143,15 @@ impl SecurePort {
         let mut closed = false;
         while let Some(event) = session.connection.poll_event() {
             match event {
-                dtls::Event::Connected { psk_identity, .. } => {
+                dtls::Event::Connected {
+                    psk_identity,
+                    suite,
+                    ..
+                } => {
+                    // A DOC's method is the one its suite proves.
+                    if session.doc && suite.key_exchange() == dtls::KeyExchange::EcdheEcdsa {
+                        session.oxm = crate::sim::oxm::MFG_CERT;
+                    }
                     session.info = Some(SessionInfo::new(
                         session.doc,
                         session.oxm,

@@ -11,7 +11,7 @@ mod plan;
 pub use acl::owner_aces;
 pub use method::Method;
 pub use pin::{RDP_IDENTITY, normalize_pin, random_pin_psk};
-pub use plan::{OnNotFound, Step, doc_steps, owner_steps, reset_step};
+pub use plan::{OnNotFound, Step, doc_steps, owner_steps, reset_step, select_step};
 
 use uuid::Uuid;
 

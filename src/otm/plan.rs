@@ -130,6 +130,18 @@ pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
     ]
 }
 
+/// Selects the method. Sent unsecured before the DOC for Just Works and
+/// Random PIN (the device then shows its PIN); for a manufacturer
+/// certificate it is the first request of the DOC, once the device's chain
+/// has verified, so a device that fails verification is never written to.
+pub fn select_step(method: super::Method) -> Step {
+    Step::post(
+        "select the ownership transfer method",
+        "/oic/sec/doxm",
+        map(vec![("oxmsel", Cbor::Integer(method.oxm().into()))]),
+    )
+}
+
 /// Hard reset: the device wipes its security state and returns to RFOTM.
 pub fn reset_step() -> Step {
     Step::post("reset the device", "/oic/sec/pstat", dos(0))

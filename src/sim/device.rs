@@ -195,11 +195,14 @@ impl SimDevice {
         in_doc: bool,
     ) -> Reply {
         let result = match href {
-            "/oic/sec/doxm" => svr::post_doxm(&mut self.state, body, in_doc).map(|effect| {
-                if effect.pin_needed {
-                    self.show_pin();
-                }
-            }),
+            "/oic/sec/doxm" => {
+                let doc = session.filter(|_| in_doc).map(|s| s.oxm);
+                svr::post_doxm(&mut self.state, body, doc).map(|effect| {
+                    if effect.pin_needed {
+                        self.show_pin();
+                    }
+                })
+            }
             "/oic/sec/pstat" => svr::post_pstat(&mut self.state, body).map(|effect| {
                 self.reset_requested |= effect.hard_reset;
             }),

@@ -118,13 +118,16 @@ pub fn session_offer(
         if doc_open {
             return Err(Refusal::DocBusy);
         }
-        let oxm = state.doxm.oxmsel;
-        if !state.doxm.oxms.contains(&oxm) {
-            return Err(Refusal::NoMethod);
-        }
-        let server = match oxm {
-            oxm::JUST_WORKS => ServerConfig::new(&[CipherSuite::EcdhAnonWithAes128CbcSha256]),
-            oxm::RANDOM_PIN => {
+        // The selected method's suites, plus the manufacturer certificate
+        // whenever the device offers it: a device proves itself with its
+        // certificate before the method is selected (iotivity-lite's
+        // certificate OTM selects oxm 2 inside that session).
+        let selected = state.doxm.oxmsel;
+        let mut server = match selected {
+            oxm::JUST_WORKS if state.doxm.oxms.contains(&selected) => {
+                ServerConfig::new(&[CipherSuite::EcdhAnonWithAes128CbcSha256])
+            }
+            oxm::RANDOM_PIN if state.doxm.oxms.contains(&selected) => {
                 let pin = pin.ok_or(Refusal::NoMethod)?;
                 let key = crate::dtls::random_pin_psk(pin.as_bytes(), di);
                 let mut c = ServerConfig::new(&[CipherSuite::EcdhePskWithAes128CbcSha256])
@@ -135,16 +138,21 @@ pub fn session_offer(
                 c.psk_identity_hint = Some(hint);
                 c
             }
-            oxm::MFG_CERT => {
-                let mut c = ServerConfig::new(&[
+            _ => ServerConfig::new(&[]),
+        };
+        if state.doxm.oxms.contains(&oxm::MFG_CERT) {
+            if let Some(mfg) = config.mfg.clone() {
+                server.common.cipher_suites.extend([
                     CipherSuite::EcdheEcdsaWithAes128Ccm8,
                     CipherSuite::EcdheEcdsaWithAes128Ccm,
                 ]);
-                c.common.certificate = Some(config.mfg.clone().ok_or(Refusal::NoMethod)?);
-                c
+                server.common.certificate = Some(mfg);
             }
-            _ => return Err(Refusal::NoMethod),
-        };
+        }
+        if server.common.cipher_suites.is_empty() {
+            return Err(Refusal::NoMethod);
+        }
+        let oxm = selected;
         return Ok(SessionOffer {
             config: Arc::new(server),
             doc: true,

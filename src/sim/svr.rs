@@ -15,8 +15,14 @@ pub struct DoxmEffect {
     pub pin_needed: bool,
 }
 
-/// POST doxm. `in_doc`: over the device ownership connection.
-pub fn post_doxm(state: &mut DeviceState, body: &Cbor, in_doc: bool) -> Result<DoxmEffect, Code> {
+/// POST doxm. `doc`: the method of the device ownership connection the
+/// request came over, if it did.
+pub fn post_doxm(
+    state: &mut DeviceState,
+    body: &Cbor,
+    doc: Option<u64>,
+) -> Result<DoxmEffect, Code> {
+    let in_doc = doc.is_some();
     let s = state.pstat.s;
     let rfotm = s == dos::RFOTM;
     let mut next = state.clone();
@@ -25,7 +31,11 @@ pub fn post_doxm(state: &mut DeviceState, body: &Cbor, in_doc: bool) -> Result<D
         match key(k)? {
             "oxmsel" => {
                 let oxm = uint(v)?;
-                if !rfotm || in_doc || !next.doxm.oxms.contains(&oxm) {
+                // Outside the DOC; or, for a manufacturer certificate, inside
+                // the DOC that certificate opened (the device proved itself
+                // before anything is chosen, as iotivity-lite's cert OTM does).
+                let in_own_doc = doc == Some(oxm) && oxm == super::security::oxm::MFG_CERT;
+                if !rfotm || (in_doc && !in_own_doc) || !next.doxm.oxms.contains(&oxm) {
                     return Err(BAD);
                 }
                 next.doxm.oxmsel = oxm;
