@@ -203,8 +203,23 @@ impl Job<'_> {
         }
         doc.close().await;
         self.finish(secure, new_uuid, &key).await?;
-        if let Some(stale) = stale.filter(|s| *s != new_uuid) {
-            self.forget(stale)?;
+        // Entries of earlier, interrupted attempts on this device are stale
+        // now: the device holds only the credential just installed.
+        let state = self.state_file.load()?;
+        let previous = record.di;
+        let stale_entries = state.devices.iter().filter(|(di, e)| {
+            **di != new_uuid
+                && !e.complete
+                && (**di == previous || e.previous_uuid == Some(previous))
+        });
+        for di in stale_entries
+            .map(|(di, _)| *di)
+            .chain(stale)
+            .collect::<Vec<_>>()
+        {
+            if di != new_uuid {
+                self.forget(di)?;
+            }
         }
         Ok(Outcome {
             di: new_uuid,

@@ -140,8 +140,14 @@ impl TestHome {
 
     /// `ocf-mediator ARGS` in this home, with `input` on stdin.
     pub fn mediator_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.mediator_with_env(args, &[], input)
+    }
+
+    /// `ocf-mediator ARGS` in this home with extra environment variables.
+    pub fn mediator_with_env(&self, args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
         let mut command = mediator_command(args);
         self.apply(&mut command);
+        command.envs(env.iter().copied());
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
