@@ -3,11 +3,12 @@
 # OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
 # iproute2 (network namespaces for multicast tests), procps (sysctl), and a
 # real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
-# secret-tool as an independent client; keyutils for the kernel keyring).
+# secret-tool as an independent client; keyutils for the kernel keyring), and
+# tmux to drive interactive prompts.
 # Runs as root, or through sudo.
 set -euo pipefail
 packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config
-          dbus gnome-keyring libsecret-tools keyutils)
+          dbus gnome-keyring libsecret-tools keyutils tmux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
