@@ -45,8 +45,13 @@ const RFOTM: u64 = 1;
 
 pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let state_file = StateFile::open(global.state_dir.as_deref())?;
-    let owner = state_file.update(|s| s.mediator_uuid())?;
-    let state = state_file.load()?;
+    let mut state = state_file.load()?;
+    let owner = match state.mediator_uuid {
+        Some(owner) => owner,
+        // First use: make the mediator's identity and keep it.
+        None => state_file.update(|s| s.mediator_uuid())?,
+    };
+    state.mediator_uuid = Some(owner);
     let kind = keyring_kind(global, output);
     let secrets = Secrets::open(kind)?;
     let record = locate(&args.device, &state, global.timeout, output).await?;
