@@ -280,3 +280,35 @@ fn no_secret_reaches_any_output_at_any_verbosity() {
         );
     }
 }
+
+/// own → get /oic/d over the owner session → disown → own again.
+fn lifecycle(devsim_flags: &[&str], own_flags: &[&str], stdin: &str) {
+    let (home, sim) = setup(devsim_flags);
+    let address = sim.address(0);
+    let mut args = vec!["--json", "own", address.as_str()];
+    args.extend_from_slice(own_flags);
+    let di = owned_di(&home.mediator_with_stdin(&args, stdin));
+    let device = home.mediator(&["--json", "-vv", "get", &di, "/oic/d"]);
+    assert_eq!(device.code, 0, "{}", device.stderr);
+    assert_eq!(device.json()["representation"]["di"], di.as_str());
+    assert_eq!(home.mediator(&["--json", "disown", &di]).code, 0);
+    owned_di(&home.mediator_with_stdin(&args, stdin));
+}
+
+#[test]
+fn each_method_owns_serves_disowns_and_owns_again() {
+    lifecycle(&[], &["--otm", "jw"], "");
+    lifecycle(
+        &["--otm", "rdp", "--pin", "55555555"],
+        &["--otm", "rdp", "--pin-stdin"],
+        "55555555",
+    );
+    let maker = Manufacturer::new("Lifecycle");
+    let flags = maker.devsim_flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    lifecycle(
+        &flags,
+        &["--otm", "mfg", "--mfg-ca", &maker.file("ca.pem")],
+        "",
+    );
+}
