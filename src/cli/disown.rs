@@ -17,6 +17,14 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
     let state_file = StateFile::open(global.state_dir.as_deref())?;
     let mut state = state_file.load()?;
     let owner = state.mediator_uuid();
+    if let Some(entry) = crate::ocf::address::DeviceRef::parse(&args.device)
+        .uuid()
+        .and_then(|di| state.devices.get(&di))
+    {
+        if let Ok(secrets) = Secrets::open(entry.keyring) {
+            secrets.warm_up();
+        }
+    }
     let record = locate(&args.device, &state, global.timeout, output).await?;
     let di = record.di;
     let Some(entry) = state.devices.get(&di).cloned() else {

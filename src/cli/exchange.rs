@@ -84,8 +84,11 @@ async fn owner_exchange(
     let Some((di, entry)) = owned else {
         return Ok(None);
     };
-    let key = owner_key(*di, entry)?;
+    if let Ok(secrets) = crate::store::Secrets::open(entry.keyring) {
+        secrets.warm_up();
+    }
     let record = locate(&di.to_string(), &state, global.timeout, output).await?;
+    let key = owner_key(*di, entry)?;
     let secure = secure_endpoint(&record)?;
     output.debug(&format!("{di}: owner session to {}", format_addr(secure)));
     let deadline = Instant::now() + global.timeout;

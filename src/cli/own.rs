@@ -54,6 +54,8 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     state.mediator_uuid = Some(owner);
     let kind = keyring_kind(global, output);
     let secrets = Secrets::open(kind)?;
+    // The keyring connection is made while the device is being found.
+    secrets.warm_up();
     let record = locate(&args.device, &state, global.timeout, output).await?;
     let job = Job {
         args,

@@ -5,6 +5,8 @@
 //! the secret first, then the state entry that refers to it, so a crash in
 //! between leaves at worst an orphan secret, never an entry without its key.
 
+#[cfg(target_os = "linux")]
+mod secret_service;
 mod secrets;
 mod state;
 

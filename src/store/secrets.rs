@@ -101,7 +101,21 @@ impl Secrets {
         self.kind
     }
 
+    /// Starts connecting to the store in the background (Secret Service
+    /// only), so that a later operation does not wait for it.
+    pub fn warm_up(&self) {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            super::secret_service::warm_up();
+        }
+    }
+
     pub fn set(&self, account: &str, secret: &[u8]) -> Result<(), SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::set(SERVICE, account, secret)
+                .map_err(|e| self.ss_error(e));
+        }
         self.entry(account)?
             .set_secret(secret)
             .map_err(|e| self.error(e))
@@ -109,6 +123,10 @@ impl Secrets {
 
     /// The secret, or `None` when the store has no such entry.
     pub fn get(&self, account: &str) -> Result<Option<Vec<u8>>, SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::get(SERVICE, account).map_err(|e| self.ss_error(e));
+        }
         match self.entry(account)?.get_secret() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -118,6 +136,10 @@ impl Secrets {
 
     /// Removes a secret; a missing one is not an error.
     pub fn delete(&self, account: &str) -> Result<(), SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::delete(SERVICE, account).map_err(|e| self.ss_error(e));
+        }
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.error(e)),
@@ -128,23 +150,33 @@ impl Secrets {
         self.build(account).map_err(|e| self.error(e))
     }
 
+    /// The kernel keyring on Linux; the platform store elsewhere.
     #[cfg(target_os = "linux")]
     fn build(&self, account: &str) -> keyring::Result<Entry> {
         use keyring::keyutils::KeyutilsCredential;
-        use keyring::secret_service::SsCredential;
-        Ok(match self.kind {
-            KeyringKind::SecretService => Entry::new_with_credential(Box::new(
-                SsCredential::new_with_target(None, SERVICE, account)?,
-            )),
-            KeyringKind::Kernel => Entry::new_with_credential(Box::new(
-                KeyutilsCredential::new_with_target(None, SERVICE, account)?,
-            )),
-        })
+        Ok(Entry::new_with_credential(Box::new(
+            KeyutilsCredential::new_with_target(None, SERVICE, account)?,
+        )))
     }
 
     #[cfg(not(target_os = "linux"))]
     fn build(&self, account: &str) -> keyring::Result<Entry> {
         Entry::new(SERVICE, account)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn ss_error(&self, e: super::secret_service::Failure) -> SecretError {
+        use super::secret_service::Failure;
+        match e {
+            Failure::Unavailable(detail) => SecretError::Unavailable {
+                kind: self.kind,
+                detail,
+            },
+            Failure::Failed(detail) => SecretError::Failed {
+                kind: self.kind,
+                detail,
+            },
+        }
     }
 
     fn error(&self, e: keyring::Error) -> SecretError {
@@ -157,6 +189,12 @@ impl Secrets {
             keyring::Error::PlatformFailure(inner) => SecretError::Unavailable {
                 kind,
                 detail: inner.to_string(),
+            },
+            // keyutils answers a write this way when the process has no
+            // usable session keyring (a plain shell on many systems).
+            keyring::Error::NoEntry => SecretError::Unavailable {
+                kind,
+                detail: "no session keyring is attached to this process".into(),
             },
             other => SecretError::Failed {
                 kind,
