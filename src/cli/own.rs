@@ -36,7 +36,7 @@ use crate::net::secure::SecureSession;
 use crate::ocf::discovery::DeviceRecord;
 use crate::ocf::representation::{decode_cbor, encode_cbor};
 use crate::ocf::request::{ocf_get, ocf_request_with_body};
-use crate::ocf::resources::{Doxm, field, parse_doxm};
+use crate::ocf::resources::field;
 use crate::otm::{self, Method, RDP_IDENTITY, Step};
 use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
 
@@ -131,16 +131,28 @@ impl Job<'_> {
         let record = self.record;
         let plain = record.address;
         let secure = secure_endpoint(record)?;
-        let doxm = self.read_doxm(plain).await?;
-        if doxm.owned {
-            return Err(failure(
-                Exit::Refused,
-                format!("{} is already owned", record.di),
-            ));
+        // Discovery has read doxm: ownership, methods offered, selection.
+        match record.owned {
+            Some(false) => {}
+            Some(true) => {
+                return Err(failure(
+                    Exit::Refused,
+                    format!("{} is already owned", record.di),
+                ));
+            }
+            None => {
+                return Err(failure(
+                    Exit::Failed,
+                    format!(
+                        "{} did not let its ownership be read (GET /oic/sec/doxm); try again",
+                        record.di
+                    ),
+                ));
+            }
         }
-        let method = self.choose_method(&doxm)?;
-        let previous_oxmsel = doxm.oxmsel;
-        let device_uuid = doxm.deviceuuid.unwrap_or(record.di);
+        let method = self.choose_method(&record.oxms)?;
+        let previous_oxmsel = record.oxmsel;
+        let device_uuid = record.di;
         self.progress(&format!("{}: taking ownership by {method}", record.di));
         let select_in_doc = method == Method::ManufacturerCertificate;
         if !select_in_doc {
@@ -353,20 +365,19 @@ impl Job<'_> {
         wait_until_unowned(self.record.address, self.global.timeout + RESET_DELAY).await
     }
 
-    fn choose_method(&self, doxm: &Doxm) -> anyhow::Result<Method> {
-        let offered: Vec<&str> = doxm
-            .oxms
+    fn choose_method(&self, oxms: &[u64]) -> anyhow::Result<Method> {
+        let offered: Vec<&str> = oxms
             .iter()
             .map(|o| crate::ocf::resources::oxm_name(*o))
             .collect();
         let method = match self.args.otm {
-            OtmChoice::Auto => Method::choose(&doxm.oxms, !self.args.mfg_ca.is_empty()),
+            OtmChoice::Auto => Method::choose(oxms, !self.args.mfg_ca.is_empty()),
             OtmChoice::Jw => Some(Method::JustWorks),
             OtmChoice::Rdp => Some(Method::RandomPin),
             OtmChoice::Mfg => Some(Method::ManufacturerCertificate),
         };
         match method {
-            Some(m) if doxm.oxms.contains(&m.oxm()) => {
+            Some(m) if oxms.contains(&m.oxm()) => {
                 if m == Method::ManufacturerCertificate && self.args.mfg_ca.is_empty() {
                     return Err(failure(
                         Exit::Usage,
@@ -437,37 +448,6 @@ impl Job<'_> {
             ));
         };
         otm::normalize_pin(&typed).map_err(|e| failure(Exit::Usage, format!("PIN: {e}")))
-    }
-
-    async fn read_doxm(&self, plain: SocketAddr) -> anyhow::Result<Doxm> {
-        failpoint::before_request();
-        let response = send_plain(
-            plain,
-            ocf_get("/oic/sec/doxm"),
-            self.deadline(),
-            self.output,
-        )
-        .await?;
-        if response.code == Code::UNAUTHORIZED {
-            return Err(failure(
-                Exit::Refused,
-                format!(
-                    "{} refuses unsecured doxm reads: it is owned",
-                    self.record.di
-                ),
-            ));
-        }
-        if !response.code.is_success() {
-            return Err(failure(
-                Exit::Refused,
-                format!(
-                    "{}: GET /oic/sec/doxm answered {}",
-                    self.record.di, response.code
-                ),
-            ));
-        }
-        parse_doxm(&response.payload)
-            .map_err(|e| failure(Exit::Failed, format!("{}: {e}", self.record.di)))
     }
 
     async fn post_plain(
