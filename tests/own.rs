@@ -312,3 +312,13 @@ fn each_method_owns_serves_disowns_and_owns_again() {
         "",
     );
 }
+
+#[test]
+fn an_owned_device_is_reached_by_its_name_too() {
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--name", "Garage Door"]);
+    owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "get", "Garage Door", "/oic/d"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["representation"]["n"], "Garage Door");
+}

@@ -79,6 +79,14 @@ async fn owner_exchange(
                 .iter()
                 .find(|(_, entry)| entry.endpoints.iter().any(|e| e == uri))
         }
+        // A name that exactly one owned device has.
+        DeviceRef::Name(name) => {
+            let mut named = state.devices.iter().filter(|(_, e)| e.name == name);
+            match (named.next(), named.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
         _ => None,
     };
     let Some((di, entry)) = owned else {
