@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use ocf_mediator::coap::{Client, ClientConfig, Request, Server, ServerConfig};
-use ocf_mediator::sim::{DeviceState, RequestContext, SimDevice};
+use ocf_mediator::sim::{Peer, DeviceState, RequestContext, SimDevice};
 
 fuzz_target!(|data: &[u8]| {
     let peer: SocketAddr = "192.0.2.1:5683".parse().unwrap();
@@ -22,7 +22,16 @@ fuzz_target!(|data: &[u8]| {
         while client.poll_transmit().is_some() {}
         while client.poll_event().is_some() {}
         if let Ok(Some(request)) = server.handle_datagram(now, peer, datagram) {
-            let context = RequestContext { multicast: datagram.len() % 2 == 0, eps: Vec::new() };
+            // Unsecured, over a device ownership connection, or as an owner:
+            // every access rule and SVR write rule of the device gets input.
+            let owner = ocf_mediator::sim::SessionInfo::new(false, 0, Some(&[7u8; 16]), None);
+            let peer = match datagram.len() % 3 {
+                0 => Peer::Unsecured,
+                1 => Peer::Secure(ocf_mediator::sim::SessionInfo::new(true, 0, None, None)),
+                _ => Peer::Secure(owner),
+            };
+            let context =
+                RequestContext { multicast: datagram.len() % 2 == 0, eps: Vec::new(), peer };
             if let Some(reply) = device.handle(&request, &context) {
                 server.respond(now, &request, reply);
             }
