@@ -28,6 +28,18 @@ _ocf__mediator() {
             ocf__mediator,help)
                 cmd="ocf__mediator__subcmd__help"
                 ;;
+            ocf__mediator,login)
+                cmd="ocf__mediator__subcmd__login"
+                ;;
+            ocf__mediator,logout)
+                cmd="ocf__mediator__subcmd__logout"
+                ;;
+            ocf__mediator,profiles)
+                cmd="ocf__mediator__subcmd__profiles"
+                ;;
+            ocf__mediator,token)
+                cmd="ocf__mediator__subcmd__token"
+                ;;
             ocf__mediator,update)
                 cmd="ocf__mediator__subcmd__update"
                 ;;
@@ -43,6 +55,18 @@ _ocf__mediator() {
             ocf__mediator__subcmd__help,help)
                 cmd="ocf__mediator__subcmd__help__subcmd__help"
                 ;;
+            ocf__mediator__subcmd__help,login)
+                cmd="ocf__mediator__subcmd__help__subcmd__login"
+                ;;
+            ocf__mediator__subcmd__help,logout)
+                cmd="ocf__mediator__subcmd__help__subcmd__logout"
+                ;;
+            ocf__mediator__subcmd__help,profiles)
+                cmd="ocf__mediator__subcmd__help__subcmd__profiles"
+                ;;
+            ocf__mediator__subcmd__help,token)
+                cmd="ocf__mediator__subcmd__help__subcmd__token"
+                ;;
             ocf__mediator__subcmd__help,update)
                 cmd="ocf__mediator__subcmd__help__subcmd__update"
                 ;;
@@ -53,13 +77,17 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version discover get update completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update login logout profiles token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -71,13 +99,17 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__completions)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --help --version bash elvish fish powershell zsh"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -89,7 +121,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__discover)
-            opts="-a -v -q -h -V --address --owned --unowned --wait --rounds --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-a -v -q -h -V --address --owned --unowned --wait --rounds --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,6 +147,10 @@ _ocf__mediator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -123,7 +159,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__get)
-            opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -149,6 +185,10 @@ _ocf__mediator() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -157,7 +197,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get update completions help"
+            opts="discover get update login logout profiles token completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +266,62 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -240,8 +336,152 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__login)
+            opts="-v -q -h -V --profile --hub --issuer --client-id --audience --scope --device-code --browser --client-credentials --client-secret-stdin --cis --sid --apn --ca --device-redirect-uri --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cis)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__logout)
+            opts="-v -q -h -V --profile --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__profiles)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__token)
+            opts="-v -q -h -V --profile --device --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__update)
-            opts="-d -v -q -h -V --data --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --help --version"
+            opts="-d -v -q -h -V --data --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,6 +512,10 @@ _ocf__mediator() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

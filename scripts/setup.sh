@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
 # OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
-# iproute2 (network namespaces for multicast tests), procps (sysctl).
+# iproute2 (network namespaces for multicast tests), procps (sysctl),
+# nodejs and npm (oidc-provider, a real OAuth 2.0 server for the login tests,
+# installed from tests/oidc/package-lock.json).
 # Runs as root, or through sudo.
 set -euo pipefail
-packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config)
+cd "$(dirname "$0")/.."
+packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# A node from another source (e.g. nodesource) brings its own npm.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  kept=()
+  for p in "${missing[@]}"; do [ "$p" = nodejs ] || [ "$p" = npm ] || kept+=("$p"); done
+  missing=("${kept[@]}")
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: ${packages[*]} already installed"
-  exit 0
+else
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-as_root=()
-[ "$(id -u)" -eq 0 ] || as_root=(sudo)
-"${as_root[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# oidc-provider for tests/login.rs, exactly as locked.
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi

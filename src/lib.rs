@@ -8,5 +8,7 @@ pub mod cli;
 pub mod coap;
 pub mod dtls;
 pub mod net;
+pub mod oauth;
 pub mod ocf;
 pub mod sim;
+pub mod store;
