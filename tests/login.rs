@@ -204,7 +204,8 @@ fn login_with_a_plgd_hub_and_one_time_device_codes() {
             url.contains("client_id=device") && url.contains(&format!("device_id={di}")),
             "{url}"
         );
-        play_user(url);
+        let (last, _) = play_user(url);
+        assert!(last.contains("code="), "{last}");
     });
     assert_eq!(token.code, 0, "{}", token.stderr);
     let line = &token.json_lines()[1];

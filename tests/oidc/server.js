@@ -148,7 +148,8 @@ async function main() {
         deviceOauthClient: {
           clientId: 'device',
           audience: AUDIENCE,
-          scopes: ['offline_access'],
+          // oidc-provider's dev interactions deny a code request without openid.
+          scopes: ['openid', 'offline_access'],
           providerName: 'plgd',
           clientAssertionType: '',
           authority: issuer,
