@@ -49,7 +49,7 @@ _ocf__devsim() {
             return 0
             ;;
         ocf__subcmd__devsim__subcmd__device)
-            opts="-h -V --listen --count --name --state-dir --multicast-delay-ms --no-multicast --json --help --version"
+            opts="-h -V --listen --count --name --state-dir --multicast-delay-ms --no-multicast --json --otm --pin --mfg-cert --mfg-key --reset-delay-ms --session-idle-ms --reference-loopback-eps --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -72,6 +72,30 @@ _ocf__devsim() {
                     return 0
                     ;;
                 --multicast-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --otm)
+                    COMPREPLY=($(compgen -W "jw rdp mfg" -- "${cur}"))
+                    return 0
+                    ;;
+                --pin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfg-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfg-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reset-delay-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-idle-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

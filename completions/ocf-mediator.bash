@@ -19,8 +19,14 @@ _ocf__mediator() {
             ocf__mediator,completions)
                 cmd="ocf__mediator__subcmd__completions"
                 ;;
+            ocf__mediator,devices)
+                cmd="ocf__mediator__subcmd__devices"
+                ;;
             ocf__mediator,discover)
                 cmd="ocf__mediator__subcmd__discover"
+                ;;
+            ocf__mediator,disown)
+                cmd="ocf__mediator__subcmd__disown"
                 ;;
             ocf__mediator,get)
                 cmd="ocf__mediator__subcmd__get"
@@ -34,6 +40,9 @@ _ocf__mediator() {
             ocf__mediator,logout)
                 cmd="ocf__mediator__subcmd__logout"
                 ;;
+            ocf__mediator,own)
+                cmd="ocf__mediator__subcmd__own"
+                ;;
             ocf__mediator,profiles)
                 cmd="ocf__mediator__subcmd__profiles"
                 ;;
@@ -46,8 +55,14 @@ _ocf__mediator() {
             ocf__mediator__subcmd__help,completions)
                 cmd="ocf__mediator__subcmd__help__subcmd__completions"
                 ;;
+            ocf__mediator__subcmd__help,devices)
+                cmd="ocf__mediator__subcmd__help__subcmd__devices"
+                ;;
             ocf__mediator__subcmd__help,discover)
                 cmd="ocf__mediator__subcmd__help__subcmd__discover"
+                ;;
+            ocf__mediator__subcmd__help,disown)
+                cmd="ocf__mediator__subcmd__help__subcmd__disown"
                 ;;
             ocf__mediator__subcmd__help,get)
                 cmd="ocf__mediator__subcmd__help__subcmd__get"
@@ -60,6 +75,9 @@ _ocf__mediator() {
                 ;;
             ocf__mediator__subcmd__help,logout)
                 cmd="ocf__mediator__subcmd__help__subcmd__logout"
+                ;;
+            ocf__mediator__subcmd__help,own)
+                cmd="ocf__mediator__subcmd__help__subcmd__own"
                 ;;
             ocf__mediator__subcmd__help,profiles)
                 cmd="ocf__mediator__subcmd__help__subcmd__profiles"
@@ -77,7 +95,7 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update login logout profiles token completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update login logout profiles token own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -100,6 +118,28 @@ _ocf__mediator() {
             ;;
         ocf__subcmd__mediator__subcmd__completions)
             opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__devices)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +198,28 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__disown)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__get)
             opts="-v -q -h -V --psk-identity --psk-stdin --cert --key --ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -197,7 +259,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get update login logout profiles token completions help"
+            opts="discover get update login logout profiles token own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,7 +286,35 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__devices)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__discover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__disown)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -281,6 +371,20 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__own)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,6 +514,36 @@ _ocf__mediator() {
             fi
             case "${prev}" in
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__own)
+            opts="-v -q -h -V --otm --pin-stdin --mfg-ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --otm)
+                    COMPREPLY=($(compgen -W "auto jw rdp mfg" -- "${cur}"))
+                    return 0
+                    ;;
+                --mfg-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

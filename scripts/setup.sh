@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
 # OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
-# iproute2 (network namespaces for multicast tests), procps (sysctl),
-# nodejs and npm (oidc-provider, a real OAuth 2.0 server for the login tests,
-# installed from tests/oidc/package-lock.json).
+# iproute2 (network namespaces for multicast tests), procps (sysctl), and a
+# real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
+# secret-tool as an independent client; keyutils for the kernel keyring), and
+# tmux to drive interactive prompts, and nodejs and npm (oidc-provider, a
+# real OAuth 2.0 server for the login tests, from tests/oidc/package-lock.json).
 # Runs as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config nodejs npm)
+packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config
+          dbus gnome-keyring libsecret-tools keyutils tmux nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,5 +10,6 @@ pub mod dtls;
 pub mod net;
 pub mod oauth;
 pub mod ocf;
+pub mod otm;
 pub mod sim;
 pub mod store;

@@ -5,9 +5,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use ocf_mediator::cli::devsim_args::{DevsimCli, DevsimCommand};
+use std::path::Path;
+
+use ocf_mediator::cli::devsim_args::{DeviceArgs, DevsimCli, DevsimCommand, Otm};
+use ocf_mediator::dtls::CertifiedKey;
 use ocf_mediator::net::device_host::{HostOptions, HostedDevice, run};
 use ocf_mediator::ocf::address::COAP_PORT;
+use ocf_mediator::sim::SecurityConfig;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 fn main() -> ExitCode {
     let cli = match DevsimCli::try_parse() {
@@ -18,6 +24,13 @@ fn main() -> ExitCode {
         }
     };
     let DevsimCommand::Device(args) = cli.command;
+    let security = match security_config(&args) {
+        Ok(security) => security,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let options = HostOptions {
         listen: args.listen,
         count: usize::from(args.count),
@@ -26,6 +39,10 @@ fn main() -> ExitCode {
         multicast_delay: Duration::from_millis(args.multicast_delay_ms),
         multicast: !args.no_multicast,
         multicast_port: COAP_PORT,
+        security,
+        reset_delay: Duration::from_millis(args.reset_delay_ms),
+        session_idle: Duration::from_millis(args.session_idle_ms),
+        loopback_eps: !args.reference_loopback_eps,
     };
     let json = args.json;
     let runtime = match ocf_mediator::net::runtime() {
@@ -47,6 +64,43 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The methods, PIN and manufacturer certificate from the flags.
+fn security_config(args: &DeviceArgs) -> Result<SecurityConfig, String> {
+    let mut oxms = Vec::new();
+    for otm in &args.otm {
+        if !oxms.contains(&otm.oxm()) {
+            oxms.push(otm.oxm());
+        }
+    }
+    let mfg = match (&args.mfg_cert, &args.mfg_key) {
+        (Some(cert), Some(key)) => Some(manufacturer_certificate(cert, key)?),
+        _ => None,
+    };
+    if args.otm.contains(&Otm::Mfg) && mfg.is_none() {
+        return Err("--otm mfg needs --mfg-cert and --mfg-key".into());
+    }
+    Ok(SecurityConfig {
+        oxms,
+        pin: args.pin.clone(),
+        mfg,
+    })
+}
+
+fn manufacturer_certificate(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
+    let chain: Vec<Vec<u8>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|iter| iter.map(|c| c.map(|c| c.as_ref().to_vec())).collect())
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", cert.display()));
+    }
+    let key_der = match PrivateKeyDer::from_pem_file(key) {
+        Ok(PrivateKeyDer::Pkcs8(der)) => der.secret_pkcs8_der().to_vec(),
+        Ok(_) => return Err(format!("{}: not a PKCS#8 key", key.display())),
+        Err(e) => return Err(format!("{}: {e}", key.display())),
+    };
+    CertifiedKey::new(chain, &key_der).map_err(|e| format!("{}: {e}", key.display()))
 }
 
 fn announce(devices: &[HostedDevice], json: bool) {

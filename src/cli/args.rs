@@ -52,7 +52,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OCF_MEDIATOR_TIMEOUT", value_name = "DURATION",
           default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
-    /// Where the state file (owned devices, cloud profiles) lives [default: $XDG_DATA_HOME/ocf-mediator].
+    /// Where the mediator keeps its state (owned devices, cloud profiles, its own UUID).
+    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there.
     #[arg(
         long,
         global = true,
@@ -60,7 +61,8 @@ pub struct GlobalArgs {
         value_name = "DIR"
     )]
     pub state_dir: Option<PathBuf>,
-    /// Keep new secrets in the kernel keyring (lost at logout or reboot) instead of the Secret Service.
+    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service:
+    /// works headless, but the keys are lost on reboot, and with them the devices they own.
     #[arg(long, global = true, env = "OCF_MEDIATOR_VOLATILE_KEYRING", value_parser = BoolishValueParser::new())]
     pub volatile_keyring: bool,
 }
@@ -88,6 +90,15 @@ pub enum Command {
     /// Print what a device needs as its cloud access token (`at`) on stdout.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Token(TokenArgs),
+    /// Take ownership of a new device (Just Works, Random PIN or manufacturer certificate).
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Own(OwnArgs),
+    /// Hard-reset a device this mediator owns and forget its owner key.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Disown(DisownArgs),
+    /// List the devices this mediator owns, and whether each owner key is in the keyring.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Devices,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -272,6 +283,58 @@ pub struct DtlsArgs {
     /// Trust anchors (PEM) that the device's certificate chain must verify against; repeatable.
     #[arg(long = "ca", value_name = "FILE", conflicts_with = "psk_identity")]
     pub ca: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Take ownership of an unowned device over OCF's device ownership connection.\n\n\
+    The mediator selects the method, opens the DTLS session it uses (Just Works: anonymous ECDH; \
+    Random PIN: ECDHE-PSK keyed by the PIN the device shows; manufacturer certificate: ECDHE-ECDSA \
+    with the device's chain checked against --mfg-ca), derives the owner key from that session, stores \
+    it in the OS keyring, and only then makes itself the device's owner: owner and resource owners, a \
+    new device UUID, the owner credential, RFPRO, an ACL that gives this mediator the device \
+    configuration resources it needs (including cloud configuration), and RFNOP.\n\n\
+    If anything fails half-way, the device is reset to RFOTM when the session still allows it; \
+    otherwise the key stays stored and running `own` again finishes or repairs the ownership."
+)]
+pub struct OwnArgs {
+    /// The device: coap:// address, HOST[:PORT], device UUID or device name.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp.
+    #[arg(long, value_enum, default_value_t = OtmChoice::Auto)]
+    pub otm: OtmChoice,
+    /// Read the Random PIN from stdin instead of prompting for it.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// Trust anchors (PEM) for manufacturer certificates; repeatable.
+    #[arg(long = "mfg-ca", value_name = "FILE")]
+    pub mfg_ca: Vec<PathBuf>,
+}
+
+/// Ownership transfer methods.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtmChoice {
+    /// From the device's offer: mfg with --mfg-ca, else jw, else rdp.
+    Auto,
+    /// Just Works (anonymous; anyone on the link could own the device).
+    Jw,
+    /// Random PIN shown by the device.
+    Rdp,
+    /// Manufacturer certificate.
+    Mfg,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Hard-reset a device this mediator owns: POST pstat RESET over the owner \
+    session, wait until the device is back unowned in RFOTM (it takes a new UUID), then remove its \
+    owner key from the keyring and its entry from the state file."
+)]
+pub struct DisownArgs {
+    /// The device: its UUID (as `devices` lists it), name or coap:// address.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
 }
 
 #[derive(Args, Debug)]

@@ -88,7 +88,7 @@ pub fn read_hex_key(stdin: &mut dyn Read) -> anyhow::Result<Vec<u8>> {
         .collect()
 }
 
-fn certificates(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+pub(crate) fn certificates(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     let iter = CertificateDer::pem_file_iter(path)
         .map_err(|e| failure(Exit::Usage, format!("{}: {e}", path.display())))?;
     let certs: Vec<Vec<u8>> = iter

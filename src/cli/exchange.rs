@@ -10,12 +10,14 @@ use super::credentials::client_config;
 use super::exit::{Exit, failure};
 use super::output::Output;
 use super::resolve::resolve_device;
+use super::session::{locate, owner_config, owner_key, secure_endpoint};
 use crate::coap::{ClientConfig, Code, Event, Request, Response};
 use crate::net::CoapEndpoint;
 use crate::net::secure::{SecureSession, SessionError};
-use crate::ocf::address::{Endpoint, Scheme, format_addr};
+use crate::ocf::address::{DeviceRef, Endpoint, Scheme, format_addr};
 use crate::ocf::representation::{Shown, show_payload};
 use crate::ocf::request::strip_ocf_options;
+use crate::store::StateFile;
 
 /// Sends `request` to DEVICE and returns where it went and the whole answer.
 /// For coaps:// the DTLS credentials come from `dtls` (a PSK from `key_input`).
@@ -27,6 +29,11 @@ pub async fn exchange(
     global: &GlobalArgs,
     output: &Output,
 ) -> anyhow::Result<(Endpoint, Response)> {
+    if !has_credentials(dtls) {
+        if let Some(answer) = owner_exchange(device, &request, global, output).await? {
+            return Ok(answer);
+        }
+    }
     let endpoint = resolve_device(device, global.timeout, output).await?;
     output.debug(&format!(
         "{} {} to {endpoint}",
@@ -42,6 +49,72 @@ pub async fn exchange(
         }
     };
     Ok((endpoint, response))
+}
+
+fn has_credentials(dtls: &DtlsArgs) -> bool {
+    dtls.psk_identity.is_some() || dtls.cert.is_some() || !dtls.ca.is_empty()
+}
+
+/// A device this mediator owns, named by UUID or by one of its coaps://
+/// endpoints, is asked over an owner session keyed from the keyring.
+async fn owner_exchange(
+    device: &str,
+    request: &Request,
+    global: &GlobalArgs,
+    output: &Output,
+) -> anyhow::Result<Option<(Endpoint, Response)>> {
+    let state = StateFile::open(global.state_dir.as_deref())?.load()?;
+    let Some(owner) = state.mediator_uuid else {
+        return Ok(None);
+    };
+    let owned = match DeviceRef::parse(device) {
+        DeviceRef::Uuid(di) => state.devices.get_key_value(&di),
+        DeviceRef::Address {
+            scheme: Scheme::Coaps,
+            ..
+        } => {
+            let uri = device.trim_end_matches('/');
+            state
+                .devices
+                .iter()
+                .find(|(_, entry)| entry.endpoints.iter().any(|e| e == uri))
+        }
+        // A name that exactly one owned device has.
+        DeviceRef::Name(name) => {
+            let mut named = state.devices.iter().filter(|(_, e)| e.name == name);
+            match (named.next(), named.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let Some((di, entry)) = owned else {
+        return Ok(None);
+    };
+    if let Ok(secrets) = crate::store::Secrets::open(entry.keyring) {
+        secrets.warm_up();
+    }
+    let record = locate(&di.to_string(), &state, global.timeout, output).await?;
+    let key = owner_key(*di, entry)?;
+    let secure = secure_endpoint(&record)?;
+    output.debug(&format!("{di}: owner session to {}", format_addr(secure)));
+    let deadline = Instant::now() + global.timeout;
+    let response = send_secure(
+        secure,
+        owner_config(owner, &key),
+        request.clone(),
+        deadline,
+        output,
+    )
+    .await?;
+    Ok(Some((
+        Endpoint {
+            scheme: Scheme::Coaps,
+            addr: secure,
+        },
+        response,
+    )))
 }
 
 /// Prints an answer (JSON line or representation) or turns a refusal into
@@ -96,7 +169,7 @@ pub fn report(
 
 /// A request over plain CoAP; a generic CoAP server that does not know OCF's
 /// options is asked again without them.
-async fn send_plain(
+pub(crate) async fn send_plain(
     peer: SocketAddr,
     mut request: Request,
     deadline: Instant,
@@ -145,7 +218,7 @@ async fn send_secure(
     Ok(response)
 }
 
-fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error {
+pub(crate) fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error {
     let exit = if error.is_authentication() {
         Exit::AuthFailed
     } else if matches!(

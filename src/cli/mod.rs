@@ -3,17 +3,22 @@
 pub mod args;
 pub mod cloud_state;
 pub mod credentials;
+pub mod devices;
 pub mod devsim_args;
 pub mod discover;
+pub mod disown;
 pub mod exchange;
 pub mod exit;
+mod failpoint;
 pub mod generate;
 pub mod get;
 pub mod login;
 pub mod logout;
 pub mod output;
+pub mod own;
 pub mod profiles;
 pub mod resolve;
+pub mod session;
 pub mod token;
 pub mod update;
 
@@ -48,6 +53,9 @@ pub fn run(cli: Cli) -> Exit {
             Command::Logout(args) => logout::run(args, &cli.global, &output).await,
             Command::Profiles => profiles::run(&cli.global, &output).await,
             Command::Token(args) => token::run(args, &cli.global, &output).await,
+            Command::Own(args) => own::run(args, &cli.global, &output).await,
+            Command::Disown(args) => disown::run(args, &cli.global, &output).await,
+            Command::Devices => devices::run(&cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

@@ -136,8 +136,16 @@ pub fn verify_chain(
         None,
         None,
     )
-    .map_err(|e| invalid(format!("{e}")))?;
+    .map_err(|e| invalid(format!("{e} ({})", describe(leaf))))?;
     Ok(())
+}
+
+/// `subject …, issuer …` of a certificate, for people deciding whom to trust.
+pub fn describe(der: &[u8]) -> String {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => format!("subject {}, issuer {}", cert.subject(), cert.issuer()),
+        Err(_) => "an unreadable certificate".into(),
+    }
 }
 
 /// Verifies an ECDSA-P256-SHA256 signature by the leaf certificate's key.

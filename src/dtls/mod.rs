@@ -89,7 +89,10 @@ pub use config::{
 pub use connection::{Connection, DtlsRng, Event, MAX_PLAINTEXT};
 pub use cookie::{CookieGuard, HelloVerdict, VerifiedHello};
 pub use error::{AlertDescription, Error};
-pub use owner_psk::{KeyMaterial, derive_owner_psk, key_block};
+pub use owner_psk::{
+    KeyMaterial, RANDOM_PIN_IDENTITY, derive_owner_psk, key_block, pbkdf2_hmac_sha256,
+    random_pin_psk,
+};
 pub use prf::prf_sha256;
 pub use retransmit::{Expiry, RetransmitTimer};
 pub use suites::{CipherSuite, KeyExchange, RecordCipher};

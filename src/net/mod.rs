@@ -6,6 +6,7 @@ pub mod device_host;
 pub mod discover;
 pub mod interfaces;
 pub mod secure;
+pub mod secure_host;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, discover};

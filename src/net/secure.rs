@@ -162,6 +162,17 @@ impl SecureSession {
         self.peer
     }
 
+    /// The session's secrets, for the OCF owner PSK derivation
+    /// ([`dtls::derive_owner_psk`]) after a device ownership connection.
+    pub fn key_material(&self) -> Option<dtls::KeyMaterial> {
+        self.connection.key_material()
+    }
+
+    /// The peer's certificate chain (leaf first), for certificate suites.
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        self.connection.peer_certificates()
+    }
+
     /// Sends a request and waits for its whole response.
     pub async fn request(
         &mut self,

@@ -97,6 +97,14 @@ pub enum DeviceRef {
 }
 
 impl DeviceRef {
+    /// The device UUID, when the reference is one.
+    pub fn uuid(&self) -> Option<Uuid> {
+        match self {
+            DeviceRef::Uuid(uuid) => Some(*uuid),
+            _ => None,
+        }
+    }
+
     pub fn parse(text: &str) -> DeviceRef {
         let text = text.trim();
         if let Ok(uuid) = Uuid::parse_str(text) {

@@ -49,6 +49,9 @@ pub struct DeviceRecord {
     pub owned: Option<bool>,
     /// Ownership transfer methods offered (doxm `oxms`).
     pub oxms: Vec<u64>,
+    /// The method selected now (doxm `oxmsel`), when doxm was readable.
+    #[serde(skip)]
+    pub oxmsel: Option<u64>,
     /// The same, by name: jw, rdp, mfg.
     pub otms: Vec<&'static str>,
     /// Endpoints from `eps`, or the address the device answered from.
@@ -147,6 +150,7 @@ impl Discovery {
                 name: None,
                 owned: None,
                 oxms: Vec::new(),
+                oxmsel: None,
                 otms: Vec::new(),
                 endpoints,
                 cloud_conf,
@@ -179,6 +183,7 @@ impl Discovery {
             (FollowUp::Doxm, Code::CONTENT) => {
                 if let Ok(doxm) = resources::parse_doxm(&response.payload) {
                     record.owned = Some(doxm.owned);
+                    record.oxmsel = doxm.oxmsel;
                     record.otms = doxm.oxms.iter().map(|o| oxm_name(*o)).collect();
                     record.oxms = doxm.oxms;
                 }

@@ -1,15 +1,20 @@
 //! Request handling of a simulated device: routing, query filters, content
-//! negotiation and the unsecured-access rules of the reference device.
+//! negotiation and access (unsecured rules, the DOC, the owner, ACEs).
 
 use ciborium::Value as Cbor;
 
+use uuid::Uuid;
+
 use super::resources::{self, RESOURCES, ResourceInfo};
+use super::security::{
+    Peer, Refusal, SecurityConfig, SessionInfo, SessionOffer, oxm, random_pin, session_offer,
+};
 use super::state::{DeviceState, dos};
+use super::{acl, cloud, cred, csr, svr};
 use crate::coap::option::content_format;
 use crate::coap::{Code, IncomingRequest, OptionNumber, Reply};
 use crate::ocf::representation::{decode_cbor, encode_cbor};
 use crate::ocf::request::mark_ocf_cbor;
-use crate::ocf::resources::field;
 
 /// How a request reached the device.
 #[derive(Clone, Debug, Default)]
@@ -17,9 +22,17 @@ pub struct RequestContext {
     /// Sent to a multicast group: filters that match nothing, and errors,
     /// get no answer at all (RFC 7252 §8.1).
     pub multicast: bool,
-    /// Endpoints to list in `eps`: empty when asked over loopback, as the
-    /// reference device does.
+    /// Endpoints to list in `eps`.
     pub eps: Vec<String>,
+    /// Plain CoAP, or which DTLS session.
+    pub peer: Peer,
+}
+
+/// Something the device shows its user (on stderr, for the simulator).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A Random PIN to type into the onboarding tool.
+    Pin { di: Uuid, pin: String },
 }
 
 /// A simulated device.
@@ -27,14 +40,70 @@ pub struct SimDevice {
     pub state: DeviceState,
     /// Set when the state changed and should be saved.
     pub dirty: bool,
+    pub config: SecurityConfig,
+    /// The Random PIN shown now, if any.
+    pub pin: Option<String>,
+    /// Whether a device ownership connection is open (kept by the host).
+    pub doc_open: bool,
+    /// Set when a hard reset was asked for; the host carries it out later.
+    pub reset_requested: bool,
+    /// Things to show the user, taken by the host.
+    pub notices: Vec<Notice>,
 }
 
 impl SimDevice {
     pub fn new(state: DeviceState) -> Self {
-        SimDevice {
-            state,
-            dirty: false,
+        SimDevice::with_security(state, SecurityConfig::default())
+    }
+
+    /// A device offering the methods of `config` (its `oxms`, when given,
+    /// replace the saved ones: they are what the device can do).
+    pub fn with_security(mut state: DeviceState, config: SecurityConfig) -> Self {
+        let mut dirty = false;
+        if !config.oxms.is_empty() && state.doxm.oxms != config.oxms {
+            state.doxm.oxms = config.oxms.clone();
+            dirty = true;
         }
+        let mut device = SimDevice {
+            state,
+            dirty,
+            config,
+            pin: None,
+            doc_open: false,
+            reset_requested: false,
+            notices: Vec::new(),
+        };
+        if device.state.pstat.s == dos::RFOTM && device.state.doxm.oxmsel == oxm::RANDOM_PIN {
+            device.show_pin();
+        }
+        device
+    }
+
+    /// How a new DTLS session would be accepted now.
+    pub fn session_offer(&self) -> Result<SessionOffer, Refusal> {
+        session_offer(
+            &self.state,
+            &self.config,
+            self.pin.as_deref(),
+            self.doc_open,
+        )
+    }
+
+    /// Wipes the device (FACTS §2.5): new UUID, unowned, RFOTM.
+    pub fn hard_reset(&mut self) {
+        self.state.hard_reset();
+        self.pin = None;
+        self.reset_requested = false;
+        self.dirty = true;
+    }
+
+    fn show_pin(&mut self) {
+        let pin = self.config.pin.clone().unwrap_or_else(random_pin);
+        self.notices.push(Notice::Pin {
+            di: self.state.di,
+            pin: pin.clone(),
+        });
+        self.pin = Some(pin);
     }
 
     /// Answers a request; `None` means stay silent.
@@ -54,7 +123,13 @@ impl SimDevice {
         let Some(resource) = resources::find(&path) else {
             return Some(Reply::new(Code::NOT_FOUND));
         };
-        if !self.unsecured_access_allowed(resource, request.code()) {
+        let allowed = match &context.peer {
+            Peer::Unsecured => self.unsecured_access_allowed(resource, request.code()),
+            Peer::Secure(session) => {
+                acl::secure_access(&self.state, session, resource, request.code())
+            }
+        };
+        if !allowed {
             return Some(Reply::new(Code::UNAUTHORIZED));
         }
         if let Some(accept) = request.message.options.get_uint(OptionNumber::ACCEPT) {
@@ -63,7 +138,19 @@ impl SimDevice {
             }
         }
         let queries = request.queries();
-        match (resource.href, request.code()) {
+        let session = match &context.peer {
+            Peer::Secure(session) => Some(session),
+            Peer::Unsecured => None,
+        };
+        let in_doc = session.is_some_and(|s| s.doc);
+        let code = request.code();
+        if code == Code::POST {
+            let Ok(body) = decode_cbor(&request.message.payload) else {
+                return Some(Reply::new(Code::BAD_REQUEST));
+            };
+            return Some(self.post(resource.href, &body, session, in_doc));
+        }
+        match (resource.href, code) {
             ("/oic/res", Code::GET) => self.discovery(&queries, context),
             ("/oic/d", Code::GET) => Some(content(resources::device(&self.state))),
             ("/oic/p", Code::GET) => Some(content(resources::platform(&self.state))),
@@ -73,60 +160,119 @@ impl SimDevice {
                 }
                 Some(content(resources::doxm(&self.state)))
             }
-            ("/oic/sec/doxm", Code::POST) => Some(self.update_doxm(&request.message.payload)),
             ("/oic/sec/pstat", Code::GET) => Some(content(resources::pstat(&self.state))),
+            ("/oic/sec/cred", Code::GET) => Some(content(cred::representation(&self.state))),
+            ("/oic/sec/acl2", Code::GET) => Some(content(acl::representation(&self.state))),
+            ("/oic/sec/sdi", Code::GET) => Some(content(cloud::sdi(&self.state))),
+            ("/oic/sec/sp", Code::GET) => Some(content(cloud::sp())),
+            ("/oic/sec/csr", Code::GET) => {
+                let had_key = !self.state.device_key_hex.is_empty();
+                let key = csr::device_key(&mut self.state);
+                self.dirty |= !had_key;
+                Some(content(csr::representation(&self.state, &key)))
+            }
+            (CLOUD_CONF, Code::GET) => {
+                Some(content(cloud::representation(&self.state.security.cloud)))
+            }
+            ("/oic/sec/cred", Code::DELETE) => Some(self.changed_by(|s| cred::delete(s, &queries))),
+            ("/oic/sec/acl2", Code::DELETE) => Some(self.changed_by(|s| acl::delete(s, &queries))),
             _ => Some(Reply::new(Code::METHOD_NOT_ALLOWED)),
         }
     }
 
-    /// Without DTLS, a device in RFOTM serves `/oic/res`, `/oic/d`, `/oic/p`,
-    /// doxm (read and write) and pstat (read); once owned, only the first three.
-    fn unsecured_access_allowed(&self, resource: &ResourceInfo, code: Code) -> bool {
-        let owned = self.state.doxm.owned || self.state.pstat.s != dos::RFOTM;
-        match resource.href {
-            "/oic/res" | "/oic/d" | "/oic/p" => code == Code::GET,
-            "/oic/sec/doxm" if !owned => code == Code::GET || code == Code::POST,
-            _ => !owned && resource.unsecured_read_in_rfotm && code == Code::GET,
+    fn changed_by(&mut self, change: impl FnOnce(&mut DeviceState) -> Code) -> Reply {
+        let code = change(&mut self.state);
+        self.dirty |= code.is_success();
+        Reply::new(code)
+    }
+
+    /// POSTs: 2.04 on success, 4.00 for anything the write rules refuse.
+    fn post(
+        &mut self,
+        href: &str,
+        body: &Cbor,
+        session: Option<&SessionInfo>,
+        in_doc: bool,
+    ) -> Reply {
+        let result = match href {
+            "/oic/sec/doxm" => {
+                let doc = session.filter(|_| in_doc).map(|s| s.oxm);
+                svr::post_doxm(&mut self.state, body, doc).map(|effect| {
+                    if effect.pin_needed {
+                        self.show_pin();
+                    }
+                })
+            }
+            "/oic/sec/pstat" => svr::post_pstat(&mut self.state, body).map(|effect| {
+                self.reset_requested |= effect.hard_reset;
+            }),
+            "/oic/sec/cred" => cred::post(&mut self.state, body, session),
+            "/oic/sec/acl2" => acl::post(&mut self.state, body),
+            "/oic/sec/sdi" => cloud::post_sdi(&mut self.state, body),
+            "/oic/sec/sp" => cloud::post_sp(body),
+            CLOUD_CONF => cloud::post(&mut self.state, body),
+            _ => return Reply::new(Code::METHOD_NOT_ALLOWED),
+        };
+        match result {
+            Err(code) => Reply::new(code),
+            Ok(()) => {
+                self.dirty = true;
+                match href {
+                    // The representation, as the reference device answers these.
+                    "/oic/sec/doxm" => content_with(Code::CHANGED, resources::doxm(&self.state)),
+                    CLOUD_CONF => content_with(
+                        Code::CHANGED,
+                        cloud::representation(&self.state.security.cloud),
+                    ),
+                    _ => Reply::new(Code::CHANGED),
+                }
+            }
         }
     }
 
+    /// Without DTLS, a device in RFOTM serves `/oic/res`, `/oic/d`, `/oic/p`,
+    /// doxm (read and write) and pstat (read); once owned, only the first
+    /// three and what anon-clear ACEs grant. While a DOC is open, no SVR.
+    fn unsecured_access_allowed(&self, resource: &ResourceInfo, code: Code) -> bool {
+        let owned = self.state.doxm.owned || self.state.pstat.s != dos::RFOTM;
+        if self.doc_open && resource.href.starts_with("/oic/sec/") {
+            return false;
+        }
+        let allowed = match resource.href {
+            "/oic/res" | "/oic/d" | "/oic/p" => code == Code::GET,
+            "/oic/sec/doxm" if !owned => code == Code::GET || code == Code::POST,
+            _ => !owned && resource.unsecured_read_in_rfotm && code == Code::GET,
+        };
+        allowed || acl::unsecured_access(&self.state, resource, code)
+    }
+
     fn discovery(&self, queries: &[String], context: &RequestContext) -> Option<Reply> {
+        let owned = self.state.pstat.s != dos::RFOTM;
         let links: Vec<Cbor> = RESOURCES
             .iter()
             .filter(|r| queries.iter().all(|q| link_matches(r, q)))
-            .map(|r| resources::link(&self.state, r, &context.eps))
+            .map(|r| {
+                // Once owned, the SVRs are reached only over DTLS (FACTS §3).
+                let eps: Vec<String> = context
+                    .eps
+                    .iter()
+                    .filter(|ep| {
+                        !(owned && r.href.starts_with("/oic/sec/") && ep.starts_with("coap:"))
+                    })
+                    .cloned()
+                    .collect();
+                resources::link(&self.state, r, &eps)
+            })
             .collect();
         if links.is_empty() && context.multicast {
             return None;
         }
         Some(content(Cbor::Array(links)))
     }
-
-    /// Unsecured doxm writes in RFOTM: only `oxmsel`, and only to an offered
-    /// method (the reference device's write rules, FACTS §2.4).
-    fn update_doxm(&mut self, payload: &[u8]) -> Reply {
-        let Ok(body) = decode_cbor(payload) else {
-            return Reply::new(Code::BAD_REQUEST);
-        };
-        let Some(entries) = body.as_map() else {
-            return Reply::new(Code::BAD_REQUEST);
-        };
-        for (key, value) in entries {
-            match (
-                key.as_text(),
-                value.as_integer().and_then(|i| u64::try_from(i).ok()),
-            ) {
-                (Some("oxmsel"), Some(oxm)) if self.state.doxm.oxms.contains(&oxm) => {}
-                _ => return Reply::new(Code::BAD_REQUEST),
-            }
-        }
-        if let Some(oxm) = field(&body, "oxmsel").and_then(|v| v.as_integer()) {
-            self.state.doxm.oxmsel = u64::try_from(oxm).unwrap_or(0);
-            self.dirty = true;
-        }
-        content_with(Code::CHANGED, resources::doxm(&self.state))
-    }
 }
+
+/// The cloud configuration resource's path (as on iotivity-lite).
+const CLOUD_CONF: &str = "/CoapCloudConfResURI";
 
 /// RFC 6690 resource discovery, which iotivity-lite serves when built with
 /// OC_WKCORE: the one resource a generic CoAP client can read, since its

@@ -2,9 +2,17 @@
 //! resources, answering requests the way the reference device (iotivity-lite)
 //! does. Pure logic: [`crate::net::device_host`] puts it on sockets.
 
+pub mod acl;
+pub mod cloud;
+pub mod cred;
+pub mod csr;
 pub mod device;
+pub mod repr;
 pub mod resources;
+pub mod security;
 pub mod state;
+pub mod svr;
 
-pub use device::{RequestContext, SimDevice};
+pub use device::{Notice, RequestContext, SimDevice};
+pub use security::{Peer, Refusal, SecurityConfig, SessionInfo, SessionOffer, oxm};
 pub use state::DeviceState;

@@ -3,6 +3,7 @@
 
 use ciborium::Value as Cbor;
 
+use super::repr::{int, map, text, texts};
 use super::state::DeviceState;
 
 /// One resource of the device.
@@ -73,22 +74,6 @@ const fn resource(
 
 pub fn find(href: &str) -> Option<&'static ResourceInfo> {
     RESOURCES.iter().find(|r| r.href == href)
-}
-
-fn text(s: &str) -> Cbor {
-    Cbor::Text(s.to_owned())
-}
-
-fn map(entries: Vec<(&str, Cbor)>) -> Cbor {
-    Cbor::Map(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
-}
-
-fn texts(items: &[&str]) -> Cbor {
-    Cbor::Array(items.iter().map(|s| text(s)).collect())
-}
-
-fn int(v: u64) -> Cbor {
-    Cbor::Integer(v.into())
 }
 
 /// One `/oic/res` link.

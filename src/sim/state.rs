@@ -42,6 +42,87 @@ impl Pstat {
     }
 }
 
+/// One credential of `/oic/sec/cred` (FACTS §2.6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cred {
+    pub credid: u64,
+    pub credtype: u64,
+    /// A UUID, or `*`.
+    pub subjectuuid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credusage: Option<String>,
+    /// PEM text of a certificate (credtype 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicdata: Option<String>,
+    /// The key of a PSK (credtype 1), as hex.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub privatedata_hex: String,
+}
+
+/// Who an ACE is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AceSubject {
+    Uuid(Uuid),
+    /// `anon-clear` or `auth-crypt`.
+    Conntype(String),
+    Role {
+        role: String,
+        authority: Option<String>,
+    },
+}
+
+/// One resource of an ACE: an `href`, or a wildcard `wc` (`*`, `+`, `-`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AceResource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wc: Option<String>,
+}
+
+/// One access control entry of `/oic/sec/acl2`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ace {
+    pub aceid: u64,
+    pub subject: AceSubject,
+    pub resources: Vec<AceResource>,
+    /// C1 R2 U4 D8 N16.
+    pub permission: u64,
+}
+
+/// `/oic/sec/sdi`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sdi {
+    pub uuid: Uuid,
+    pub name: String,
+    pub privileged: bool,
+}
+
+/// The cloud configuration resource (`/CoapCloudConfResURI`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudConf {
+    pub cis: String,
+    pub sid: String,
+    pub apn: String,
+    /// Write-only access token or code.
+    pub at: String,
+    pub cps: String,
+}
+
+/// The security resources beyond doxm and pstat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Security {
+    pub creds: Vec<Cred>,
+    pub cred_rowneruuid: Uuid,
+    pub aces: Vec<Ace>,
+    pub acl_rowneruuid: Uuid,
+    pub sdi: Sdi,
+    pub cloud: CloudConf,
+    pub next_credid: u64,
+    pub next_aceid: u64,
+}
+
 /// Everything a simulated device persists.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceState {
@@ -52,6 +133,11 @@ pub struct DeviceState {
     pub name: String,
     pub doxm: Doxm,
     pub pstat: Pstat,
+    #[serde(default)]
+    pub security: Security,
+    /// The device's own P-256 key (hex scalar), for its CSR.
+    #[serde(default)]
+    pub device_key_hex: String,
 }
 
 impl DeviceState {
@@ -80,7 +166,23 @@ impl DeviceState {
                 sm: 4,
                 rowneruuid: Uuid::nil(),
             },
+            security: Security::default(),
+            device_key_hex: String::new(),
         }
+    }
+
+    /// A hard reset (FACTS §2.5): the security resources and the cloud
+    /// configuration are wiped, the device takes a new UUID and is back in
+    /// RFOTM, unowned, offering the same methods.
+    pub fn hard_reset(&mut self) {
+        let fresh = DeviceState::new_unowned(&self.name);
+        let oxms = std::mem::take(&mut self.doxm.oxms);
+        *self = DeviceState {
+            piid: self.piid,
+            pi: self.pi,
+            ..fresh
+        };
+        self.doxm.oxms = oxms;
     }
 
     /// Loads the state saved at `path`, or makes a new device and saves it.

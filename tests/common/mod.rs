@@ -2,6 +2,8 @@
 //! simulated devices, find free ports. Each test file uses a part of it.
 #![allow(dead_code)]
 
+pub mod keyring;
+
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -28,7 +30,7 @@ impl Run {
         Run::from(output)
     }
 
-    fn from(output: Output) -> Run {
+    pub fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -186,10 +186,11 @@ pub fn jwt_claims(token: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-/// A scratch HOME / XDG / state directory for mediator runs, so tests never
-/// touch a user's profiles or keyring.
+/// A scratch home with a real keyring (main's `TestHome`: private D-Bus and
+/// gnome-keyring) for mediator runs, so tests never touch a user's profiles
+/// or keyring; it remembers what the mediator printed for the leak checks.
 pub struct Home {
-    pub dir: tempfile::TempDir,
+    pub home: crate::common::keyring::TestHome,
     /// Every run's stderr and non-`token` stdout, for the leak checks.
     pub seen: std::cell::RefCell<String>,
 }
@@ -197,25 +198,21 @@ pub struct Home {
 impl Home {
     pub fn new() -> Home {
         Home {
-            dir: tempfile::tempdir().unwrap(),
+            home: crate::common::keyring::TestHome::start(),
             seen: Default::default(),
         }
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = crate::common::mediator_command(args);
-        let root = self.dir.path();
-        for sub in ["data", "config", "runtime", "state"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
+        let mut command = self.home.command(crate::common::MEDIATOR);
+        command.args(args).stdin(Stdio::null());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("OCF_MEDIATOR_") {
+                command.env_remove(key);
+            }
         }
         command
-            .env("HOME", root)
-            .env("XDG_DATA_HOME", root.join("data"))
-            .env("XDG_CONFIG_HOME", root.join("config"))
-            .env("XDG_RUNTIME_DIR", root.join("runtime"))
-            .env("OCF_MEDIATOR_STATE_DIR", root.join("state"))
-            .env_remove("DISPLAY")
-            .env_remove("WAYLAND_DISPLAY")
+            .env("OCF_MEDIATOR_STATE_DIR", self.home.state_dir())
             .env_remove("BROWSER");
         command
     }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Whole-process timing of a Just Works `own` of one local ocf-devsim device,
+# with the owner key going to a real Secret Service (gnome-keyring on a
+# private D-Bus session, as in the tests). Target (issue 4): median < 10 ms.
+# Each run gets a fresh unowned device: hyperfine's --prepare restarts
+# ocf-devsim on the same port with an empty state.
+# Usage: benches/own.sh   (needs hyperfine, dbus, gnome-keyring; builds release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bins
+scratch=$(mktemp -d)
+mkdir -p "$scratch/runtime" && chmod 700 "$scratch/runtime"
+export HOME=$scratch XDG_DATA_HOME=$scratch/data XDG_RUNTIME_DIR=$scratch/runtime
+export BIN=$PWD/target/release PORT=$((20000 + RANDOM % 20000)) SCRATCH=$scratch
+cat > "$scratch/fresh-device.sh" <<'SH'
+#!/usr/bin/env bash
+# Stops the previous device and starts an unowned one on the same port.
+[ -f "$SCRATCH/sim.pid" ] && kill "$(cat "$SCRATCH/sim.pid")" 2>/dev/null && sleep 0.05
+: > "$SCRATCH/sim.out"
+"$BIN/ocf-devsim" device --json --listen "127.0.0.1:$PORT" --no-multicast > "$SCRATCH/sim.out" 2>/dev/null &
+echo $! > "$SCRATCH/sim.pid"
+for _ in $(seq 100); do [ -s "$SCRATCH/sim.out" ] && exit 0; sleep 0.01; done
+echo "ocf-devsim did not start" >&2; exit 1
+SH
+chmod +x "$scratch/fresh-device.sh"
+dbus-run-session -- bash -c '
+  printf bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  sleep 0.2
+  "$SCRATCH/fresh-device.sh"
+  "$BIN/ocf-mediator" own "127.0.0.1:$PORT" >/dev/null   # first use makes the identity
+  hyperfine --warmup 5 --runs 100 -N --prepare "$SCRATCH/fresh-device.sh" \
+    --export-json target/bench-own.json "$BIN/ocf-mediator own 127.0.0.1:$PORT"
+  kill "$(cat "$SCRATCH/sim.pid")" 2>/dev/null || true
+'
+python3 - <<'PY'
+import json
+for r in json.load(open("target/bench-own.json"))["results"]:
+    print(f'{r["command"]}: median {r["median"]*1000:.2f} ms, mean {r["mean"]*1000:.2f} ms')
+PY
+rm -rf "$scratch"

@@ -1,0 +1,604 @@
+//! `ocf-mediator own`: ownership transfer, crash-safe.
+//!
+//! The order that makes it safe (issue 4, item 4):
+//! 1. unsecured: read doxm, select the method (`oxmsel`);
+//! 2. open the device ownership connection (DOC); derive the owner PSK from
+//!    its key material and the device UUID we are about to give the device;
+//! 3. store the key in the keyring, then the device entry (incomplete) in
+//!    the state file: from here on, whatever the device holds, we hold too;
+//! 4. the DOC steps (owner, UUIDs, credential, owned, RFPRO); on a refusal
+//!    the device is reset while the DOC allows it, and only a confirmed
+//!    reset drops the stored key;
+//! 5. an owner session: ACL, RFNOP; the entry is marked complete.
+//!
+//! Run again on a device with an incomplete entry, `own` repairs: if the
+//! device accepts our key it finishes step 5 (resetting a device stuck in
+//! RFOTM); if it is unowned again, it starts over.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::args::{GlobalArgs, OtmChoice, OwnArgs};
+use super::credentials::certificates;
+use super::devices::owner_key_account;
+use super::exchange::send_plain;
+use super::exit::{Exit, exit_of, failure};
+use super::failpoint;
+use super::output::Output;
+use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
+use crate::coap::Code;
+use crate::dtls::{ClientConfig, derive_owner_psk};
+use crate::net::secure::SecureSession;
+use crate::ocf::discovery::DeviceRecord;
+use crate::ocf::representation::{decode_cbor, encode_cbor};
+use crate::ocf::request::{ocf_get, ocf_request_with_body};
+use crate::ocf::resources::field;
+use crate::otm::{self, Method, RDP_IDENTITY, Step};
+use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
+
+/// The states of pstat `dos.s`.
+const RFOTM: u64 = 1;
+
+pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
+    let state_file = StateFile::open(global.state_dir.as_deref())?;
+    let mut state = state_file.load()?;
+    let owner = match state.mediator_uuid {
+        Some(owner) => owner,
+        // First use: make the mediator's identity and keep it.
+        None => state_file.update(|s| s.mediator_uuid())?,
+    };
+    state.mediator_uuid = Some(owner);
+    let kind = keyring_kind(global, output);
+    let secrets = Secrets::open(kind)?;
+    // The keyring connection is made while the device is being found.
+    secrets.warm_up();
+    let record = locate(&args.device, &state, global.timeout, output).await?;
+    let job = Job {
+        args,
+        global,
+        output,
+        owner,
+        state_file: &state_file,
+        secrets: &secrets,
+        record: &record,
+    };
+    let entry = state.devices.get(&record.di).cloned();
+    let outcome = match entry {
+        Some(entry) => job.repair(entry).await?,
+        None if record.owned == Some(true) => {
+            return Err(failure(
+                Exit::Refused,
+                format!(
+                    "{} is already owned, and not by this mediator (its state has no key for it); \
+                     it must be reset by its owner or at the device before it can be taken",
+                    record.di
+                ),
+            ));
+        }
+        None => job.transfer(None).await?,
+    };
+    job.report(&outcome);
+    Ok(Exit::Success)
+}
+
+/// The keyring new keys go to.
+pub fn keyring_kind(global: &GlobalArgs, output: &Output) -> KeyringKind {
+    if global.volatile_keyring {
+        output.note(
+            "warning: --volatile-keyring: owner keys go to the kernel keyring and are lost on reboot; \
+             a device whose key is lost cannot be managed or disowned any more",
+        );
+        KeyringKind::Kernel
+    } else {
+        KeyringKind::SecretService
+    }
+}
+
+struct Job<'a> {
+    args: &'a OwnArgs,
+    global: &'a GlobalArgs,
+    output: &'a Output,
+    owner: Uuid,
+    state_file: &'a StateFile,
+    secrets: &'a Secrets,
+    record: &'a DeviceRecord,
+}
+
+struct Outcome {
+    di: Uuid,
+    previous_di: Uuid,
+    method: String,
+    keyring: KeyringKind,
+    repaired: bool,
+}
+
+impl Job<'_> {
+    fn deadline(&self) -> Instant {
+        Instant::now() + self.global.timeout
+    }
+
+    fn progress(&self, message: &str) {
+        self.output.debug(message);
+    }
+
+    /// A fresh ownership transfer of an unowned device. `stale` is an
+    /// earlier, unfinished entry of ours for it, dropped once this succeeds.
+    async fn transfer(&self, stale: Option<Uuid>) -> anyhow::Result<Outcome> {
+        let record = self.record;
+        let plain = record.address;
+        let secure = secure_endpoint(record)?;
+        // Discovery has read doxm: ownership, methods offered, selection.
+        match record.owned {
+            Some(false) => {}
+            Some(true) => {
+                return Err(failure(
+                    Exit::Refused,
+                    format!("{} is already owned", record.di),
+                ));
+            }
+            None => {
+                return Err(failure(
+                    Exit::Failed,
+                    format!(
+                        "{} did not let its ownership be read (GET /oic/sec/doxm); try again",
+                        record.di
+                    ),
+                ));
+            }
+        }
+        let method = self.choose_method(&record.oxms)?;
+        let previous_oxmsel = record.oxmsel;
+        let device_uuid = record.di;
+        self.progress(&format!("{}: taking ownership by {method}", record.di));
+        let select_in_doc = method == Method::ManufacturerCertificate;
+        if !select_in_doc {
+            self.post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
+                .await?;
+        }
+        let config = match self.doc_config(method, device_uuid) {
+            Ok(config) => config,
+            Err(e) => {
+                self.restore_oxmsel(plain, previous_oxmsel).await;
+                return Err(e);
+            }
+        };
+        failpoint::before_request();
+        let mut doc = match open(
+            secure,
+            config,
+            self.deadline(),
+            "ownership transfer handshake",
+        )
+        .await
+        {
+            Ok(doc) => doc,
+            Err(e) => {
+                // Nothing of ownership was written: leave the device as found.
+                self.restore_oxmsel(plain, previous_oxmsel).await;
+                return Err(explain_doc_failure(method, e));
+            }
+        };
+        let new_uuid = Uuid::new_v4();
+        let Some(material) = doc.key_material() else {
+            doc.close().await;
+            return Err(failure(
+                Exit::Failed,
+                "the DTLS session exported no key material",
+            ));
+        };
+        let key = derive_owner_psk(
+            &material,
+            method.urn(),
+            *self.owner.as_bytes(),
+            *new_uuid.as_bytes(),
+        );
+        // Key first, then the entry that refers to it (store/mod.rs).
+        let entry = OwnedDevice {
+            name: record.name.clone().unwrap_or_default(),
+            endpoints: record.endpoints.clone(),
+            otm: method.name().into(),
+            keyring: self.secrets.kind(),
+            complete: false,
+            previous_uuid: Some(record.di),
+        };
+        if let Err(e) = self.remember(new_uuid, &key, &entry) {
+            doc.close().await;
+            self.restore_oxmsel(plain, previous_oxmsel).await;
+            return Err(e.context("the owner key could not be stored, so the device was not taken"));
+        }
+        let name = format!("ocf-mediator {}", &self.owner.to_string()[..8]);
+        let select = select_in_doc.then(|| otm::select_step(method));
+        for step in select
+            .into_iter()
+            .chain(otm::doc_steps(self.owner, new_uuid, &name))
+        {
+            if let Err(e) = self.step(&mut doc, &step).await {
+                return Err(self.abort_doc(doc, new_uuid, e).await);
+            }
+        }
+        doc.close().await;
+        self.finish(secure, new_uuid, &key).await?;
+        // Entries of earlier, interrupted attempts on this device are stale
+        // now: the device holds only the credential just installed.
+        let state = self.state_file.load()?;
+        let previous = record.di;
+        let stale_entries = state.devices.iter().filter(|(di, e)| {
+            **di != new_uuid
+                && !e.complete
+                && (**di == previous || e.previous_uuid == Some(previous))
+        });
+        for di in stale_entries
+            .map(|(di, _)| *di)
+            .chain(stale)
+            .collect::<Vec<_>>()
+        {
+            if di != new_uuid {
+                self.forget(di)?;
+            }
+        }
+        Ok(Outcome {
+            di: new_uuid,
+            previous_di: record.di,
+            method: method.name().into(),
+            keyring: self.secrets.kind(),
+            repaired: false,
+        })
+    }
+
+    /// `own` on a device we hold an entry for.
+    async fn repair(&self, entry: OwnedDevice) -> anyhow::Result<Outcome> {
+        let di = self.record.di;
+        if self.record.owned == Some(false) {
+            // Back in RFOTM and unowned: it lost (or never got) our
+            // credential, so the old key is worthless. Start over.
+            self.output
+                .note(&format!("{di} is unowned again; taking it afresh"));
+            return self.transfer(Some(di)).await;
+        }
+        let key = owner_key(di, &entry)?;
+        let secure = secure_endpoint(self.record)?;
+        failpoint::before_request();
+        let mut session = open(
+            secure,
+            owner_config(self.owner, &key),
+            self.deadline(),
+            "owner session",
+        )
+        .await?;
+        let pstat = self.read(&mut session, "/oic/sec/pstat").await?;
+        let s = field(&pstat, "dos")
+            .and_then(|d| field(d, "s"))
+            .and_then(|s| s.as_integer())
+            .map(i128::from);
+        if s == Some(RFOTM.into()) {
+            // It holds our key but never left RFOTM, and only a DOC may
+            // finish that: reset it, wait, and take it afresh.
+            self.output.note(&format!(
+                "{di} stopped half-way through ownership; resetting it to start over"
+            ));
+            self.step(&mut session, &otm::reset_step()).await?;
+            session.close().await;
+            let fresh = self.wait_until_unowned().await?;
+            let job = Job {
+                record: &fresh,
+                ..*self
+            };
+            return job.transfer(Some(di)).await;
+        }
+        session.close().await;
+        self.finish(secure, di, &key).await?;
+        Ok(Outcome {
+            di,
+            previous_di: entry.previous_uuid.unwrap_or(di),
+            method: entry.otm.clone(),
+            keyring: entry.keyring,
+            repaired: true,
+        })
+    }
+
+    /// Over an owner session: the ACL, then RFNOP; the entry becomes complete.
+    async fn finish(&self, secure: SocketAddr, di: Uuid, key: &[u8]) -> anyhow::Result<()> {
+        failpoint::before_request();
+        let mut session = open(
+            secure,
+            owner_config(self.owner, key),
+            self.deadline(),
+            "owner session",
+        )
+        .await?;
+        for step in otm::owner_steps(self.owner, self.record.cloud_conf.as_deref()) {
+            self.step(&mut session, &step).await?;
+        }
+        session.close().await;
+        self.state_file.update(|s| {
+            if let Some(entry) = s.devices.get_mut(&di) {
+                entry.complete = true;
+            }
+        })?;
+        Ok(())
+    }
+
+    /// After a failed DOC step: reset the device if the DOC still carries
+    /// requests, and drop the key only once the device agreed.
+    async fn abort_doc(
+        &self,
+        mut doc: SecureSession,
+        new_uuid: Uuid,
+        error: anyhow::Error,
+    ) -> anyhow::Error {
+        if exit_of(&error) == Exit::Refused {
+            failpoint::before_request();
+            let reset = send_step(&mut doc, &otm::reset_step(), self.deadline()).await;
+            doc.close().await;
+            if reset.is_ok() && self.forget(new_uuid).is_ok() {
+                return error
+                    .context("ownership failed; the device was reset and is ownable again");
+            }
+        } else {
+            doc.close().await;
+        }
+        error.context(format!(
+            "ownership did not finish; the owner key is kept, so run `ocf-mediator own {new_uuid}` again to finish or repair it"
+        ))
+    }
+
+    fn remember(&self, di: Uuid, key: &[u8], entry: &OwnedDevice) -> anyhow::Result<()> {
+        self.secrets.set(&owner_key_account(&di), key)?;
+        self.state_file.update(|s| {
+            s.devices.insert(di, entry.clone());
+        })
+    }
+
+    /// Drops an entry and its key (entry first: never an entry without key).
+    fn forget(&self, di: Uuid) -> anyhow::Result<()> {
+        let removed = self.state_file.update(|s| s.devices.remove(&di))?;
+        let kind = removed.map_or(self.secrets.kind(), |e| e.keyring);
+        Secrets::open(kind)?.delete(&owner_key_account(&di))?;
+        Ok(())
+    }
+
+    async fn wait_until_unowned(&self) -> anyhow::Result<DeviceRecord> {
+        wait_until_unowned(self.record.address, self.global.timeout + RESET_DELAY).await
+    }
+
+    fn choose_method(&self, oxms: &[u64]) -> anyhow::Result<Method> {
+        let offered: Vec<&str> = oxms
+            .iter()
+            .map(|o| crate::ocf::resources::oxm_name(*o))
+            .collect();
+        let method = match self.args.otm {
+            OtmChoice::Auto => Method::choose(oxms, !self.args.mfg_ca.is_empty()),
+            OtmChoice::Jw => Some(Method::JustWorks),
+            OtmChoice::Rdp => Some(Method::RandomPin),
+            OtmChoice::Mfg => Some(Method::ManufacturerCertificate),
+        };
+        match method {
+            Some(m) if oxms.contains(&m.oxm()) => {
+                if m == Method::ManufacturerCertificate && self.args.mfg_ca.is_empty() {
+                    return Err(failure(
+                        Exit::Usage,
+                        "--otm mfg needs the manufacturer's trust anchors: --mfg-ca FILE",
+                    ));
+                }
+                Ok(m)
+            }
+            Some(m) => Err(failure(
+                Exit::Usage,
+                format!(
+                    "{} does not offer {m} ({}); it offers: {}",
+                    self.record.di,
+                    m.name(),
+                    offered.join(", ")
+                ),
+            )),
+            None => Err(failure(
+                Exit::Failed,
+                format!(
+                    "{} offers no method this mediator can use ({})",
+                    self.record.di,
+                    offered.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// The DOC's DTLS configuration for a method.
+    fn doc_config(&self, method: Method, device_uuid: Uuid) -> anyhow::Result<Arc<ClientConfig>> {
+        let mut config = ClientConfig::new(method.cipher_suites());
+        match method {
+            Method::JustWorks => {}
+            Method::RandomPin => {
+                let pin = self.read_pin()?;
+                let key = otm::random_pin_psk(&pin, device_uuid);
+                config = config.with_psk(RDP_IDENTITY, &key);
+            }
+            Method::ManufacturerCertificate => {
+                for ca in &self.args.mfg_ca {
+                    config.common.trust_anchors.extend(certificates(ca)?);
+                }
+            }
+        }
+        Ok(Arc::new(config))
+    }
+
+    /// The PIN the device shows: from stdin with --pin-stdin, else a hidden prompt.
+    fn read_pin(&self) -> anyhow::Result<String> {
+        let typed = if self.args.pin_stdin {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(256)
+                .read_to_string(&mut text)
+                .map_err(|e| {
+                    failure(Exit::Usage, format!("cannot read the PIN from stdin: {e}"))
+                })?;
+            text
+        } else if self.output.interactive {
+            dialoguer::Password::new()
+                .with_prompt("PIN shown by the device")
+                .interact()
+                .map_err(|e| failure(Exit::Usage, format!("no PIN entered: {e}")))?
+        } else {
+            return Err(failure(
+                Exit::Usage,
+                "Random PIN needs the PIN the device shows: pass --pin-stdin and write it to stdin, or run on a terminal",
+            ));
+        };
+        otm::normalize_pin(&typed).map_err(|e| failure(Exit::Usage, format!("PIN: {e}")))
+    }
+
+    async fn post_plain(
+        &self,
+        plain: SocketAddr,
+        href: &str,
+        body: &ciborium::Value,
+    ) -> anyhow::Result<()> {
+        failpoint::before_request();
+        let request = ocf_request_with_body(Code::POST, href, encode_cbor(body));
+        let response = send_plain(plain, request, self.deadline(), self.output).await?;
+        if !response.code.is_success() {
+            return Err(failure(
+                Exit::Refused,
+                format!(
+                    "{}: POST {href} answered {} {}",
+                    self.record.di,
+                    response.code,
+                    response.code.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Puts `oxmsel` back after a handshake that failed before anything else
+    /// was written (when the old value is one the device accepts again).
+    async fn restore_oxmsel(&self, plain: SocketAddr, previous: Option<u64>) {
+        if let Some(previous) = previous.filter(|p| self.record.oxms.contains(p)) {
+            let _ = self
+                .post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", previous))
+                .await;
+        }
+    }
+
+    async fn step(&self, session: &mut SecureSession, step: &Step) -> anyhow::Result<()> {
+        self.progress(&format!("{}: {}", self.record.di, step.what));
+        failpoint::before_request();
+        send_step(session, step, self.deadline()).await.map(|_| ())
+    }
+
+    async fn read(
+        &self,
+        session: &mut SecureSession,
+        href: &str,
+    ) -> anyhow::Result<ciborium::Value> {
+        failpoint::before_request();
+        let peer = session.peer();
+        let response = session
+            .request(ocf_get(href), self.deadline())
+            .await
+            .map_err(|e| {
+                super::exchange::session_failure(&crate::ocf::address::format_addr(peer), "read", e)
+            })?;
+        if !response.code.is_success() {
+            return Err(failure(
+                Exit::Refused,
+                format!("{}: GET {href} answered {}", self.record.di, response.code),
+            ));
+        }
+        decode_cbor(&response.payload)
+            .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", self.record.di)))
+    }
+
+    fn report(&self, outcome: &Outcome) {
+        if self.output.json {
+            self.output.json_line(&serde_json::json!({
+                "di": outcome.di,
+                "previous_di": outcome.previous_di,
+                "name": self.record.name,
+                "otm": outcome.method,
+                "owner": self.owner,
+                "keyring": outcome.keyring,
+                "repaired": outcome.repaired,
+                "state": "rfnop",
+            }));
+        } else if !self.output.quiet {
+            let name = self.record.name.as_deref().unwrap_or("the device");
+            println!(
+                "{} {name}: now {} (was {}), by {}; owner key in the {} keyring",
+                if outcome.repaired {
+                    "Finished owning"
+                } else {
+                    "Owned"
+                },
+                outcome.di,
+                outcome.previous_di,
+                outcome.method,
+                outcome.keyring
+            );
+        }
+    }
+}
+
+/// How long a device takes to act on a hard reset (the reference device: 2 s).
+pub const RESET_DELAY: Duration = Duration::from_secs(2);
+
+/// Polls a device's address until it answers as unowned (after a reset it
+/// has a new UUID, so it is found by address).
+pub async fn wait_until_unowned(
+    address: SocketAddr,
+    patience: Duration,
+) -> anyhow::Result<DeviceRecord> {
+    let give_up = Instant::now() + patience;
+    loop {
+        let options = crate::net::DiscoverOptions {
+            multicast: false,
+            addresses: vec![address],
+            timeout: Duration::from_millis(500),
+            ..Default::default()
+        };
+        if let Ok(outcome) = crate::net::discover(&options).await {
+            if let Some(record) = outcome.devices.into_iter().find(|d| d.owned == Some(false)) {
+                return Ok(record);
+            }
+        }
+        if Instant::now() >= give_up {
+            return Err(failure(
+                Exit::TimedOut,
+                format!(
+                    "{} did not come back unowned after the reset",
+                    crate::ocf::address::format_addr(address)
+                ),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Says what a refused handshake means for each method.
+fn explain_doc_failure(method: Method, error: anyhow::Error) -> anyhow::Error {
+    if exit_of(&error) != Exit::AuthFailed {
+        return error;
+    }
+    let why = match method {
+        Method::RandomPin => {
+            "the device did not accept the PIN; it is still unowned: run `own` again with the PIN it shows now"
+        }
+        Method::ManufacturerCertificate => {
+            "the device's manufacturer certificate does not verify against --mfg-ca; nothing was written to it"
+        }
+        Method::JustWorks => {
+            "the device refused the Just Works handshake; nothing was written to it"
+        }
+    };
+    error.context(why)
+}
+
+fn map1(key: &str, value: u64) -> ciborium::Value {
+    ciborium::Value::Map(vec![(
+        ciborium::Value::Text(key.into()),
+        ciborium::Value::Integer(value.into()),
+    )])
+}

@@ -1,0 +1,192 @@
+//! The requests of an ownership transfer, in order (FACTS §2.4, the reference
+//! onboarding tool's sequence, checked against the real device's decrypted
+//! conversation).
+//!
+//! Two phases: `doc_steps` run inside the device ownership connection (DOC)
+//! and end with the device leaving RFOTM; `owner_steps` run over the first
+//! owner session and end in RFNOP. The owner key is stored before the first
+//! DOC step, so every interruption leaves either a device the DOC can still
+//! reset, or one that accepts the stored key.
+
+use ciborium::Value as Cbor;
+use uuid::Uuid;
+
+use super::acl::owner_aces;
+use crate::coap::Code;
+
+/// What a 4.04 answer to a step means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnNotFound {
+    Fail,
+    /// Optional resource (e.g. `/oic/sec/sdi` on older devices).
+    Skip,
+}
+
+/// One request of the plan.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// For progress and errors: what this step does.
+    pub what: &'static str,
+    pub code: Code,
+    pub href: &'static str,
+    pub body: Option<Cbor>,
+    pub on_not_found: OnNotFound,
+}
+
+impl Step {
+    fn post(what: &'static str, href: &'static str, body: Cbor) -> Step {
+        Step {
+            what,
+            code: Code::POST,
+            href,
+            body: Some(body),
+            on_not_found: OnNotFound::Fail,
+        }
+    }
+}
+
+/// Inside the DOC: take the device (steps 3–12 of FACTS §2.4). `device` is
+/// the device UUID it takes now; the owner PSK is derived with it.
+pub fn doc_steps(owner: Uuid, device: Uuid, mediator_name: &str) -> Vec<Step> {
+    let owner_text = || text(&owner.to_string());
+    let rowner = || map(vec![("rowneruuid", owner_text())]);
+    let mut sdi = Step::post(
+        "join the owner's security domain",
+        "/oic/sec/sdi",
+        map(vec![
+            ("uuid", owner_text()),
+            ("name", text(mediator_name)),
+            ("priv", Cbor::Bool(false)),
+        ]),
+    );
+    sdi.on_not_found = OnNotFound::Skip;
+    vec![
+        Step::post(
+            "select client-directed provisioning",
+            "/oic/sec/pstat",
+            map(vec![("om", Cbor::Integer(4.into()))]),
+        ),
+        Step::post(
+            "set the device owner",
+            "/oic/sec/doxm",
+            map(vec![("devowneruuid", owner_text())]),
+        ),
+        Step::post(
+            "give the device its new UUID",
+            "/oic/sec/doxm",
+            map(vec![("deviceuuid", text(&device.to_string()))]),
+        ),
+        Step::post("set the doxm resource owner", "/oic/sec/doxm", rowner()),
+        Step::post("set the acl2 resource owner", "/oic/sec/acl2", rowner()),
+        Step::post("set the pstat resource owner", "/oic/sec/pstat", rowner()),
+        Step::post(
+            "install the owner credential",
+            "/oic/sec/cred",
+            map(vec![
+                (
+                    "creds",
+                    Cbor::Array(vec![map(vec![
+                        ("credtype", Cbor::Integer(1.into())),
+                        ("subjectuuid", owner_text()),
+                        (
+                            "privatedata",
+                            map(vec![
+                                ("encoding", text("oic.sec.encoding.raw")),
+                                // Empty: the device derives the same key we did.
+                                ("data", Cbor::Bytes(Vec::new())),
+                            ]),
+                        ),
+                    ])]),
+                ),
+                ("rowneruuid", owner_text()),
+            ]),
+        ),
+        sdi,
+        Step::post(
+            "mark the device owned",
+            "/oic/sec/doxm",
+            map(vec![("owned", Cbor::Bool(true))]),
+        ),
+        Step::post("move the device to RFPRO", "/oic/sec/pstat", dos(2)),
+    ]
+}
+
+/// Over the owner session: replace the ACL and go to RFNOP.
+pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
+    vec![
+        Step {
+            what: "clear the ACL",
+            code: Code::DELETE,
+            href: "/oic/sec/acl2",
+            body: None,
+            on_not_found: OnNotFound::Fail,
+        },
+        Step::post(
+            "grant the owner its resources",
+            "/oic/sec/acl2",
+            owner_aces(owner, cloud_conf),
+        ),
+        Step::post("move the device to RFNOP", "/oic/sec/pstat", dos(3)),
+    ]
+}
+
+/// Selects the method. Sent unsecured before the DOC for Just Works and
+/// Random PIN (the device then shows its PIN); for a manufacturer
+/// certificate it is the first request of the DOC, once the device's chain
+/// has verified, so a device that fails verification is never written to.
+pub fn select_step(method: super::Method) -> Step {
+    Step::post(
+        "select the ownership transfer method",
+        "/oic/sec/doxm",
+        map(vec![("oxmsel", Cbor::Integer(method.oxm().into()))]),
+    )
+}
+
+/// Hard reset: the device wipes its security state and returns to RFOTM.
+pub fn reset_step() -> Step {
+    Step::post("reset the device", "/oic/sec/pstat", dos(0))
+}
+
+fn dos(s: u64) -> Cbor {
+    map(vec![("dos", map(vec![("s", Cbor::Integer(s.into()))]))])
+}
+
+fn map(entries: Vec<(&str, Cbor)>) -> Cbor {
+    Cbor::Map(entries.into_iter().map(|(k, v)| (text(k), v)).collect())
+}
+
+fn text(s: &str) -> Cbor {
+    Cbor::Text(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ocf::representation::cbor_to_json;
+
+    /// The DOC requests are the reference tool's, in its order and with its
+    /// bodies (vectors/jw-ownership-decrypted.txt), except that sdi carries
+    /// our name.
+    #[test]
+    fn the_doc_requests_follow_the_reference_tool() {
+        let owner: Uuid = "1f5b5c4d-56a4-45c2-57bc-98abe007ee36".parse().unwrap();
+        let device: Uuid = "95dd205a-157f-4582-7432-1eed3000de30".parse().unwrap();
+        let steps = doc_steps(owner, device, "ocf-mediator");
+        let shown: Vec<String> = steps
+            .iter()
+            .map(|s| format!("{} {}", s.href, cbor_to_json(s.body.as_ref().unwrap())))
+            .collect();
+        assert_eq!(shown[0], r#"/oic/sec/pstat {"om":4}"#);
+        assert_eq!(
+            shown[1],
+            r#"/oic/sec/doxm {"devowneruuid":"1f5b5c4d-56a4-45c2-57bc-98abe007ee36"}"#
+        );
+        assert_eq!(
+            shown[2],
+            r#"/oic/sec/doxm {"deviceuuid":"95dd205a-157f-4582-7432-1eed3000de30"}"#
+        );
+        assert!(shown[6].starts_with(r#"/oic/sec/cred {"creds":[{"credtype":1"#));
+        assert_eq!(shown[8], r#"/oic/sec/doxm {"owned":true}"#);
+        assert_eq!(shown[9], r#"/oic/sec/pstat {"dos":{"s":2}}"#);
+    }
+}

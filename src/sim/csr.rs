@@ -1,0 +1,103 @@
+//! The device's own key pair and `/oic/sec/csr`: a PKCS#10 request for an
+//! identity certificate (CN `uuid:<di>`), built by hand in DER, signed with
+//! ECDSA P-256 / SHA-256.
+
+use base64::Engine;
+use ciborium::Value as Cbor;
+use p256::SecretKey;
+use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
+use p256::pkcs8::EncodePublicKey;
+
+use super::repr::{map, text};
+use super::security::{hex, unhex};
+use super::state::DeviceState;
+
+/// The device key, made (and kept in the state) on first use.
+pub fn device_key(state: &mut DeviceState) -> SecretKey {
+    if let Some(key) = unhex(&state.device_key_hex).and_then(|b| SecretKey::from_slice(&b).ok()) {
+        return key;
+    }
+    let key = loop {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        if let Ok(key) = SecretKey::from_slice(&bytes) {
+            break key;
+        }
+    };
+    state.device_key_hex = hex(&key.to_bytes());
+    key
+}
+
+/// GET csr: `{csr: PEM, encoding: pem}`.
+pub fn representation(state: &DeviceState, key: &SecretKey) -> Cbor {
+    map(vec![
+        (
+            "csr",
+            text(&pem("CERTIFICATE REQUEST", &request_der(state, key))),
+        ),
+        ("encoding", text("oic.sec.encoding.pem")),
+    ])
+}
+
+/// A DER PKCS#10 certification request for `uuid:<di>`.
+pub fn request_der(state: &DeviceState, key: &SecretKey) -> Vec<u8> {
+    const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
+    const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let cn = format!("uuid:{}", state.di);
+    let name = tlv(
+        0x30,
+        &tlv(
+            0x31,
+            &tlv(
+                0x30,
+                &[tlv(0x06, OID_CN), tlv(0x0c, cn.as_bytes())].concat(),
+            ),
+        ),
+    );
+    let spki = key
+        .public_key()
+        .to_public_key_der()
+        .map(|d| d.as_bytes().to_vec())
+        .unwrap_or_default();
+    let info = tlv(
+        0x30,
+        &[tlv(0x02, &[0]), name, spki, tlv(0xa0, &[])].concat(),
+    );
+    let signature: DerSignature = SigningKey::from(key).sign(&info);
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(signature.as_bytes());
+    tlv(
+        0x30,
+        &[
+            info,
+            tlv(0x30, &tlv(0x06, OID_ECDSA_SHA256)),
+            tlv(0x03, &bits),
+        ]
+        .concat(),
+    )
+}
+
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len < 0x100 {
+        out.extend_from_slice(&[0x81, len as u8]);
+    } else {
+        out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}

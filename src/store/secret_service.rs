@@ -1,0 +1,110 @@
+//! The freedesktop Secret Service (gnome-keyring, KWallet) on Linux, through
+//! one D-Bus connection per process.
+//!
+//! Each keyring operation through the generic `keyring` crate connected to
+//! the bus and negotiated an encrypted session anew (twice for a write),
+//! which made the keyring most of the cost of `own`. Here the connection is
+//! made once, can be started early on a background thread ([`warm_up`]) so
+//! that it overlaps network work, and a write is a single `CreateItem`.
+//! Items carry the same attributes as the `keyring` crate's, so either can
+//! read what the other wrote.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use secret_service::EncryptionType;
+use secret_service::blocking::SecretService;
+
+const APPLICATION: &str = "rust-keyring";
+const TARGET: &str = "default";
+
+static SERVICE: OnceLock<Result<SecretService<'static>, String>> = OnceLock::new();
+
+/// Starts connecting on a background thread, so that the first real
+/// operation finds the session ready.
+pub fn warm_up() {
+    if SERVICE.get().is_none() {
+        std::thread::spawn(|| {
+            let _ = service();
+        });
+    }
+}
+
+fn service() -> Result<&'static SecretService<'static>, Failure> {
+    SERVICE
+        // Dh: the secret never crosses the bus in clear.
+        .get_or_init(|| SecretService::connect(EncryptionType::Dh).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| Failure::Unavailable(e.clone()))
+}
+
+/// Why an operation failed.
+pub enum Failure {
+    /// The service is not running, not reachable or locked.
+    Unavailable(String),
+    /// The service answered with an error.
+    Failed(String),
+}
+
+fn failed(e: secret_service::Error) -> Failure {
+    match e {
+        secret_service::Error::Unavailable
+        | secret_service::Error::Locked
+        | secret_service::Error::Prompt => Failure::Unavailable(e.to_string()),
+        other => Failure::Failed(other.to_string()),
+    }
+}
+
+fn attributes<'a>(service: &'a str, account: &'a str) -> HashMap<&'a str, &'a str> {
+    HashMap::from([
+        ("service", service),
+        ("username", account),
+        ("target", TARGET),
+        ("application", APPLICATION),
+    ])
+}
+
+pub fn set(service_name: &str, account: &str, secret: &[u8]) -> Result<(), Failure> {
+    let ss = service()?;
+    let collection = ss.get_default_collection().map_err(failed)?;
+    if collection.is_locked().map_err(failed)? {
+        collection.unlock().map_err(failed)?;
+    }
+    let label = format!("{account}@{service_name}");
+    collection
+        .create_item(
+            &label,
+            attributes(service_name, account),
+            secret,
+            true,
+            "application/octet-stream",
+        )
+        .map_err(failed)?;
+    Ok(())
+}
+
+pub fn get(service_name: &str, account: &str) -> Result<Option<Vec<u8>>, Failure> {
+    let ss = service()?;
+    let mut search = attributes(service_name, account);
+    search.remove("application");
+    let found = ss.search_items(search).map_err(failed)?;
+    if let Some(item) = found.unlocked.first() {
+        return item.get_secret().map(Some).map_err(failed);
+    }
+    if let Some(item) = found.locked.first() {
+        item.unlock().map_err(failed)?;
+        return item.get_secret().map(Some).map_err(failed);
+    }
+    Ok(None)
+}
+
+pub fn delete(service_name: &str, account: &str) -> Result<(), Failure> {
+    let ss = service()?;
+    let mut search = attributes(service_name, account);
+    search.remove("application");
+    let found = ss.search_items(search).map_err(failed)?;
+    for item in found.unlocked.iter().chain(found.locked.iter()) {
+        item.delete().map_err(failed)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Secrets in the OS keyring, service `ocf-mediator`: owner PSKs, refresh
+//! tokens, client secrets. Never in files, argv, logs or JSON output.
+//!
+//! Two stores on Linux: the Secret Service (gnome-keyring, KWallet), which
+//! survives reboots, and the kernel keyring, which works headless but is
+//! volatile, so it is used only when the user asks for it.
+
+use std::fmt;
+
+use keyring::Entry;
+use serde::{Deserialize, Serialize};
+
+const SERVICE: &str = "ocf-mediator";
+
+/// Which keyring holds a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyringKind {
+    /// The platform's persistent store: the Secret Service on Linux, the
+    /// Keychain on macOS, the Credential Manager on Windows.
+    SecretService,
+    /// The Linux kernel keyring: headless, lost on reboot.
+    Kernel,
+}
+
+impl KeyringKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyringKind::SecretService => "secret-service",
+            KeyringKind::Kernel => "kernel",
+        }
+    }
+
+    /// Whether secrets survive a reboot.
+    pub fn is_persistent(self) -> bool {
+        self == KeyringKind::SecretService
+    }
+}
+
+impl fmt::Display for KeyringKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A keyring failure, worded for the person who has to fix it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// The store cannot be reached or is locked.
+    Unavailable { kind: KeyringKind, detail: String },
+    /// The store answered with an error.
+    Failed { kind: KeyringKind, detail: String },
+}
+
+impl fmt::Display for SecretError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretError::Unavailable {
+                kind: KeyringKind::SecretService,
+                detail,
+            } => write!(
+                f,
+                "the OS keyring (Secret Service) is not available: {detail}; start and unlock a \
+                 keyring daemon (e.g. gnome-keyring), or pass --volatile-keyring to keep keys in \
+                 the kernel keyring until reboot"
+            ),
+            SecretError::Unavailable { kind, detail } => write!(
+                f,
+                "the {kind} keyring is not available: {detail}; run inside a keyring session \
+                 (e.g. `keyctl session - …`) or use the Secret Service"
+            ),
+            SecretError::Failed { kind, detail } => {
+                write!(f, "the {kind} keyring failed: {detail}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SecretError {}
+
+/// Access to one keyring.
+#[derive(Debug, Clone)]
+pub struct Secrets {
+    kind: KeyringKind,
+}
+
+impl Secrets {
+    /// Opens a store. Nothing is contacted until the first call.
+    pub fn open(kind: KeyringKind) -> Result<Secrets, SecretError> {
+        if kind == KeyringKind::Kernel && !cfg!(target_os = "linux") {
+            return Err(SecretError::Unavailable {
+                kind,
+                detail: "the kernel keyring exists only on Linux".into(),
+            });
+        }
+        Ok(Secrets { kind })
+    }
+
+    pub fn kind(&self) -> KeyringKind {
+        self.kind
+    }
+
+    /// Starts connecting to the store in the background (Secret Service
+    /// only), so that a later operation does not wait for it.
+    pub fn warm_up(&self) {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            super::secret_service::warm_up();
+        }
+    }
+
+    pub fn set(&self, account: &str, secret: &[u8]) -> Result<(), SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::set(SERVICE, account, secret)
+                .map_err(|e| self.ss_error(e));
+        }
+        self.entry(account)?
+            .set_secret(secret)
+            .map_err(|e| self.error(e))
+    }
+
+    /// The secret, or `None` when the store has no such entry.
+    pub fn get(&self, account: &str) -> Result<Option<Vec<u8>>, SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::get(SERVICE, account).map_err(|e| self.ss_error(e));
+        }
+        match self.entry(account)?.get_secret() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Removes a secret; a missing one is not an error.
+    pub fn delete(&self, account: &str) -> Result<(), SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::delete(SERVICE, account).map_err(|e| self.ss_error(e));
+        }
+        match self.entry(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    fn entry(&self, account: &str) -> Result<Entry, SecretError> {
+        self.build(account).map_err(|e| self.error(e))
+    }
+
+    /// The kernel keyring on Linux; the platform store elsewhere.
+    #[cfg(target_os = "linux")]
+    fn build(&self, account: &str) -> keyring::Result<Entry> {
+        use keyring::keyutils::KeyutilsCredential;
+        Ok(Entry::new_with_credential(Box::new(
+            KeyutilsCredential::new_with_target(None, SERVICE, account)?,
+        )))
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn build(&self, account: &str) -> keyring::Result<Entry> {
+        Entry::new(SERVICE, account)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn ss_error(&self, e: super::secret_service::Failure) -> SecretError {
+        use super::secret_service::Failure;
+        match e {
+            Failure::Unavailable(detail) => SecretError::Unavailable {
+                kind: self.kind,
+                detail,
+            },
+            Failure::Failed(detail) => SecretError::Failed {
+                kind: self.kind,
+                detail,
+            },
+        }
+    }
+
+    fn error(&self, e: keyring::Error) -> SecretError {
+        let kind = self.kind;
+        match e {
+            keyring::Error::NoStorageAccess(inner) => SecretError::Unavailable {
+                kind,
+                detail: inner.to_string(),
+            },
+            keyring::Error::PlatformFailure(inner) => SecretError::Unavailable {
+                kind,
+                detail: inner.to_string(),
+            },
+            // keyutils answers a write this way when the process has no
+            // usable session keyring (a plain shell on many systems).
+            keyring::Error::NoEntry => SecretError::Unavailable {
+                kind,
+                detail: "no session keyring is attached to this process".into(),
+            },
+            other => SecretError::Failed {
+                kind,
+                detail: other.to_string(),
+            },
+        }
+    }
+}

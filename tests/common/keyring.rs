@@ -1,0 +1,195 @@
+//! A scratch home for tests that need the OS keyring: HOME and the XDG dirs
+//! point into a temporary folder, and a private D-Bus session runs a real
+//! gnome-keyring (Secret Service), so a user's own keyring is never touched.
+//!
+//! Use from a test file with `mod common;` and `use common::keyring::TestHome;`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{Run, mediator_command};
+
+/// A scratch home with its own Secret Service; everything stops when dropped.
+pub struct TestHome {
+    dir: tempfile::TempDir,
+    bus_address: String,
+    daemons: Vec<Child>,
+}
+
+impl TestHome {
+    /// Starts `dbus-daemon` and an unlocked `gnome-keyring-daemon` for this home.
+    pub fn start() -> TestHome {
+        let dir = tempfile::tempdir().expect("scratch home");
+        for sub in ["data", "config", "cache", "runtime"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let runtime = dir.path().join("runtime");
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let mut dbus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!(
+                "--address=unix:path={}",
+                dir.path().join("runtime/bus").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (run scripts/setup.sh to install it)");
+        let mut line = String::new();
+        BufReader::new(dbus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let mut home = TestHome {
+            dir,
+            bus_address: line.trim().to_owned(),
+            daemons: vec![dbus],
+        };
+        let mut keyring = home
+            .command("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon (run scripts/setup.sh to install it)");
+        let mut password = keyring.stdin.take().unwrap();
+        password.write_all(b"test-home-password").unwrap();
+        drop(password);
+        home.daemons.push(keyring);
+        home.wait_for_secret_service();
+        home
+    }
+
+    fn wait_for_secret_service(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let owned = self
+                .command("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+                .unwrap_or(false);
+            if owned {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gnome-keyring did not come up on the test's D-Bus"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The mediator's state directory in this home.
+    pub fn state_dir(&self) -> PathBuf {
+        self.path().join("data/ocf-mediator")
+    }
+
+    /// The mediator's state file, parsed (empty object when absent).
+    pub fn state(&self) -> serde_json::Value {
+        match std::fs::read(self.state_dir().join("state.json")) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
+            Err(_) => serde_json::json!({}),
+        }
+    }
+
+    /// Any program, run with this home's environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        self.apply(&mut command);
+        command
+    }
+
+    fn apply(&self, command: &mut Command) {
+        let p = self.path();
+        command
+            .env("HOME", p)
+            .env("XDG_DATA_HOME", p.join("data"))
+            .env("XDG_CONFIG_HOME", p.join("config"))
+            .env("XDG_CACHE_HOME", p.join("cache"))
+            .env("XDG_RUNTIME_DIR", p.join("runtime"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus_address)
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY");
+    }
+
+    /// `ocf-mediator ARGS` in this home, stdin empty.
+    pub fn mediator(&self, args: &[&str]) -> Run {
+        let mut command = mediator_command(args);
+        self.apply(&mut command);
+        Run::from(command.output().expect("run ocf-mediator"))
+    }
+
+    /// `ocf-mediator ARGS` in this home, with `input` on stdin.
+    pub fn mediator_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        self.mediator_with_env(args, &[], input)
+    }
+
+    /// `ocf-mediator ARGS` in this home with extra environment variables.
+    pub fn mediator_with_env(&self, args: &[&str], env: &[(&str, &str)], input: &str) -> Run {
+        let mut command = mediator_command(args);
+        self.apply(&mut command);
+        command.envs(env.iter().copied());
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ocf-mediator");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
+
+    /// A secret of the mediator as the Secret Service holds it (via
+    /// libsecret's `secret-tool`, an independent client).
+    pub fn secret(&self, account: &str) -> Option<Vec<u8>> {
+        let out = self
+            .command("secret-tool")
+            .args(["lookup", "service", "ocf-mediator", "username", account])
+            .output()
+            .expect("secret-tool (run scripts/setup.sh to install libsecret-tools)");
+        (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+    }
+
+    /// Removes a secret behind the mediator's back (to simulate a lost key).
+    pub fn forget_secret(&self, account: &str) {
+        let status = self
+            .command("secret-tool")
+            .args(["clear", "service", "ocf-mediator", "username", account])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for TestHome {
+    fn drop(&mut self) {
+        for daemon in self.daemons.iter_mut().rev() {
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
+    }
+}

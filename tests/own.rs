@@ -1,0 +1,324 @@
+//! `own`, `disown`, owner sessions: each ownership transfer method end to end
+//! against `ocf-devsim`, with the owner key in a real Secret Service.
+
+mod common;
+#[path = "common/dtls.rs"]
+mod pki;
+
+use common::keyring::TestHome;
+use common::{DevSim, Run};
+use serde_json::Value;
+
+/// A scratch home and one simulated device with the given devsim flags.
+fn setup(devsim_flags: &[&str]) -> (TestHome, DevSim) {
+    let mut flags = vec!["--reset-delay-ms", "200"];
+    flags.extend_from_slice(devsim_flags);
+    (TestHome::start(), DevSim::start(&flags))
+}
+
+fn own(home: &TestHome, sim: &DevSim, flags: &[&str]) -> Run {
+    let address = sim.address(0);
+    let mut args = vec!["--json", "own", address.as_str()];
+    args.extend_from_slice(flags);
+    home.mediator(&args)
+}
+
+/// What plain discovery says about the device now.
+fn discovered(home: &TestHome, sim: &DevSim) -> Value {
+    home.mediator(&["--json", "discover", "--address", &sim.address(0)])
+        .json()
+}
+
+fn owned_di(run: &Run) -> String {
+    assert_eq!(run.code, 0, "own failed: {}", run.stderr);
+    run.json()["di"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn just_works_takes_the_device_and_the_owner_session_reaches_it() {
+    let (home, sim) = setup(&[]);
+    let run = own(&home, &sim, &[]);
+    let di = owned_di(&run);
+    let result = run.json();
+    assert_eq!(result["otm"], "jw");
+    assert_eq!(result["previous_di"], sim.di(0));
+    assert_ne!(
+        di,
+        sim.di(0),
+        "the device takes a new UUID during ownership"
+    );
+    assert_eq!(discovered(&home, &sim)["owned"], true);
+    let device = home.mediator(&["--json", "get", &di, "/oic/d"]);
+    assert_eq!(device.code, 0, "{}", device.stderr);
+    assert_eq!(device.json()["representation"]["di"], di.as_str());
+    let listed = home.mediator(&["--json", "devices"]).json();
+    assert_eq!(
+        (listed["di"].as_str(), listed["key"].as_str()),
+        (Some(di.as_str()), Some("present"))
+    );
+    assert!(home.secret(&format!("device/{di}")).is_some());
+}
+
+#[test]
+fn the_owner_can_update_cloud_configuration_it_was_granted() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    let body = r#"{"apn":"plgd","cis":"coaps+tcp://127.0.0.1:5684","sid":"00000000-0000-0000-0000-000000000001","at":"one-time-code"}"#;
+    let run = home.mediator_with_stdin(
+        &["--json", "update", &di, "/CoapCloudConfResURI", "-d", "-"],
+        body,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["representation"]["cps"], "readytoregister");
+}
+
+#[test]
+fn disown_resets_the_device_and_forgets_the_key_then_it_can_be_owned_again() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "disown", &di]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let new_di = run.json()["new_di"].as_str().unwrap().to_owned();
+    assert_ne!(new_di, di);
+    assert_eq!(discovered(&home, &sim)["owned"], false);
+    assert!(home.secret(&format!("device/{di}")).is_none());
+    assert_eq!(home.mediator(&["--json", "devices"]).stdout, "");
+    owned_di(&own(&home, &sim, &[]));
+}
+
+#[test]
+fn random_pin_from_stdin() {
+    let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);
+    let address = sim.address(0);
+    let run = home.mediator_with_stdin(&["--json", "own", &address, "--pin-stdin"], "3141-5926\n");
+    assert_eq!(owned_di(&run).len(), 36);
+    assert_eq!(run.json()["otm"], "rdp");
+}
+
+#[test]
+fn a_wrong_pin_is_an_authentication_failure_and_the_device_stays_ownable() {
+    let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);
+    let address = sim.address(0);
+    let run = home.mediator_with_stdin(&["--json", "own", &address, "--pin-stdin"], "11111111\n");
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("PIN"),
+        "the error says what to check: {}",
+        run.stderr
+    );
+    let device = discovered(&home, &sim);
+    assert_eq!(
+        (device["owned"].as_bool(), device["di"].as_str()),
+        (Some(false), Some(sim.di(0).as_str()))
+    );
+    assert!(
+        home.state()["devices"]
+            .as_object()
+            .is_none_or(|d| d.is_empty())
+    );
+    let run = home.mediator_with_stdin(&["--json", "own", &address, "--pin-stdin"], "31415926\n");
+    owned_di(&run);
+}
+
+#[test]
+fn random_pin_without_a_terminal_or_stdin_is_a_usage_error() {
+    let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);
+    let run = own(&home, &sim, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--pin-stdin"), "{}", run.stderr);
+    assert_eq!(discovered(&home, &sim)["owned"], false);
+}
+
+/// A manufacturer CA, and a device chain it issued (leaf + intermediate).
+struct Manufacturer {
+    dir: tempfile::TempDir,
+}
+
+impl Manufacturer {
+    fn new(name: &str) -> Manufacturer {
+        let ca = pki::issue(&format!("{name} Root CA"), pki::Kind::Ca, None, 0);
+        let intermediate = pki::issue(&format!("{name} Devices CA"), pki::Kind::Ca, Some(&ca), 0);
+        let leaf = pki::issue(
+            "uuid:00000000-0000-0000-0000-0000000000aa",
+            pki::Kind::Server,
+            Some(&intermediate),
+            0,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(
+            dir.path().join("chain.pem"),
+            [leaf.pem(), intermediate.pem()].concat(),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("key.pem"), leaf.key_pem()).unwrap();
+        Manufacturer { dir }
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_owned()
+    }
+
+    fn devsim_flags(&self) -> Vec<String> {
+        vec![
+            "--otm".into(),
+            "jw,mfg".into(),
+            "--mfg-cert".into(),
+            self.file("chain.pem"),
+            "--mfg-key".into(),
+            self.file("key.pem"),
+        ]
+    }
+}
+
+#[test]
+fn manufacturer_certificate_chosen_by_auto_when_trust_anchors_are_given() {
+    let maker = Manufacturer::new("Acme");
+    let flags = maker.devsim_flags();
+    let (home, sim) = setup(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let run = own(&home, &sim, &["--mfg-ca", &maker.file("ca.pem")]);
+    owned_di(&run);
+    assert_eq!(run.json()["otm"], "mfg");
+}
+
+#[test]
+fn a_chain_from_another_manufacturer_is_refused_and_nothing_is_written() {
+    let maker = Manufacturer::new("Acme");
+    let other = Manufacturer::new("Other");
+    let flags = maker.devsim_flags();
+    let (home, sim) = setup(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let before = home
+        .mediator(&["--json", "get", &sim.address(0), "/oic/sec/doxm"])
+        .json();
+    let run = own(
+        &home,
+        &sim,
+        &["--otm", "mfg", "--mfg-ca", &other.file("ca.pem")],
+    );
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("uuid:00000000-0000-0000-0000-0000000000aa")
+            && run.stderr.contains("Acme Devices CA"),
+        "the error names subject and issuer: {}",
+        run.stderr
+    );
+    let after = home
+        .mediator(&["--json", "get", &sim.address(0), "/oic/sec/doxm"])
+        .json();
+    assert_eq!(before["representation"], after["representation"]);
+    assert!(
+        home.state()["devices"]
+            .as_object()
+            .is_none_or(|d| d.is_empty())
+    );
+}
+
+#[test]
+fn a_device_owned_by_someone_else_is_refused() {
+    let (home, sim) = setup(&[]);
+    owned_di(&own(&home, &sim, &[]));
+    let stranger = TestHome::start();
+    let run = own(&stranger, &sim, &[]);
+    assert_eq!(run.code, 6, "{}", run.stderr);
+    assert!(run.stderr.contains("already owned"), "{}", run.stderr);
+}
+
+#[test]
+fn owning_again_what_we_own_is_a_harmless_repair() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "own", &di]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        (run.json()["di"].as_str(), run.json()["repaired"].as_bool()),
+        (Some(di.as_str()), Some(true))
+    );
+}
+
+#[test]
+fn a_device_whose_key_was_lost_is_reported_not_touched() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    home.forget_secret(&format!("device/{di}"));
+    assert_eq!(
+        home.mediator(&["--json", "devices"]).json()["key"],
+        "missing"
+    );
+    let run = home.mediator(&["get", &di, "/oic/d"]);
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("missing from the secret-service keyring"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn no_secret_reaches_any_output_at_any_verbosity() {
+    let (home, sim) = setup(&["--otm", "rdp", "--pin", "27182818"]);
+    let address = sim.address(0);
+    let run = home.mediator_with_stdin(&["-vv", "own", &address, "--pin-stdin"], "27182818\n");
+    let json = home.mediator_with_stdin(&["--json", "-vv", "devices"], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let di = home.state()["devices"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let key = home.secret(&format!("device/{di}")).unwrap();
+    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let state = std::fs::read_to_string(home.state_dir().join("state.json")).unwrap();
+    for text in [&run.stdout, &run.stderr, &json.stdout, &json.stderr, &state] {
+        assert!(!text.contains("27182818"), "the PIN leaked: {text}");
+        assert!(
+            !text.to_lowercase().contains(&key_hex),
+            "the owner key leaked: {text}"
+        );
+    }
+}
+
+/// own → get /oic/d over the owner session → disown → own again.
+fn lifecycle(devsim_flags: &[&str], own_flags: &[&str], stdin: &str) {
+    let (home, sim) = setup(devsim_flags);
+    let address = sim.address(0);
+    let mut args = vec!["--json", "own", address.as_str()];
+    args.extend_from_slice(own_flags);
+    let di = owned_di(&home.mediator_with_stdin(&args, stdin));
+    let device = home.mediator(&["--json", "-vv", "get", &di, "/oic/d"]);
+    assert_eq!(device.code, 0, "{}", device.stderr);
+    assert_eq!(device.json()["representation"]["di"], di.as_str());
+    assert_eq!(home.mediator(&["--json", "disown", &di]).code, 0);
+    owned_di(&home.mediator_with_stdin(&args, stdin));
+}
+
+#[test]
+fn each_method_owns_serves_disowns_and_owns_again() {
+    lifecycle(&[], &["--otm", "jw"], "");
+    lifecycle(
+        &["--otm", "rdp", "--pin", "55555555"],
+        &["--otm", "rdp", "--pin-stdin"],
+        "55555555",
+    );
+    let maker = Manufacturer::new("Lifecycle");
+    let flags = maker.devsim_flags();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    lifecycle(
+        &flags,
+        &["--otm", "mfg", "--mfg-ca", &maker.file("ca.pem")],
+        "",
+    );
+}
+
+#[test]
+fn an_owned_device_is_reached_by_its_name_too() {
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--name", "Garage Door"]);
+    owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "get", "Garage Door", "/oic/d"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["representation"]["n"], "Garage Door");
+}

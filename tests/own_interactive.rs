@@ -1,0 +1,105 @@
+//! `own` at a terminal, driven through tmux: the Random PIN prompt hides
+//! what is typed, and ownership succeeds.
+
+mod common;
+
+use std::time::Duration;
+
+use common::keyring::TestHome;
+use common::{DevSim, MEDIATOR, have, wait_until};
+
+/// A tmux server of its own, running one command in a 120x30 pane.
+struct Terminal<'a> {
+    home: &'a TestHome,
+    socket: String,
+}
+
+impl<'a> Terminal<'a> {
+    fn run(home: &'a TestHome, command: &str) -> Terminal<'a> {
+        let socket = format!("ocf-test-{}", std::process::id());
+        let status = home
+            .command("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "30",
+            ])
+            .arg(format!("{command}; echo EXIT=$?; sleep 60"))
+            .status()
+            .expect("tmux (run scripts/setup.sh to install it)");
+        assert!(status.success());
+        Terminal { home, socket }
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .home
+            .command("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-100"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn type_keys(&self, keys: &str) {
+        let status = self
+            .home
+            .command("tmux")
+            .args(["-L", &self.socket, "send-keys", "-l", keys])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.home
+            .command("tmux")
+            .args(["-L", &self.socket, "send-keys", "Enter"])
+            .status()
+            .unwrap();
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let mut screen = String::new();
+        let seen = wait_until(Duration::from_secs(20), || {
+            screen = self.screen();
+            screen.contains(text)
+        });
+        assert!(seen, "waited for {text:?}; the terminal shows:\n{screen}");
+        screen
+    }
+}
+
+impl Drop for Terminal<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .home
+            .command("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn the_pin_prompt_hides_input_and_ownership_succeeds() {
+    assert!(
+        have("tmux"),
+        "tmux is needed (scripts/setup.sh installs it)"
+    );
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--otm", "rdp", "--pin", "90210473"]);
+    let terminal = Terminal::run(&home, &format!("{MEDIATOR} own {}", sim.address(0)));
+    terminal.wait_for("PIN shown by the device");
+    terminal.type_keys("90210473");
+    let screen = terminal.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("Owned"), "{screen}");
+    assert!(
+        !screen.contains("90210473"),
+        "the PIN was echoed:\n{screen}"
+    );
+}
