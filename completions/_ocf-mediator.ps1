@@ -37,6 +37,10 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Find OCF devices by multicast, or ask given addresses')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Read a resource of a device and print its representation')
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Update a resource of a device: POST a JSON body as OCF CBOR')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a cloud''s OAuth server and save a cloud profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke a cloud profile''s tokens (where the server can) and delete the profile and its secrets')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the cloud profiles')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print what a device needs as its cloud access token (`at`) on stdout')
             [CompletionResult]::new('own', 'own', [CompletionResultType]::ParameterValue, 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)')
             [CompletionResult]::new('disown', 'disown', [CompletionResultType]::ParameterValue, 'Hard-reset a device this mediator owns and forget its owner key')
             [CompletionResult]::new('devices', 'devices', [CompletionResultType]::ParameterValue, 'List the devices this mediator owns, and whether each owner key is in the keyring')
@@ -97,6 +101,88 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--psk-stdin', '--psk-stdin', [CompletionResultType]::ParameterName, 'Read the pre-shared key from stdin, as hex')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--volatile-keyring', '--volatile-keyring', [CompletionResultType]::ParameterName, 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocf-mediator;login' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The cloud profile')
+            [CompletionResult]::new('--hub', '--hub', [CompletionResultType]::ParameterName, 'The plgd hub (its base URL, or the hub-configuration URL itself)')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The OAuth 2.0 / OpenID Connect issuer (without a hub)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The OAuth client to log in with (with --hub: instead of the hub''s web or m2m client)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience (API) the access tokens are for; sent as `audience` and, when a URI, as `resource`')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A scope to ask for; repeatable [default: the hub client''s scopes, or openid offline_access]')
+            [CompletionResult]::new('--cis', '--cis', [CompletionResultType]::ParameterName, 'The cloud''s CoAP gateway for devices (coapcloudconf cis), e.g. coaps+tcp://cloud.example:5684')
+            [CompletionResult]::new('--sid', '--sid', [CompletionResultType]::ParameterName, 'The cloud''s id (coapcloudconf sid), a UUID')
+            [CompletionResult]::new('--apn', '--apn', [CompletionResultType]::ParameterName, 'The cloud''s authorization provider name (coapcloudconf apn)')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud''s trust anchor for devices')
+            [CompletionResult]::new('--device-redirect-uri', '--device-redirect-uri', [CompletionResultType]::ParameterName, 'The redirect URI of the hub''s device OAuth client (the coap-gateway''s redirect URL) [default: from the hub, else <hub>/devices as plgd''s UI]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
+            [CompletionResult]::new('--device-code', '--device-code', [CompletionResultType]::ParameterName, 'Device code flow (RFC 8628): a code to enter on another device''s browser')
+            [CompletionResult]::new('--browser', '--browser', [CompletionResultType]::ParameterName, 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)')
+            [CompletionResult]::new('--client-credentials', '--client-credentials', [CompletionResultType]::ParameterName, 'Client credentials flow (no person; for factory lines)')
+            [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read the client secret from stdin (with --client-credentials)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--volatile-keyring', '--volatile-keyring', [CompletionResultType]::ParameterName, 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocf-mediator;logout' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The cloud profile')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--volatile-keyring', '--volatile-keyring', [CompletionResultType]::ParameterName, 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocf-mediator;profiles' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--volatile-keyring', '--volatile-keyring', [CompletionResultType]::ParameterName, 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ocf-mediator;token' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The cloud profile')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device the token or code is for (its di); needed for authorization-code hubs')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
@@ -181,6 +267,10 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('discover', 'discover', [CompletionResultType]::ParameterValue, 'Find OCF devices by multicast, or ask given addresses')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Read a resource of a device and print its representation')
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Update a resource of a device: POST a JSON body as OCF CBOR')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to a cloud''s OAuth server and save a cloud profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke a cloud profile''s tokens (where the server can) and delete the profile and its secrets')
+            [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the cloud profiles')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print what a device needs as its cloud access token (`at`) on stdout')
             [CompletionResult]::new('own', 'own', [CompletionResultType]::ParameterValue, 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)')
             [CompletionResult]::new('disown', 'disown', [CompletionResultType]::ParameterValue, 'Hard-reset a device this mediator owns and forget its owner key')
             [CompletionResult]::new('devices', 'devices', [CompletionResultType]::ParameterValue, 'List the devices this mediator owns, and whether each owner key is in the keyring')
@@ -195,6 +285,18 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;help;update' {
+            break
+        }
+        'ocf-mediator;help;login' {
+            break
+        }
+        'ocf-mediator;help;logout' {
+            break
+        }
+        'ocf-mediator;help;profiles' {
+            break
+        }
+        'ocf-mediator;help;token' {
             break
         }
         'ocf-mediator;help;own' {

@@ -34,8 +34,20 @@ _ocf__mediator() {
             ocf__mediator,help)
                 cmd="ocf__mediator__subcmd__help"
                 ;;
+            ocf__mediator,login)
+                cmd="ocf__mediator__subcmd__login"
+                ;;
+            ocf__mediator,logout)
+                cmd="ocf__mediator__subcmd__logout"
+                ;;
             ocf__mediator,own)
                 cmd="ocf__mediator__subcmd__own"
+                ;;
+            ocf__mediator,profiles)
+                cmd="ocf__mediator__subcmd__profiles"
+                ;;
+            ocf__mediator,token)
+                cmd="ocf__mediator__subcmd__token"
                 ;;
             ocf__mediator,update)
                 cmd="ocf__mediator__subcmd__update"
@@ -58,8 +70,20 @@ _ocf__mediator() {
             ocf__mediator__subcmd__help,help)
                 cmd="ocf__mediator__subcmd__help__subcmd__help"
                 ;;
+            ocf__mediator__subcmd__help,login)
+                cmd="ocf__mediator__subcmd__help__subcmd__login"
+                ;;
+            ocf__mediator__subcmd__help,logout)
+                cmd="ocf__mediator__subcmd__help__subcmd__logout"
+                ;;
             ocf__mediator__subcmd__help,own)
                 cmd="ocf__mediator__subcmd__help__subcmd__own"
+                ;;
+            ocf__mediator__subcmd__help,profiles)
+                cmd="ocf__mediator__subcmd__help__subcmd__profiles"
+                ;;
+            ocf__mediator__subcmd__help,token)
+                cmd="ocf__mediator__subcmd__help__subcmd__token"
                 ;;
             ocf__mediator__subcmd__help,update)
                 cmd="ocf__mediator__subcmd__help__subcmd__update"
@@ -71,7 +95,7 @@ _ocf__mediator() {
 
     case "${cmd}" in
         ocf__mediator)
-            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update own disown devices completions help"
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version discover get update login logout profiles token own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,7 +259,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__help)
-            opts="discover get update own disown devices completions help"
+            opts="discover get update login logout profiles token own disown devices completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,7 +356,63 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__help__subcmd__own)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__profiles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -360,6 +440,98 @@ _ocf__mediator() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ocf__subcmd__mediator__subcmd__login)
+            opts="-v -q -h -V --profile --hub --issuer --client-id --audience --scope --device-code --browser --client-credentials --client-secret-stdin --cis --sid --apn --ca --device-redirect-uri --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hub)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cis)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__logout)
+            opts="-v -q -h -V --profile --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ocf__subcmd__mediator__subcmd__own)
             opts="-v -q -h -V --otm --pin-stdin --mfg-ca --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -372,6 +544,58 @@ _ocf__mediator() {
                     return 0
                     ;;
                 --mfg-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__profiles)
+            opts="-v -q -h -V --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__mediator__subcmd__token)
+            opts="-v -q -h -V --profile --device --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -34,6 +34,10 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand login 'Log in to a cloud''s OAuth server and save a cloud profile'
+            cand logout 'Revoke a cloud profile''s tokens (where the server can) and delete the profile and its secrets'
+            cand profiles 'List the cloud profiles'
+            cand token 'Print what a device needs as its cloud access token (`at`) on stdout'
             cand own 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
             cand disown 'Hard-reset a device this mediator owns and forget its owner key'
             cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
@@ -91,6 +95,84 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;login'= {
+            cand --profile 'The cloud profile'
+            cand --hub 'The plgd hub (its base URL, or the hub-configuration URL itself)'
+            cand --issuer 'The OAuth 2.0 / OpenID Connect issuer (without a hub)'
+            cand --client-id 'The OAuth client to log in with (with --hub: instead of the hub''s web or m2m client)'
+            cand --audience 'The audience (API) the access tokens are for; sent as `audience` and, when a URI, as `resource`'
+            cand --scope 'A scope to ask for; repeatable [default: the hub client''s scopes, or openid offline_access]'
+            cand --cis 'The cloud''s CoAP gateway for devices (coapcloudconf cis), e.g. coaps+tcp://cloud.example:5684'
+            cand --sid 'The cloud''s id (coapcloudconf sid), a UUID'
+            cand --apn 'The cloud''s authorization provider name (coapcloudconf apn)'
+            cand --ca 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud''s trust anchor for devices'
+            cand --device-redirect-uri 'The redirect URI of the hub''s device OAuth client (the coap-gateway''s redirect URL) [default: from the hub, else <hub>/devices as plgd''s UI]'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --device-code 'Device code flow (RFC 8628): a code to enter on another device''s browser'
+            cand --browser 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)'
+            cand --client-credentials 'Client credentials flow (no person; for factory lines)'
+            cand --client-secret-stdin 'Read the client secret from stdin (with --client-credentials)'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;logout'= {
+            cand --profile 'The cloud profile'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;profiles'= {
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
+            cand --json 'Print one JSON object per line on stdout instead of text for people'
+            cand --no-input 'Never prompt; implied when stdin is not a terminal'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand --volatile-keyring 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ocf-mediator;token'= {
+            cand --profile 'The cloud profile'
+            cand --device 'The device the token or code is for (its di); needed for authorization-code hubs'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
             cand -v 'More detail on stderr (repeat for more)'
@@ -170,6 +252,10 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand discover 'Find OCF devices by multicast, or ask given addresses'
             cand get 'Read a resource of a device and print its representation'
             cand update 'Update a resource of a device: POST a JSON body as OCF CBOR'
+            cand login 'Log in to a cloud''s OAuth server and save a cloud profile'
+            cand logout 'Revoke a cloud profile''s tokens (where the server can) and delete the profile and its secrets'
+            cand profiles 'List the cloud profiles'
+            cand token 'Print what a device needs as its cloud access token (`at`) on stdout'
             cand own 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
             cand disown 'Hard-reset a device this mediator owns and forget its owner key'
             cand devices 'List the devices this mediator owns, and whether each owner key is in the keyring'
@@ -181,6 +267,14 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;help;get'= {
         }
         &'ocf-mediator;help;update'= {
+        }
+        &'ocf-mediator;help;login'= {
+        }
+        &'ocf-mediator;help;logout'= {
+        }
+        &'ocf-mediator;help;profiles'= {
+        }
+        &'ocf-mediator;help;token'= {
         }
         &'ocf-mediator;help;own'= {
         }

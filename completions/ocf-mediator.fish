@@ -36,6 +36,10 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -s V -l version 
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "get" -d 'Read a resource of a device and print its representation'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "login" -d 'Log in to a cloud\'s OAuth server and save a cloud profile'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "logout" -d 'Revoke a cloud profile\'s tokens (where the server can) and delete the profile and its secrets'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "profiles" -d 'List the cloud profiles'
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "token" -d 'Print what a device needs as its cloud access token (`at`) on stdout'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "own" -d 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "disown" -d 'Hard-reset a device this mediator owns and forget its owner key'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
@@ -84,6 +88,60 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s q -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l profile -d 'The cloud profile' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l hub -d 'The plgd hub (its base URL, or the hub-configuration URL itself)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l issuer -d 'The OAuth 2.0 / OpenID Connect issuer (without a hub)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l client-id -d 'The OAuth client to log in with (with --hub: instead of the hub\'s web or m2m client)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l audience -d 'The audience (API) the access tokens are for; sent as `audience` and, when a URI, as `resource`' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l scope -d 'A scope to ask for; repeatable [default: the hub client\'s scopes, or openid offline_access]' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l cis -d 'The cloud\'s CoAP gateway for devices (coapcloudconf cis), e.g. coaps+tcp://cloud.example:5684' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l sid -d 'The cloud\'s id (coapcloudconf sid), a UUID' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l apn -d 'The cloud\'s authorization provider name (coapcloudconf apn)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l ca -d 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud\'s trust anchor for devices' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l device-redirect-uri -d 'The redirect URI of the hub\'s device OAuth client (the coap-gateway\'s redirect URL) [default: from the hub, else <hub>/devices as plgd\'s UI]' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l device-code -d 'Device code flow (RFC 8628): a code to enter on another device\'s browser'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l browser -d 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l client-credentials -d 'Client credentials flow (no person; for factory lines)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l client-secret-stdin -d 'Read the client secret from stdin (with --client-credentials)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l profile -d 'The cloud profile' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s V -l version -d 'Print version'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l profile -d 'The cloud profile' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l device -d 'The device the token or code is for (its di); needed for authorization-code hubs' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l json -d 'Print one JSON object per line on stdout instead of text for people'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -s q -l quiet -d 'Only errors on stderr'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l otm -d 'Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp' -r -f -a "auto\t'From the device\'s offer: mfg with --mfg-ca, else jw, else rdp'
 jw\t'Just Works (anonymous; anyone on the link could own the device)'
 rdp\t'Random PIN shown by the device'
@@ -126,11 +184,15 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "own" -d 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "disown" -d 'Hard-reset a device this mediator owns and forget its owner key'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update own disown devices completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "discover" -d 'Find OCF devices by multicast, or ask given addresses'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "get" -d 'Read a resource of a device and print its representation'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "update" -d 'Update a resource of a device: POST a JSON body as OCF CBOR'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "login" -d 'Log in to a cloud\'s OAuth server and save a cloud profile'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "logout" -d 'Revoke a cloud profile\'s tokens (where the server can) and delete the profile and its secrets'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "profiles" -d 'List the cloud profiles'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "token" -d 'Print what a device needs as its cloud access token (`at`) on stdout'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "own" -d 'Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "disown" -d 'Hard-reset a device this mediator owns and forget its owner key'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "devices" -d 'List the devices this mediator owns, and whether each owner key is in the keyring'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand help; and not __fish_seen_subcommand_from discover get update login logout profiles token own disown devices completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -4,15 +4,23 @@
 # iproute2 (network namespaces for multicast tests), procps (sysctl), and a
 # real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
 # secret-tool as an independent client; keyutils for the kernel keyring), and
-# tmux to drive interactive prompts.
+# tmux to drive interactive prompts, and nodejs and npm (oidc-provider, a
+# real OAuth 2.0 server for the login tests, from tests/oidc/package-lock.json).
 # Runs as root, or through sudo.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config
-          dbus gnome-keyring libsecret-tools keyutils tmux)
+          dbus gnome-keyring libsecret-tools keyutils tmux nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# A node from another source (e.g. nodesource) brings its own npm.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  kept=()
+  for p in "${missing[@]}"; do [ "$p" = nodejs ] || [ "$p" = npm ] || kept+=("$p"); done
+  missing=("${kept[@]}")
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: ${packages[*]} already installed"
 else
@@ -20,4 +28,8 @@ else
   [ "$(id -u)" -eq 0 ] || as_root=(sudo)
   "${as_root[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# oidc-provider for tests/login.rs, exactly as locked.
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
 fi

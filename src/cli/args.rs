@@ -78,6 +78,18 @@ pub enum Command {
     /// Update a resource of a device: POST a JSON body as OCF CBOR.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Update(UpdateArgs),
+    /// Log in to a cloud's OAuth server and save a cloud profile.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Login(LoginArgs),
+    /// Revoke a cloud profile's tokens (where the server can) and delete the profile and its secrets.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Logout(ProfileArgs),
+    /// List the cloud profiles.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Profiles,
+    /// Print what a device needs as its cloud access token (`at`) on stdout.
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Token(TokenArgs),
     /// Take ownership of a new device (Just Works, Random PIN or manufacturer certificate).
     #[command(after_long_help = EXIT_CODES_HELP)]
     Own(OwnArgs),
@@ -89,6 +101,99 @@ pub enum Command {
     Devices,
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    group(clap::ArgGroup::new("flow").args(["device_code", "browser", "client_credentials"])),
+    long_about = "Log in to a cloud's OAuth 2.0 server and save (or refresh) a cloud profile.\n\n\
+    With --hub, everything comes from the plgd hub's /.well-known/hub-configuration (hub id as sid, \
+    coapGateway as cis, certificateAuthorities as the trust anchor, the authority and its OAuth clients) \
+    and the authority's OpenID discovery document. Without a hub, name the OAuth server with --issuer and \
+    --client-id, and the cloud with --cis, --sid, --apn and --ca. A second login to an existing profile \
+    reuses its settings.\n\n\
+    Flows: --device-code (RFC 8628; the default without a browser), --browser (authorization code with \
+    PKCE and a redirect to 127.0.0.1; the default where a browser can be opened), --client-credentials \
+    (factory lines; the secret from --client-secret-stdin, the OCF_MEDIATOR_CLIENT_SECRET environment \
+    variable, or the keyring where a previous login stored it). With --json every prompt is a JSON line \
+    on stdout.\n\n\
+    The refresh token, the client secret and the cached access token go to the keyring only."
+)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The plgd hub (its base URL, or the hub-configuration URL itself).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["issuer", "cis", "sid", "apn"])]
+    pub hub: Option<String>,
+    /// The OAuth 2.0 / OpenID Connect issuer (without a hub).
+    #[arg(long, value_name = "URL", requires = "client_id")]
+    pub issuer: Option<String>,
+    /// The OAuth client to log in with (with --hub: instead of the hub's web or m2m client).
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The audience (API) the access tokens are for; sent as `audience` and, when a URI, as `resource`.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// A scope to ask for; repeatable [default: the hub client's scopes, or openid offline_access].
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Device code flow (RFC 8628): a code to enter on another device's browser.
+    #[arg(long)]
+    pub device_code: bool,
+    /// Authorization code flow with PKCE and a loopback redirect (RFC 8252).
+    #[arg(long)]
+    pub browser: bool,
+    /// Client credentials flow (no person; for factory lines).
+    #[arg(long)]
+    pub client_credentials: bool,
+    /// Read the client secret from stdin (with --client-credentials).
+    #[arg(long, requires = "client_credentials")]
+    pub client_secret_stdin: bool,
+    /// The cloud's CoAP gateway for devices (coapcloudconf cis), e.g. coaps+tcp://cloud.example:5684.
+    #[arg(long, value_name = "URI")]
+    pub cis: Option<String>,
+    /// The cloud's id (coapcloudconf sid), a UUID.
+    #[arg(long, value_name = "UUID")]
+    pub sid: Option<uuid::Uuid>,
+    /// The cloud's authorization provider name (coapcloudconf apn).
+    #[arg(long, value_name = "NAME")]
+    pub apn: Option<String>,
+    /// A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud's trust anchor for devices.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// The redirect URI of the hub's device OAuth client (the coap-gateway's redirect URL) [default: from the hub, else <hub>/devices as plgd's UI].
+    #[arg(long, value_name = "URI")]
+    pub device_redirect_uri: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfileArgs {
+    /// The cloud profile.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "default",
+        env = "OCF_MEDIATOR_PROFILE"
+    )]
+    pub profile: String,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    long_about = "Print what a device needs as its cloud access token (`at`), on stdout and nowhere else.\n\n\
+    For clouds that take an access token, prints the profile's access token (for the cloud's audience, \
+    carrying the user's or factory client's identity), refreshed first when it is about to expire; a \
+    cached token that is still valid needs no network. For plgd hubs whose device OAuth client uses \
+    authorization codes (plgd's default), prints a one-time code from an authorization request for the \
+    device client with --device's id, as plgd's UI does: captured from the redirect when the hub's \
+    redirect URI is a loopback address, pasted by the person at the terminal otherwise."
+)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The device the token or code is for (its di); needed for authorization-code hubs.
+    #[arg(long, value_name = "DI")]
+    pub device: Option<uuid::Uuid>,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! The `ocf-mediator` and `ocf-devsim` command lines.
 
 pub mod args;
+pub mod cloud_state;
 pub mod credentials;
 pub mod devices;
 pub mod devsim_args;
@@ -11,10 +12,14 @@ pub mod exit;
 mod failpoint;
 pub mod generate;
 pub mod get;
+pub mod login;
+pub mod logout;
 pub mod output;
 pub mod own;
+pub mod profiles;
 pub mod resolve;
 pub mod session;
+pub mod token;
 pub mod update;
 
 use std::io::Write;
@@ -44,6 +49,10 @@ pub fn run(cli: Cli) -> Exit {
             Command::Discover(args) => discover::run(args, &cli.global, &output).await,
             Command::Get(args) => get::run(args, &cli.global, &output).await,
             Command::Update(args) => update::run(args, &cli.global, &output).await,
+            Command::Login(args) => login::run(args, &cli.global, &output).await,
+            Command::Logout(args) => logout::run(args, &cli.global, &output).await,
+            Command::Profiles => profiles::run(&cli.global, &output).await,
+            Command::Token(args) => token::run(args, &cli.global, &output).await,
             Command::Own(args) => own::run(args, &cli.global, &output).await,
             Command::Disown(args) => disown::run(args, &cli.global, &output).await,
             Command::Devices => devices::run(&cli.global, &output).await,

@@ -26,6 +26,10 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn from_output(output: Output) -> Run {
+        Run::from(output)
+    }
+
     pub fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),

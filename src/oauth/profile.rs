@@ -1,0 +1,155 @@
+//! Cloud profiles: what a login learnt about the cloud and its OAuth server,
+//! kept in the state file (no secrets), and the keyring accounts of its secrets.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::discovery::Endpoints;
+use crate::cli::exit::{Exit, failure};
+use crate::store::{KeyringKind, StateFile};
+
+/// How the profile's user (or factory client) logged in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Flow {
+    DeviceCode,
+    Browser,
+    ClientCredentials,
+}
+
+impl Flow {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flow::DeviceCode => "device-code",
+            Flow::Browser => "browser",
+            Flow::ClientCredentials => "client-credentials",
+        }
+    }
+}
+
+/// What a device needs as `at` for this cloud.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceTokenKind {
+    /// An access token for the cloud's audience (plgd grantType clientCredentials, or no hub).
+    AccessToken,
+    /// A one-time authorization code for the hub's device OAuth client (plgd's default).
+    AuthorizationCode,
+}
+
+/// The hub's device OAuth client, for `token` on authorization-code hubs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeviceClient {
+    pub kind: DeviceTokenKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<Url>,
+    pub endpoints: Endpoints,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    pub flow: Flow,
+    pub device: DeviceClient,
+    /// Cloud interface server (coapcloudconf `cis`), provider name (`apn`), server id (`sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cis: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The cloud's trust anchor (PEM) for devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_anchor: Option<String>,
+    /// Extra CA (PEM) trusted for HTTPS to the hub and the OAuth server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_ca: Option<String>,
+    /// Where this profile's secrets are.
+    pub keyring: KeyringKind,
+}
+
+/// Keyring account names of a profile's secrets.
+pub fn refresh_token_account(profile: &str) -> String {
+    format!("profile/{profile}/refresh_token")
+}
+pub fn client_secret_account(profile: &str) -> String {
+    format!("profile/{profile}/client_secret")
+}
+pub fn access_token_account(profile: &str) -> String {
+    format!("profile/{profile}/access_token")
+}
+
+/// Profile names end up in keyring account names and file paths: keep them plain.
+pub fn check_name(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(failure(
+            Exit::Usage,
+            format!("profile name {name:?} must be 1-64 letters, digits, '-', '_' or '.'"),
+        ))
+    }
+}
+
+pub fn load(state: &StateFile, name: &str) -> anyhow::Result<Option<Profile>> {
+    let state = state.load()?;
+    let Some(value) = state.profiles.get(name) else {
+        return Ok(None);
+    };
+    let profile = serde_json::from_value(value.clone()).map_err(|e| {
+        failure(
+            Exit::Failed,
+            format!("profile {name:?} in the state file cannot be read ({e}): log in again with `ocf-mediator login --profile {name}`"),
+        )
+    })?;
+    Ok(Some(profile))
+}
+
+/// A profile that must exist.
+pub fn require(state: &StateFile, name: &str) -> anyhow::Result<Profile> {
+    load(state, name)?.ok_or_else(|| {
+        failure(
+            Exit::Usage,
+            format!("no cloud profile {name:?}: create it with `ocf-mediator login --profile {name} --hub URL` (or --issuer URL --client-id ID)"),
+        )
+    })
+}
+
+pub fn save(state: &StateFile, profile: &Profile) -> anyhow::Result<()> {
+    let value = serde_json::to_value(profile)?;
+    state.update(|s| {
+        s.profiles.insert(profile.name.clone(), value);
+    })
+}
+
+pub fn remove(state: &StateFile, name: &str) -> anyhow::Result<bool> {
+    state.update(|s| s.profiles.remove(name).is_some())
+}
+
+pub fn all(state: &StateFile) -> anyhow::Result<Vec<Result<Profile, String>>> {
+    let state = state.load()?;
+    Ok(state
+        .profiles
+        .iter()
+        .map(|(name, value)| serde_json::from_value(value.clone()).map_err(|_| name.clone()))
+        .collect())
+}
