@@ -29,6 +29,16 @@ else
   "${as_root[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# oidc-provider 9 needs Node.js with URL.parse (20.18 or newer); Debian 12
+# ships Node 18. Then a Node 22 binary comes from the npm registry (the
+# node-linux-<arch> package) into tests/oidc/.node, which the tests prefer.
+if ! node -e 'process.exit(typeof URL.parse === "function" ? 0 : 1)' 2>/dev/null \
+   && [ ! -x tests/oidc/.node/bin/node ]; then
+  arch=$(node -p process.arch)
+  npm install --prefix tests/oidc/.node --no-save --no-audit --no-fund --loglevel=error "node-linux-$arch@22"
+  mkdir -p tests/oidc/.node/bin
+  ln -sf "../node_modules/node-linux-$arch/bin/node" tests/oidc/.node/bin/node
+fi
 # oidc-provider for tests/login.rs, exactly as locked.
 if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
   (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)

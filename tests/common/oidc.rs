@@ -18,6 +18,17 @@ pub struct Oidc {
     pub issuer: String,
 }
 
+/// The Node.js to run the server with: the one scripts/setup.sh fetched
+/// when the system's is too old for oidc-provider, else the system's.
+fn node() -> PathBuf {
+    let fetched = server_dir().join(".node/bin/node");
+    if fetched.exists() {
+        fetched
+    } else {
+        PathBuf::from("node")
+    }
+}
+
 fn server_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oidc")
 }
@@ -34,7 +45,7 @@ impl Oidc {
             dir.join("node_modules/oidc-provider").is_dir(),
             "oidc-provider is not installed: run scripts/setup.sh (npm ci in tests/oidc)"
         );
-        let mut child = Command::new("node")
+        let mut child = Command::new(node())
             .arg("server.js")
             .current_dir(&dir)
             .envs(env.iter().copied())
