@@ -19,7 +19,8 @@ hyperfine --warmup 20 --runs 300 -N --export-json target/bench-cli.json \
 # `token` with a valid cached access token (no network): a profile made by a
 # client-credentials login against tests/oidc/server.js, in a scratch state dir.
 if [ -d tests/oidc/node_modules/oidc-provider ] && command -v dbus-run-session >/dev/null; then
-  oidc_out=$(mktemp); (cd tests/oidc && exec node server.js >"$oidc_out" 2>/dev/null) &
+  node=node; [ -x tests/oidc/.node/bin/node ] && node=$PWD/tests/oidc/.node/bin/node
+  oidc_out=$(mktemp); (cd tests/oidc && exec "$node" server.js >"$oidc_out" 2>/dev/null) &
   oidc=$!
   trap 'kill $sim $oidc 2>/dev/null' EXIT
   for _ in $(seq 50); do [ -s "$oidc_out" ] && break; sleep 0.1; done
