@@ -263,11 +263,15 @@ fn ipv4_multicast_finds_devices_with_their_endpoints() {
     for index in 0..2 {
         let record = record_of(&records, &devsim, index);
         let port = port_of(&devsim.devices[index]["endpoints"][0]);
-        let endpoint = format!("coap://{V4_DEVICE}:{port}");
+        let secure = port_of(&devsim.devices[index]["endpoints"][1]);
+        let endpoints = [
+            format!("coap://{V4_DEVICE}:{port}"),
+            format!("coaps://{V4_DEVICE}:{secure}"),
+        ];
         // Filled from the device's eps (asked over the veth, not loopback).
         assert_eq!(
             record["endpoints"],
-            serde_json::json!([endpoint]),
+            serde_json::json!(endpoints),
             "{record}"
         );
         assert_eq!(record["address"], format!("{V4_DEVICE}:{port}"), "{record}");
@@ -294,10 +298,14 @@ fn ipv6_multicast_finds_devices_with_their_endpoints() {
     for index in 0..2 {
         let record = record_of(&records, &devsim, index);
         let port = port_of(&devsim.devices[index]["endpoints"][0]);
-        let endpoint = format!("coap://[{ULA_DEVICE}]:{port}");
+        let secure = port_of(&devsim.devices[index]["endpoints"][1]);
+        let endpoints = [
+            format!("coap://[{ULA_DEVICE}]:{port}"),
+            format!("coaps://[{ULA_DEVICE}]:{secure}"),
+        ];
         assert_eq!(
             record["endpoints"],
-            serde_json::json!([endpoint]),
+            serde_json::json!(endpoints),
             "{record}"
         );
         assert_eq!(
