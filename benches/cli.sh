@@ -13,7 +13,7 @@ sim=$!
 trap 'kill $sim 2>/dev/null' EXIT
 for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
 address=$(grep -o '127\.0\.0\.1:[0-9]*' "$out" | head -1)
-hyperfine --warmup 20 --runs 300 -N --export-json target/bench-cli.json \
+hyperfine --warmup 20 --runs 100 -N --export-json target/bench-cli.json \
   "$bin/ocf-mediator discover --json --address $address" \
   "$bin/ocf-mediator --help"
 # `token` with a valid cached access token (no network): a profile made by a
@@ -30,9 +30,9 @@ if [ -d tests/oidc/node_modules/oidc-provider ] && command -v dbus-run-session >
     printf pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     printf factory-secret-value-0123456789 | $bin/ocf-mediator login --client-credentials --issuer $issuer \
       --client-id factory --audience https://cloud.test/ --client-secret-stdin --state-dir $home/state
-    hyperfine --warmup 20 --runs 300 -N --export-json target/bench-token.json \
+    hyperfine --warmup 20 --runs 100 -N --export-json target/bench-token.json \
       '$bin/ocf-mediator token --state-dir $home/state'"
-  python3 -c 'import json; r=json.load(open("target/bench-token.json"))["results"][0]; print(f"token (cached): median {r[\"median\"]*1000:.2f} ms")'
+  python3 -c 'import json; r=json.load(open("target/bench-token.json"))["results"][0]; print("token (cached): median %.2f ms" % (r["median"] * 1000))'
 fi
 python3 - <<'PY'
 import json

@@ -28,7 +28,7 @@ dbus-run-session -- bash -c '
   sleep 0.2
   "$SCRATCH/fresh-device.sh"
   "$BIN/ocf-mediator" own "127.0.0.1:$PORT" >/dev/null   # first use makes the identity
-  hyperfine --warmup 5 --runs 100 -N --prepare "$SCRATCH/fresh-device.sh" \
+  hyperfine --warmup 5 --runs 60 -N --prepare "$SCRATCH/fresh-device.sh" \
     --export-json target/bench-own.json "$BIN/ocf-mediator own 127.0.0.1:$PORT"
   kill "$(cat "$SCRATCH/sim.pid")" 2>/dev/null || true
 '
