@@ -15,9 +15,6 @@ use crate::coap::{Server, ServerConfig};
 use crate::dtls::{self, Connection, CookieGuard, HelloVerdict};
 use crate::sim::{Peer, RequestContext, SessionInfo, SimDevice};
 
-/// By default, a session that hears nothing for this long is closed.
-pub const SESSION_IDLE: Duration = Duration::from_secs(60);
-
 struct Session {
     connection: Connection,
     coap: Server,
