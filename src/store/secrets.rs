@@ -110,6 +110,17 @@ impl Secrets {
         }
     }
 
+    /// Whether the store is already known to be unreachable (the background
+    /// connection of [`Secrets::warm_up`] failed). Never waits: `None` means
+    /// "not known to fail", not "works".
+    pub fn known_unavailable(&self) -> Option<SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.kind == KeyringKind::SecretService {
+            return super::secret_service::known_failure().map(|e| self.ss_error(e));
+        }
+        None
+    }
+
     pub fn set(&self, account: &str, secret: &[u8]) -> Result<(), SecretError> {
         #[cfg(target_os = "linux")]
         if self.kind == KeyringKind::SecretService {
