@@ -58,6 +58,17 @@ pub(crate) fn generate_ecdh(rng: &mut dyn DtlsRng) -> SecretKey {
     }
 }
 
+/// Builds the P-256 base-point table that every key generation uses. The
+/// table is made on first use and costs about as much as a whole handshake's
+/// key exchange, so a short-lived process calls this on a spare thread while
+/// it does other work, and a server before it takes its first peer.
+pub fn precompute_tables() {
+    // Any valid scalar: the table is built by the first fixed-base multiplication.
+    if let Ok(k) = SecretKey::from_slice(&[1; 32]) {
+        let _ = k.public_key();
+    }
+}
+
 pub(crate) fn public_point(k: &SecretKey) -> Vec<u8> {
     k.public_key().to_sec1_bytes().to_vec()
 }
