@@ -120,6 +120,48 @@ fn a_wrong_pin_is_an_authentication_failure_and_the_device_stays_ownable() {
     owned_di(&run);
 }
 
+/// The device ends unowned and we keep no entry for it.
+fn assert_not_taken(home: &TestHome, sim: &DevSim) {
+    assert_eq!(discovered(home, sim)["owned"], false);
+    assert!(
+        home.state()["devices"]
+            .as_object()
+            .is_none_or(|d| d.is_empty()),
+        "{}",
+        home.state()
+    );
+}
+
+#[test]
+fn without_a_secret_service_the_device_is_not_taken() {
+    let (home, sim) = setup(&[]);
+    let address = sim.address(0);
+    let bus = format!("unix:path={}/no-bus", home.path().display());
+    let run = home.mediator_with_env(
+        &["own", &address],
+        &[("DBUS_SESSION_BUS_ADDRESS", &bus)],
+        "",
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("not taken"), "{}", run.stderr);
+    assert!(run.stderr.contains("--volatile-keyring"), "{}", run.stderr);
+    assert_not_taken(&home, &sim);
+}
+
+/// The key is written while the first DOC steps run; when the write fails
+/// (here a locked keyring that cannot prompt), the device never hears
+/// `owned` and is reset.
+#[test]
+fn a_locked_keyring_stops_ownership_and_the_device_is_reset() {
+    let (home, sim) = setup(&[]);
+    home.lock_keyring();
+    let run = own(&home, &sim, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("not taken"), "{}", run.stderr);
+    assert!(run.stderr.contains("reset"), "{}", run.stderr);
+    assert_not_taken(&home, &sim);
+}
+
 #[test]
 fn random_pin_without_a_terminal_or_stdin_is_a_usage_error() {
     let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);

@@ -16,6 +16,7 @@ pub mod login;
 pub mod logout;
 pub mod output;
 pub mod own;
+mod pending_store;
 pub mod profiles;
 pub mod resolve;
 pub mod session;

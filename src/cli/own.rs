@@ -2,14 +2,17 @@
 //!
 //! The order that makes it safe (issue 4, item 4):
 //! 1. unsecured: read doxm, select the method (`oxmsel`);
-//! 2. open the device ownership connection (DOC); derive the owner PSK from
-//!    its key material and the device UUID we are about to give the device;
-//! 3. store the key in the keyring, then the device entry (incomplete) in
-//!    the state file: from here on, whatever the device holds, we hold too;
-//! 4. the DOC steps (owner, UUIDs, credential, owned, RFPRO); on a refusal
-//!    the device is reset while the DOC allows it, and only a confirmed
-//!    reset drops the stored key;
-//! 5. an owner session: ACL, RFNOP; the entry is marked complete.
+//! 2. choose the UUID the device will take and start writing our entry for
+//!    it (incomplete) to the state file; open the device ownership
+//!    connection (DOC); derive the owner PSK from its key material and that
+//!    UUID, and start writing it to the keyring;
+//! 3. the DOC steps (owner, UUIDs, credential) run meanwhile, but the steps
+//!    that make the device look owned (`owned`, RFPRO) wait until both
+//!    writes are durable: from then on, whatever the device holds, we hold
+//!    too. If a write fails the device, still in RFOTM, is reset; on a
+//!    refusal the device is reset while the DOC allows it, and only a
+//!    confirmed reset drops the stored key;
+//! 4. an owner session: ACL, RFNOP; the entry is marked complete.
 //!
 //! Run again on a device with an incomplete entry, `own` repairs: if the
 //! device accepts our key it finishes step 5 (resetting a device stuck in
@@ -29,6 +32,7 @@ use super::exchange::send_plain;
 use super::exit::{Exit, exit_of, failure};
 use super::failpoint;
 use super::output::Output;
+use super::pending_store::PendingStore;
 use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
 use crate::coap::Code;
 use crate::dtls::{ClientConfig, derive_owner_psk};
@@ -39,6 +43,8 @@ use crate::ocf::request::{ocf_get, ocf_request_with_body};
 use crate::ocf::resources::field;
 use crate::otm::{self, Method, RDP_IDENTITY, Step};
 use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
+
+const NOT_STORED: &str = "the owner key could not be stored, so the device was not taken";
 
 /// The states of pstat `dos.s`.
 const RFOTM: u64 = 1;
@@ -166,37 +172,13 @@ impl Job<'_> {
                 return Err(e);
             }
         };
-        failpoint::before_request();
-        let mut doc = match open(
-            secure,
-            config,
-            self.deadline(),
-            "ownership transfer handshake",
-        )
-        .await
-        {
-            Ok(doc) => doc,
-            Err(e) => {
-                // Nothing of ownership was written: leave the device as found.
-                self.restore_oxmsel(plain, previous_oxmsel).await;
-                return Err(explain_doc_failure(method, e));
-            }
-        };
+        if let Some(e) = self.secrets.known_unavailable() {
+            self.restore_oxmsel(plain, previous_oxmsel).await;
+            return Err(anyhow::Error::new(e).context(NOT_STORED));
+        }
+        // The UUID the device will take, and our entry for it, written while
+        // the handshake runs (pending_store.rs).
         let new_uuid = Uuid::new_v4();
-        let Some(material) = doc.key_material() else {
-            doc.close().await;
-            return Err(failure(
-                Exit::Failed,
-                "the DTLS session exported no key material",
-            ));
-        };
-        let key = derive_owner_psk(
-            &material,
-            method.urn(),
-            *self.owner.as_bytes(),
-            *new_uuid.as_bytes(),
-        );
-        // Key first, then the entry that refers to it (store/mod.rs).
         let entry = OwnedDevice {
             name: record.name.clone().unwrap_or_default(),
             endpoints: record.endpoints.clone(),
@@ -205,21 +187,59 @@ impl Job<'_> {
             complete: false,
             previous_uuid: Some(record.di),
         };
-        if let Err(e) = self.remember(new_uuid, &key, &entry) {
-            doc.close().await;
-            self.restore_oxmsel(plain, previous_oxmsel).await;
-            return Err(e.context("the owner key could not be stored, so the device was not taken"));
-        }
+        let mut storing = PendingStore::entry(self.state_file, new_uuid, entry);
+        failpoint::before_request();
+        let opened = open(
+            secure,
+            config,
+            self.deadline(),
+            "ownership transfer handshake",
+        )
+        .await;
+        let material = opened.as_ref().ok().and_then(|doc| doc.key_material());
+        let (mut doc, material) = match (opened, material) {
+            (Ok(doc), Some(material)) => (doc, material),
+            (opened, _) => {
+                // Nothing of ownership was written: leave the device as found.
+                let error = match opened {
+                    Ok(doc) => {
+                        doc.close().await;
+                        failure(Exit::Failed, "the DTLS session exported no key material")
+                    }
+                    Err(e) => explain_doc_failure(method, e),
+                };
+                let _ = storing.finish().await;
+                let _ = self.forget(new_uuid);
+                self.restore_oxmsel(plain, previous_oxmsel).await;
+                return Err(error);
+            }
+        };
+        let key = derive_owner_psk(
+            &material,
+            method.urn(),
+            *self.owner.as_bytes(),
+            *new_uuid.as_bytes(),
+        );
+        storing.key(self.secrets, new_uuid, &key);
         let name = format!("ocf-mediator {}", &self.owner.to_string()[..8]);
         let select = select_in_doc.then(|| otm::select_step(method));
         for step in select
             .into_iter()
             .chain(otm::doc_steps(self.owner, new_uuid, &name))
         {
+            if step.needs_stored_key && storing.is_pending() {
+                if let Err(e) = storing.finish().await {
+                    return Err(self.abort_unstored(doc, new_uuid, e).await);
+                }
+            }
             if let Err(e) = self.step(&mut doc, &step).await {
+                if let Err(store_error) = storing.finish().await {
+                    return Err(self.abort_unstored(doc, new_uuid, store_error).await);
+                }
                 return Err(self.abort_doc(doc, new_uuid, e).await);
             }
         }
+        storing.finish().await?;
         doc.close().await;
         self.finish(secure, new_uuid, &key).await?;
         // Entries of earlier, interrupted attempts on this device are stale
@@ -314,7 +334,7 @@ impl Job<'_> {
             self.step(&mut session, &step).await?;
         }
         session.close().await;
-        self.state_file.update(|s| {
+        self.state_file.update_losable(|s| {
             if let Some(entry) = s.devices.get_mut(&di) {
                 entry.complete = true;
             }
@@ -346,10 +366,25 @@ impl Job<'_> {
         ))
     }
 
-    fn remember(&self, di: Uuid, key: &[u8], entry: &OwnedDevice) -> anyhow::Result<()> {
-        self.secrets.set(&owner_key_account(&di), key)?;
-        self.state_file.update(|s| {
-            s.devices.insert(di, entry.clone());
+    /// The key could not be stored while the DOC was under way: the device
+    /// is still in RFOTM (nothing that makes it look owned was sent), so it
+    /// is reset over the DOC, and whatever part was stored is dropped.
+    async fn abort_unstored(
+        &self,
+        mut doc: SecureSession,
+        new_uuid: Uuid,
+        error: anyhow::Error,
+    ) -> anyhow::Error {
+        failpoint::before_request();
+        let reset = send_step(&mut doc, &otm::reset_step(), self.deadline()).await;
+        doc.close().await;
+        let _ = self.forget(new_uuid);
+        error.context(match reset {
+            Ok(_) => format!("{NOT_STORED}; it was reset, and is unowned again (with a new UUID) once it restarts"),
+            Err(_) => format!(
+                "{NOT_STORED}; it did not confirm a reset, stays in RFOTM and drops the partial \
+                 ownership when its ownership session ends (else reset it at the device)"
+            ),
         })
     }
 

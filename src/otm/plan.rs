@@ -5,8 +5,10 @@
 //! Two phases: `doc_steps` run inside the device ownership connection (DOC)
 //! and end with the device leaving RFOTM; `owner_steps` run over the first
 //! owner session and end in RFNOP. The owner key is stored before the first
-//! DOC step, so every interruption leaves either a device the DOC can still
-//! reset, or one that accepts the stored key.
+//! step that makes the device look owned (`owned`, then leaving RFOTM): every
+//! interruption leaves either a device in RFOTM that the DOC can still reset
+//! (and that resets itself when its DOC ends), or one that accepts the
+//! stored key. The key is written while the earlier DOC steps run.
 
 use ciborium::Value as Cbor;
 use uuid::Uuid;
@@ -31,6 +33,9 @@ pub struct Step {
     pub href: &'static str,
     pub body: Option<Cbor>,
     pub on_not_found: OnNotFound,
+    /// The owner key and the device's entry must be stored before this
+    /// request is sent: from here on the device can end up owned.
+    pub needs_stored_key: bool,
 }
 
 impl Step {
@@ -41,7 +46,13 @@ impl Step {
             href,
             body: Some(body),
             on_not_found: OnNotFound::Fail,
+            needs_stored_key: false,
         }
+    }
+
+    fn after_key_is_stored(mut self) -> Step {
+        self.needs_stored_key = true;
+        self
     }
 }
 
@@ -106,8 +117,9 @@ pub fn doc_steps(owner: Uuid, device: Uuid, mediator_name: &str) -> Vec<Step> {
             "mark the device owned",
             "/oic/sec/doxm",
             map(vec![("owned", Cbor::Bool(true))]),
-        ),
-        Step::post("move the device to RFPRO", "/oic/sec/pstat", dos(2)),
+        )
+        .after_key_is_stored(),
+        Step::post("move the device to RFPRO", "/oic/sec/pstat", dos(2)).after_key_is_stored(),
     ]
 }
 
@@ -120,6 +132,7 @@ pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
             href: "/oic/sec/acl2",
             body: None,
             on_not_found: OnNotFound::Fail,
+            needs_stored_key: false,
         },
         Step::post(
             "grant the owner its resources",
@@ -128,6 +141,9 @@ pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
         ),
         Step::post("move the device to RFNOP", "/oic/sec/pstat", dos(3)),
     ]
+    .into_iter()
+    .map(Step::after_key_is_stored)
+    .collect()
 }
 
 /// Selects the method. Sent unsecured before the DOC for Just Works and
@@ -188,5 +204,20 @@ mod tests {
         assert!(shown[6].starts_with(r#"/oic/sec/cred {"creds":[{"credtype":1"#));
         assert_eq!(shown[8], r#"/oic/sec/doxm {"owned":true}"#);
         assert_eq!(shown[9], r#"/oic/sec/pstat {"dos":{"s":2}}"#);
+    }
+
+    /// Nothing that can make the device look owned is sent before the key
+    /// is stored: `owned` and everything after it wait for the keyring.
+    #[test]
+    fn the_key_is_stored_before_the_device_can_look_owned() {
+        let steps = doc_steps(Uuid::nil(), Uuid::nil(), "ocf-mediator");
+        let first = steps.iter().position(|s| s.needs_stored_key).unwrap();
+        assert_eq!(steps[first].what, "mark the device owned");
+        assert!(steps[first..].iter().all(|s| s.needs_stored_key));
+        assert!(
+            owner_steps(Uuid::nil(), None)
+                .iter()
+                .all(|s| s.needs_stored_key)
+        );
     }
 }

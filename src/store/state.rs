@@ -88,13 +88,29 @@ impl StateFile {
     /// Locks the state, applies `f` and writes the result atomically
     /// (temporary file, fsync, rename, fsync of the directory).
     pub fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> anyhow::Result<R> {
+        self.write(Durability::Durable, f)
+    }
+
+    /// As [`StateFile::update`], except that the rename is not made durable:
+    /// after a power loss the previous state may come back, whole. For
+    /// changes that are safe to lose, like `own` marking an entry complete
+    /// (an incomplete entry is checked and finished by the next `own`).
+    pub fn update_losable<R>(&self, f: impl FnOnce(&mut State) -> R) -> anyhow::Result<R> {
+        self.write(Durability::RenameMayBeLost, f)
+    }
+
+    fn write<R>(
+        &self,
+        durability: Durability,
+        f: impl FnOnce(&mut State) -> R,
+    ) -> anyhow::Result<R> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create the state directory {}", self.dir.display()))?;
         let _lock = self.lock()?;
         let path = self.path();
         let mut state = read_state(&path)?;
         let result = f(&mut state);
-        write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
+        write_atomically(&path, &serde_json::to_vec_pretty(&state)?, durability)
             .with_context(|| format!("cannot write the state file {}", path.display()))?;
         Ok(result)
     }
@@ -133,12 +149,23 @@ fn read_state(path: &Path) -> anyhow::Result<State> {
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Durable,
+    RenameMayBeLost,
+}
+
+fn write_atomically(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
     let tmp = path.with_extension("json.tmp");
     let mut file = File::create(&tmp)?;
     file.write_all(bytes)?;
+    // The data is synced before the rename in every case: otherwise a crash
+    // could leave a renamed but empty file, and every entry would be lost.
     file.sync_all()?;
     fs::rename(&tmp, path)?;
+    if durability == Durability::RenameMayBeLost {
+        return Ok(());
+    }
     if let Some(dir) = path.parent() {
         // Make the rename itself durable; not every platform can open a
         // directory, and the data is already safe in the file.

@@ -183,6 +183,25 @@ impl TestHome {
             .unwrap();
         assert!(status.success());
     }
+
+    /// Locks every collection of the Secret Service, as a screen lock does.
+    /// Unlocking needs a prompt, which has no display here, so writes fail.
+    pub fn lock_keyring(&self) {
+        let status = self
+            .command("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.secrets",
+                "/org/freedesktop/secrets",
+                "org.freedesktop.Secret.Service.Lock",
+                "array:objpath:/org/freedesktop/secrets/collection/login",
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .expect("dbus-send (run scripts/setup.sh to install dbus)");
+        assert!(status.success());
+    }
 }
 
 impl Drop for TestHome {

@@ -1,0 +1,69 @@
+//! The owner key and the device's entry, written on blocking threads while
+//! `own` talks to the device.
+//!
+//! Both must be durable before the device is sent anything that can make it
+//! look owned (`Step::needs_stored_key`), but nothing requires them earlier:
+//! the entry (which holds no secret) is written while the DOC handshake runs,
+//! and the key, known once the handshake is done, while the first DOC steps
+//! run. Waiting for both in a row cost `own` a third of its time.
+
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::devices::owner_key_account;
+use crate::store::{OwnedDevice, Secrets, StateFile};
+
+type Write = JoinHandle<anyhow::Result<()>>;
+
+/// Writes under way; [`PendingStore::finish`] waits for them.
+pub struct PendingStore {
+    entry: Option<Write>,
+    key: Option<Write>,
+}
+
+impl PendingStore {
+    /// Starts writing the device's (incomplete) entry to the state file.
+    pub fn entry(state_file: &StateFile, di: Uuid, entry: OwnedDevice) -> PendingStore {
+        let state_file = state_file.clone();
+        let write = tokio::task::spawn_blocking(move || {
+            state_file.update(|s| {
+                s.devices.insert(di, entry);
+            })
+        });
+        PendingStore {
+            entry: Some(write),
+            key: None,
+        }
+    }
+
+    /// Starts writing the owner key to the keyring.
+    pub fn key(&mut self, secrets: &Secrets, di: Uuid, key: &[u8]) {
+        let secrets = secrets.clone();
+        let key = key.to_vec();
+        self.key = Some(tokio::task::spawn_blocking(move || {
+            secrets.set(&owner_key_account(&di), &key)?;
+            Ok(())
+        }));
+    }
+
+    /// Whether something is still being written.
+    pub fn is_pending(&self) -> bool {
+        self.entry.is_some() || self.key.is_some()
+    }
+
+    /// Waits for every write started; the first failure, if any.
+    pub async fn finish(&mut self) -> anyhow::Result<()> {
+        let entry = wait(self.entry.take()).await;
+        let key = wait(self.key.take()).await;
+        entry.and(key)
+    }
+}
+
+async fn wait(write: Option<Write>) -> anyhow::Result<()> {
+    match write {
+        Some(write) => write
+            .await
+            .map_err(|e| anyhow::anyhow!("storing the owner key stopped: {e}"))?,
+        None => Ok(()),
+    }
+}
