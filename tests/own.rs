@@ -163,6 +163,37 @@ fn a_locked_keyring_stops_ownership_and_the_device_is_reset() {
 }
 
 #[test]
+fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    drop(sim);
+    let run = home.mediator(&["--timeout", "300ms", "disown", &di]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains(&format!("disown --forget {di}")),
+        "the error says how to drop it: {}",
+        run.stderr
+    );
+    assert!(
+        home.secret(&format!("device/{di}")).is_some(),
+        "kept until asked"
+    );
+    let run = home.mediator(&["--json", "disown", "--forget", &di]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["forgotten"], true);
+    assert!(run.stderr.contains("reset at the device"), "{}", run.stderr);
+    assert!(home.secret(&format!("device/{di}")).is_none());
+    assert!(
+        home.mediator(&["--json", "devices"])
+            .stdout
+            .trim()
+            .is_empty()
+    );
+    let run = home.mediator(&["disown", "--forget", &di]);
+    assert_eq!(run.code, 3, "an unknown device: {}", run.stderr);
+}
+
+#[test]
 fn random_pin_without_a_terminal_or_stdin_is_a_usage_error() {
     let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);
     let run = own(&home, &sim, &[]);

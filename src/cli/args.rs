@@ -335,6 +335,11 @@ pub struct DisownArgs {
     /// The device: its UUID (as `devices` lists it), name or coap:// address.
     #[arg(value_name = "DEVICE")]
     pub device: String,
+    /// Do not talk to the device: only drop its entry and its key. For a
+    /// device that is gone for good (broken, replaced, reset at the device),
+    /// or an entry left by an ownership that never reached it.
+    #[arg(long)]
+    pub forget: bool,
 }
 
 #[derive(Args, Debug)]

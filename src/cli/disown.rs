@@ -11,21 +11,32 @@ use super::output::Output;
 use super::own::{RESET_DELAY, wait_until_unowned};
 use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
 use crate::otm;
-use crate::store::{Secrets, StateFile};
+use crate::store::{OwnedDevice, Secrets, StateFile};
+use uuid::Uuid;
 
 pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let state_file = StateFile::open(global.state_dir.as_deref())?;
     let mut state = state_file.load()?;
     let owner = state.mediator_uuid();
-    if let Some(entry) = crate::ocf::address::DeviceRef::parse(&args.device)
+    let known = crate::ocf::address::DeviceRef::parse(&args.device)
         .uuid()
-        .and_then(|di| state.devices.get(&di))
-    {
+        .filter(|di| state.devices.contains_key(di));
+    if args.forget {
+        return forget(&args.device, known, &state_file, output);
+    }
+    if let Some(entry) = known.and_then(|di| state.devices.get(&di)) {
         if let Ok(secrets) = Secrets::open(entry.keyring) {
             secrets.warm_up();
         }
     }
-    let record = locate(&args.device, &state, global.timeout, output).await?;
+    let record = locate(&args.device, &state, global.timeout, output)
+        .await
+        .map_err(|e| match known {
+            Some(di) => e.context(format!(
+                "{di} could not be reached; if it is gone for good, `ocf-mediator disown --forget {di}` drops its entry and key"
+            )),
+            None => e,
+        })?;
     let di = record.di;
     let Some(entry) = state.devices.get(&di).cloned() else {
         return Err(failure(
@@ -56,13 +67,49 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
             "the device accepted the reset but did not come back; its key is kept: run `ocf-mediator disown {di}` again"
         ))
     })?;
-    // Entry first, then the key: never an entry without its key.
-    state_file.update(|s| s.devices.remove(&di))?;
-    Secrets::open(entry.keyring)?.delete(&owner_key_account(&di))?;
+    drop_entry_and_key(&state_file, di)?;
     if output.json {
         output.json_line(&serde_json::json!({ "di": di, "new_di": back.di, "disowned": true }));
     } else if !output.quiet {
         println!("Disowned {di}: it is back in RFOTM as {}", back.di);
     }
     Ok(Exit::Success)
+}
+
+/// `disown --forget`: the entry and the key go, the device is not contacted.
+fn forget(
+    device: &str,
+    known: Option<Uuid>,
+    state_file: &StateFile,
+    output: &Output,
+) -> anyhow::Result<Exit> {
+    let Some(di) = known else {
+        return Err(failure(
+            Exit::NotFound,
+            format!(
+                "{device}: --forget takes the UUID of a device this mediator owns (`ocf-mediator devices` lists them)"
+            ),
+        ));
+    };
+    let entry = drop_entry_and_key(state_file, di)?;
+    if entry.is_some_and(|e| e.complete) {
+        output.note(&format!(
+            "warning: {di} was fully owned: if it still exists, only a reset at the device makes it ownable again"
+        ));
+    }
+    if output.json {
+        output.json_line(&serde_json::json!({ "di": di, "forgotten": true }));
+    } else if !output.quiet {
+        println!("Forgot {di}: its entry and owner key are gone");
+    }
+    Ok(Exit::Success)
+}
+
+/// Removes an entry, then its key: never an entry without its key.
+fn drop_entry_and_key(state_file: &StateFile, di: Uuid) -> anyhow::Result<Option<OwnedDevice>> {
+    let entry = state_file.update(|s| s.devices.remove(&di))?;
+    if let Some(entry) = &entry {
+        Secrets::open(entry.keyring)?.delete(&owner_key_account(&di))?;
+    }
+    Ok(entry)
 }
