@@ -130,3 +130,83 @@ fn simulated_devices_keep_their_identity_in_a_state_dir() {
     let again = DevSim::start(&["--state-dir", state, "--count", "2"]);
     assert_eq!([again.di(0), again.di(1)], dis);
 }
+
+/// A fake device that holds back its `/oic/res` answer until it has been
+/// asked for `/oic/d` and doxm: discovery must not wait for the listing
+/// (block-wise on real devices) before asking for them.
+fn device_answering_the_listing_last() -> String {
+    use ocf_mediator::coap::{Code, Message, MessageType, OptionNumber};
+    use std::net::UdpSocket;
+
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = socket.local_addr().unwrap().to_string();
+    let di = "2f0b8cf5-6f5e-4c6e-9d5a-3a1f2b6c7d8e";
+    let cbor = |value: serde_json::Value| {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&value, &mut bytes).unwrap();
+        bytes
+    };
+    let answer = move |request: &Message, payload: Vec<u8>| {
+        let mut m = Message::new(
+            MessageType::Acknowledgement,
+            Code::CONTENT,
+            request.message_id,
+        );
+        m.token = request.token.clone();
+        m.options.set_uint(OptionNumber::CONTENT_FORMAT, 10000);
+        m.payload = payload;
+        m.encode()
+    };
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 2048];
+        let mut listing = None;
+        let mut asked = (false, false);
+        while let Ok((n, from)) = socket.recv_from(&mut buf) {
+            let Ok(request) = Message::decode(&buf[..n]) else {
+                continue;
+            };
+            match request.options.uri_path().as_str() {
+                "/oic/res" => listing = Some((request, from)),
+                "/oic/d" => {
+                    asked.0 = true;
+                    let d = cbor(serde_json::json!({"n": "early bird", "di": di}));
+                    let _ = socket.send_to(&answer(&request, d), from);
+                }
+                "/oic/sec/doxm" => {
+                    asked.1 = true;
+                    let doxm = cbor(serde_json::json!({"owned": false, "oxms": [0], "oxmsel": 0}));
+                    let _ = socket.send_to(&answer(&request, doxm), from);
+                }
+                _ => {}
+            }
+            if asked == (true, true) {
+                if let Some((request, from)) = listing.take() {
+                    let links = cbor(serde_json::json!([{
+                        "anchor": format!("ocf://{di}"), "href": "/oic/d", "rt": ["oic.wk.d"],
+                        "if": ["oic.if.r"], "p": {"bm": 3}, "eps": []
+                    }]));
+                    let _ = socket.send_to(&answer(&request, links), from);
+                }
+            }
+        }
+    });
+    address
+}
+
+#[test]
+fn an_addressed_device_is_asked_for_its_name_and_ownership_without_waiting_for_its_listing() {
+    let address = device_answering_the_listing_last();
+    let run = mediator(&[
+        "--json",
+        "--timeout",
+        "2s",
+        "discover",
+        "--address",
+        &address,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let device = run.json();
+    assert_eq!(device["name"], "early bird");
+    assert_eq!(device["owned"], false);
+    assert_eq!(device["otms"], serde_json::json!(["jw"]));
+}

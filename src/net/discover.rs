@@ -1,5 +1,10 @@
 //! Discovery on the network: multicast rounds and unicast probes of
 //! `/oic/res`, then each new device's `/oic/d` and doxm.
+//!
+//! An addressed device is asked for `/oic/d` and doxm together with its
+//! `/oic/res` ("early" follow-ups): a listing takes several blocks, and the
+//! follow-ups would otherwise wait for all of them. Their answers are used
+//! once the listing shows one device at that address, and dropped otherwise.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -9,7 +14,7 @@ use uuid::Uuid;
 
 use super::coap_endpoint::CoapEndpoint;
 use super::interfaces::discovery_groups;
-use crate::coap::{ClientConfig, Event, RequestId};
+use crate::coap::{ClientConfig, Event, RequestId, Response};
 use crate::ocf::address::COAP_PORT;
 use crate::ocf::discovery::{DeviceRecord, Discovery, FollowUp};
 use crate::ocf::request::ocf_get;
@@ -60,7 +65,18 @@ enum Purpose {
     MulticastListing,
     UnicastListing(SocketAddr),
     FollowUp(Uuid, FollowUp),
+    /// Sent with a unicast listing, before the device's UUID is known.
+    Early(SocketAddr, FollowUp),
 }
+
+/// An early follow-up: its request, and its answer once it came (`None`
+/// inside when it failed).
+struct Early {
+    id: RequestId,
+    answer: Option<Option<Response>>,
+}
+
+const FOLLOW_UPS: [FollowUp; 2] = [FollowUp::Device, FollowUp::Doxm];
 
 pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOutcome> {
     let config = ClientConfig {
@@ -75,11 +91,17 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
     }
     let mut discovery = Discovery::new();
     let mut purposes: HashMap<RequestId, Purpose> = HashMap::new();
+    let mut early: HashMap<(SocketAddr, FollowUp), Early> = HashMap::new();
     let mut unicast_pending = 0usize;
     for address in &options.addresses {
         let id = endpoint.request(*address, ocf_get("/oic/res"));
         purposes.insert(id, Purpose::UnicastListing(*address));
         unicast_pending += 1;
+        for follow_up in FOLLOW_UPS {
+            let id = endpoint.request(*address, ocf_get(follow_up.href()));
+            purposes.insert(id, Purpose::Early(*address, follow_up));
+            early.insert((*address, follow_up), Early { id, answer: None });
+        }
     }
     let multicast = options.multicast && outcome.multicast_interfaces > 0;
     let rounds = if multicast { options.rounds.max(1) } else { 0 };
@@ -119,35 +141,71 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
         match event {
             Event::Response { id, from, response } => match purposes.get(&id) {
                 Some(Purpose::MulticastListing | Purpose::UnicastListing(_)) => {
-                    if let Some(Purpose::UnicastListing(_)) = purposes.get(&id) {
+                    let addressed = match purposes.get(&id) {
+                        Some(Purpose::UnicastListing(address)) => Some(*address),
+                        _ => None,
+                    };
+                    if addressed.is_some() {
                         unicast_pending -= 1;
                     }
                     match discovery.on_listing(from, &response) {
                         Ok(follow_ups) => {
+                            // Early answers stand for the device only when
+                            // the address holds just one.
+                            let single = follow_ups.iter().all(|(di, _)| *di == follow_ups[0].0);
                             for (di, follow_up) in follow_ups {
-                                let id = endpoint.request(from, ocf_get(follow_up.href()));
-                                purposes.insert(id, Purpose::FollowUp(di, follow_up));
+                                let prefetched = addressed
+                                    .filter(|_| single)
+                                    .and_then(|address| early.remove(&(address, follow_up)));
+                                match prefetched {
+                                    Some(Early {
+                                        answer: Some(answer),
+                                        ..
+                                    }) => discovery.on_follow_up(di, follow_up, answer.as_ref()),
+                                    Some(Early { id, answer: None }) => {
+                                        purposes.insert(id, Purpose::FollowUp(di, follow_up));
+                                    }
+                                    None => {
+                                        let id = endpoint.request(from, ocf_get(follow_up.href()));
+                                        purposes.insert(id, Purpose::FollowUp(di, follow_up));
+                                    }
+                                }
                             }
                         }
                         Err(e) => {
-                            if let Some(Purpose::UnicastListing(address)) = purposes.get(&id) {
-                                outcome.problems.push((*address, e.to_string()));
+                            if let Some(address) = addressed {
+                                outcome.problems.push((address, e.to_string()));
                             }
                         }
+                    }
+                    if let Some(address) = addressed {
+                        drop_early(&mut early, &mut endpoint, address);
                     }
                 }
                 Some(Purpose::FollowUp(di, follow_up)) => {
                     discovery.on_follow_up(*di, *follow_up, Some(&response));
                 }
+                Some(Purpose::Early(address, follow_up)) => {
+                    if let Some(pending) = early.get_mut(&(*address, *follow_up)) {
+                        pending.answer = Some(Some(response));
+                    }
+                }
                 None => {}
             },
             Event::Failed { id, peer, error } => match purposes.get(&id) {
                 Some(Purpose::UnicastListing(address)) => {
+                    let address = *address;
                     unicast_pending -= 1;
-                    outcome.problems.push((*address, error.to_string()));
+                    outcome.problems.push((address, error.to_string()));
+                    drop_early(&mut early, &mut endpoint, address);
                 }
                 Some(Purpose::FollowUp(di, follow_up)) => {
                     discovery.on_follow_up(*di, *follow_up, None)
+                }
+                Some(Purpose::Early(address, follow_up)) => {
+                    if let Some(pending) = early.get_mut(&(*address, *follow_up)) {
+                        pending.answer = Some(None);
+                    }
                 }
                 Some(Purpose::MulticastListing) => {
                     outcome
@@ -169,4 +227,18 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
     }
     outcome.devices = discovery.into_records();
     Ok(outcome)
+}
+
+/// Forgets the early follow-ups to `address` the listing did not use, and
+/// stops those still being retransmitted.
+fn drop_early(
+    early: &mut HashMap<(SocketAddr, FollowUp), Early>,
+    endpoint: &mut CoapEndpoint,
+    address: SocketAddr,
+) {
+    for follow_up in FOLLOW_UPS {
+        if let Some(Early { id, answer: None }) = early.remove(&(address, follow_up)) {
+            endpoint.cancel(id);
+        }
+    }
 }
