@@ -4,8 +4,12 @@
 #   - secret-service: a real Secret Service (gnome-keyring on a private D-Bus
 #     session, as in the tests), the default;
 #   - kernel: the kernel keyring (--volatile-keyring), inside `keyctl session`.
-# Target (issue 4): median < 10 ms. Each run gets a fresh unowned device:
-# hyperfine's --prepare restarts ocf-devsim on the same port with an empty state.
+# Target (issue 4): median < 10 ms. Each run gets a fresh unowned device and
+# a mediator that owns nothing else yet: hyperfine's --prepare restarts
+# ocf-devsim on the same port with an empty state, puts back the state file
+# made by the first run (the mediator's identity, no devices), and clears
+# the keys earlier runs stored (otherwise the state file and gnome-keyring's
+# file grow with every run, and so does the cost of writing them).
 # Usage: benches/own.sh   (needs hyperfine, dbus, gnome-keyring, keyutils; builds release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +24,12 @@ cat > "$scratch/fresh-device.sh" <<'SH'
 #!/usr/bin/env bash
 # Stops the previous device and starts an unowned one on the same port.
 [ -f "$SCRATCH/sim.pid" ] && kill "$(cat "$SCRATCH/sim.pid")" 2>/dev/null && sleep 0.05
+[ -f "$SCRATCH/identity.json" ] && cp "$SCRATCH/identity.json" "$XDG_DATA_HOME/ocf-mediator/state.json"
+if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
+  secret-tool clear service ocf-mediator 2>/dev/null || true
+else
+  keyctl clear @s 2>/dev/null || true
+fi
 : > "$SCRATCH/sim.out"
 "$BIN/ocf-devsim" device --json --listen "127.0.0.1:$PORT" --no-multicast > "$SCRATCH/sim.out" 2>/dev/null &
 echo $! > "$SCRATCH/sim.pid"
@@ -32,6 +42,8 @@ dbus-run-session -- bash -c '
   sleep 0.2
   "$SCRATCH/fresh-device.sh"
   "$BIN/ocf-mediator" own "127.0.0.1:$PORT" >/dev/null   # first use makes the identity
+  python3 -c "import json,sys; s=json.load(open(sys.argv[1])); s[\"devices\"]={}; json.dump(s, open(sys.argv[2], \"w\"))" \
+    "$XDG_DATA_HOME/ocf-mediator/state.json" "$SCRATCH/identity.json"
   hyperfine --warmup 5 --runs "$RUNS" -N --prepare "$SCRATCH/fresh-device.sh" \
     --export-json target/bench-own-secret-service.json "$BIN/ocf-mediator own 127.0.0.1:$PORT"
   kill "$(cat "$SCRATCH/sim.pid")" 2>/dev/null || true
