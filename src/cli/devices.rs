@@ -5,11 +5,25 @@
 use super::args::GlobalArgs;
 use super::exit::Exit;
 use super::output::{Output, table};
-use crate::store::{OwnedDevice, Secrets, StateFile};
+use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
 
 /// The keyring account of a device's owner PSK.
 pub fn owner_key_account(di: &uuid::Uuid) -> String {
     format!("device/{di}")
+}
+
+/// Drops a device's entry, then its key (never an entry without its key).
+/// The key is looked for in the entry's keyring, or in `keyring` when there
+/// is no entry (a key stored by an attempt that never wrote one).
+pub fn forget_device(
+    state_file: &StateFile,
+    di: uuid::Uuid,
+    keyring: KeyringKind,
+) -> anyhow::Result<Option<OwnedDevice>> {
+    let entry = state_file.update(|s| s.devices.remove(&di))?;
+    let kind = entry.as_ref().map_or(keyring, |e| e.keyring);
+    Secrets::open(kind)?.delete(&owner_key_account(&di))?;
+    Ok(entry)
 }
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {

@@ -4,14 +4,14 @@
 use std::time::Instant;
 
 use super::args::{DisownArgs, GlobalArgs};
-use super::devices::owner_key_account;
+use super::devices::forget_device;
 use super::exit::{Exit, failure};
 use super::failpoint;
 use super::output::Output;
 use super::own::{RESET_DELAY, wait_until_unowned};
 use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
 use crate::otm;
-use crate::store::{OwnedDevice, Secrets, StateFile};
+use crate::store::{KeyringKind, Secrets, StateFile};
 use uuid::Uuid;
 
 pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
@@ -22,6 +22,7 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
         .uuid()
         .filter(|di| state.devices.contains_key(di));
     if args.forget {
+        let known = known.and_then(|di| state.devices.get(&di).map(|e| (di, e.keyring)));
         return forget(&args.device, known, &state_file, output);
     }
     if let Some(entry) = known.and_then(|di| state.devices.get(&di)) {
@@ -67,7 +68,7 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
             "the device accepted the reset but did not come back; its key is kept: run `ocf-mediator disown {di}` again"
         ))
     })?;
-    drop_entry_and_key(&state_file, di)?;
+    forget_device(&state_file, di, entry.keyring)?;
     if output.json {
         output.json_line(&serde_json::json!({ "di": di, "new_di": back.di, "disowned": true }));
     } else if !output.quiet {
@@ -79,11 +80,11 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
 /// `disown --forget`: the entry and the key go, the device is not contacted.
 fn forget(
     device: &str,
-    known: Option<Uuid>,
+    known: Option<(Uuid, KeyringKind)>,
     state_file: &StateFile,
     output: &Output,
 ) -> anyhow::Result<Exit> {
-    let Some(di) = known else {
+    let Some((di, keyring)) = known else {
         return Err(failure(
             Exit::NotFound,
             format!(
@@ -91,7 +92,7 @@ fn forget(
             ),
         ));
     };
-    let entry = drop_entry_and_key(state_file, di)?;
+    let entry = forget_device(state_file, di, keyring)?;
     if entry.is_some_and(|e| e.complete) {
         output.note(&format!(
             "warning: {di} was fully owned: if it still exists, only a reset at the device makes it ownable again"
@@ -103,13 +104,4 @@ fn forget(
         println!("Forgot {di}: its entry and owner key are gone");
     }
     Ok(Exit::Success)
-}
-
-/// Removes an entry, then its key: never an entry without its key.
-fn drop_entry_and_key(state_file: &StateFile, di: Uuid) -> anyhow::Result<Option<OwnedDevice>> {
-    let entry = state_file.update(|s| s.devices.remove(&di))?;
-    if let Some(entry) = &entry {
-        Secrets::open(entry.keyring)?.delete(&owner_key_account(&di))?;
-    }
-    Ok(entry)
 }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::args::{GlobalArgs, OtmChoice, OwnArgs};
 use super::credentials::certificates;
-use super::devices::owner_key_account;
+use super::devices::forget_device;
 use super::exchange::send_plain;
 use super::exit::{Exit, exit_of, failure};
 use super::failpoint;
@@ -227,7 +227,7 @@ impl Job<'_> {
             .into_iter()
             .chain(otm::doc_steps(self.owner, new_uuid, &name))
         {
-            if step.needs_stored_key && storing.is_pending() {
+            if step.needs_stored_key {
                 if let Err(e) = storing.finish().await {
                     return Err(self.abort_unstored(doc, new_uuid, e).await);
                 }
@@ -390,10 +390,7 @@ impl Job<'_> {
 
     /// Drops an entry and its key (entry first: never an entry without key).
     fn forget(&self, di: Uuid) -> anyhow::Result<()> {
-        let removed = self.state_file.update(|s| s.devices.remove(&di))?;
-        let kind = removed.map_or(self.secrets.kind(), |e| e.keyring);
-        Secrets::open(kind)?.delete(&owner_key_account(&di))?;
-        Ok(())
+        forget_device(self.state_file, di, self.secrets.kind()).map(drop)
     }
 
     async fn wait_until_unowned(&self) -> anyhow::Result<DeviceRecord> {

@@ -46,12 +46,8 @@ impl PendingStore {
         }));
     }
 
-    /// Whether something is still being written.
-    pub fn is_pending(&self) -> bool {
-        self.entry.is_some() || self.key.is_some()
-    }
-
-    /// Waits for every write started; the first failure, if any.
+    /// Waits for every write started and not yet waited for; the first
+    /// failure, if any. Nothing to wait for is success.
     pub async fn finish(&mut self) -> anyhow::Result<()> {
         let entry = wait(self.entry.take()).await;
         let key = wait(self.key.take()).await;
