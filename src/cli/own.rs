@@ -334,12 +334,7 @@ impl Job<'_> {
             self.step(&mut session, &step).await?;
         }
         session.close().await;
-        self.state_file.update_losable(|s| {
-            if let Some(entry) = s.devices.get_mut(&di) {
-                entry.complete = true;
-            }
-        })?;
-        Ok(())
+        self.state_file.mark_complete(di)
     }
 
     /// After a failed DOC step: reset the device if the DOC still carries

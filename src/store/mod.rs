@@ -1,10 +1,13 @@
 //! What the mediator keeps between runs: non-secret state in a JSON file
-//! (`state.rs`) and secrets in the OS keyring (`secrets.rs`).
+//! (`state.rs`, with `completion_marks.rs` beside it) and secrets in the OS
+//! keyring (`secrets.rs`).
 //!
-//! The two are written in a fixed order by callers that need crash safety:
-//! the secret first, then the state entry that refers to it, so a crash in
-//! between leaves at worst an orphan secret, never an entry without its key.
+//! Callers that need crash safety decide the order of the two writes; `own`
+//! makes both durable before a device can look owned by us, so an
+//! interruption leaves at worst an entry or a key for a device that took
+//! nothing, never a device we own without its key (`cli/own.rs`).
 
+mod completion_marks;
 #[cfg(target_os = "linux")]
 mod secret_service;
 mod secrets;

@@ -11,6 +11,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::completion_marks;
 use super::secrets::KeyringKind;
 
 /// Everything the mediator remembers, as stored in `state.json`.
@@ -82,37 +83,52 @@ impl StateFile {
 
     /// The current state; an empty one when there is no file yet.
     pub fn load(&self) -> anyhow::Result<State> {
-        read_state(&self.path())
+        Ok(self.read()?.0)
+    }
+
+    /// The state file with the completion marks applied, and those marks.
+    fn read(&self) -> anyhow::Result<(State, Vec<Uuid>)> {
+        let mut state = read_state(&self.path())?;
+        let marks = completion_marks::read(&self.dir).with_context(|| {
+            format!(
+                "cannot read the completion marks in {}",
+                self.dir.join("complete").display()
+            )
+        })?;
+        for di in &marks {
+            if let Some(entry) = state.devices.get_mut(di) {
+                entry.complete = true;
+            }
+        }
+        Ok((state, marks))
     }
 
     /// Locks the state, applies `f` and writes the result atomically
     /// (temporary file, fsync, rename, fsync of the directory).
     pub fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> anyhow::Result<R> {
-        self.write(Durability::Durable, f)
-    }
-
-    /// As [`StateFile::update`], except that the rename is not made durable:
-    /// after a power loss the previous state may come back, whole. For
-    /// changes that are safe to lose, like `own` marking an entry complete
-    /// (an incomplete entry is checked and finished by the next `own`).
-    pub fn update_losable<R>(&self, f: impl FnOnce(&mut State) -> R) -> anyhow::Result<R> {
-        self.write(Durability::RenameMayBeLost, f)
-    }
-
-    fn write<R>(
-        &self,
-        durability: Durability,
-        f: impl FnOnce(&mut State) -> R,
-    ) -> anyhow::Result<R> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("cannot create the state directory {}", self.dir.display()))?;
         let _lock = self.lock()?;
         let path = self.path();
-        let mut state = read_state(&path)?;
+        let (mut state, marks) = self.read()?;
         let result = f(&mut state);
-        write_atomically(&path, &serde_json::to_vec_pretty(&state)?, durability)
+        write_atomically(&path, &serde_json::to_vec_pretty(&state)?)
             .with_context(|| format!("cannot write the state file {}", path.display()))?;
+        // The file now holds what the marks said (or their entries are gone).
+        completion_marks::remove(&self.dir, &marks);
         Ok(result)
+    }
+
+    /// Records that ownership of `di` finished, without rewriting the state
+    /// file (see `completion_marks.rs`). Safe to lose: an incomplete entry
+    /// is checked and finished by the next `own`.
+    pub fn mark_complete(&self, di: Uuid) -> anyhow::Result<()> {
+        completion_marks::create(&self.dir, di).with_context(|| {
+            format!(
+                "cannot mark {di} complete in {}",
+                self.dir.join("complete").display()
+            )
+        })
     }
 
     fn lock(&self) -> anyhow::Result<File> {
@@ -149,23 +165,14 @@ fn read_state(path: &Path) -> anyhow::Result<State> {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Durability {
-    Durable,
-    RenameMayBeLost,
-}
-
-fn write_atomically(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("json.tmp");
     let mut file = File::create(&tmp)?;
     file.write_all(bytes)?;
-    // The data is synced before the rename in every case: otherwise a crash
-    // could leave a renamed but empty file, and every entry would be lost.
+    // The data is synced before the rename: otherwise a crash could leave a
+    // renamed but empty file, and every entry would be lost.
     file.sync_all()?;
     fs::rename(&tmp, path)?;
-    if durability == Durability::RenameMayBeLost {
-        return Ok(());
-    }
     if let Some(dir) = path.parent() {
         // Make the rename itself durable; not every platform can open a
         // directory, and the data is already safe in the file.
@@ -174,4 +181,49 @@ fn write_atomically(path: &Path, bytes: &[u8], durability: Durability) -> std::i
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incomplete_entry() -> OwnedDevice {
+        OwnedDevice {
+            name: "lamp".into(),
+            endpoints: Vec::new(),
+            otm: "jw".into(),
+            keyring: KeyringKind::Kernel,
+            complete: false,
+            previous_uuid: None,
+        }
+    }
+
+    #[test]
+    fn a_completion_mark_completes_the_entry_until_the_next_update_writes_it_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_file = StateFile::open(Some(dir.path())).unwrap();
+        let di = Uuid::new_v4();
+        state_file
+            .update(|s| s.devices.insert(di, incomplete_entry()))
+            .unwrap();
+        state_file.mark_complete(di).unwrap();
+        assert!(state_file.load().unwrap().devices[&di].complete);
+
+        state_file.update(|_| ()).unwrap();
+        assert!(completion_marks::read(dir.path()).unwrap().is_empty());
+        let written: serde_json::Value =
+            serde_json::from_slice(&fs::read(state_file.path()).unwrap()).unwrap();
+        assert_eq!(written["devices"][di.to_string()]["complete"], true);
+    }
+
+    #[test]
+    fn a_mark_without_an_entry_changes_nothing_and_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let state_file = StateFile::open(Some(dir.path())).unwrap();
+        state_file.mark_complete(Uuid::new_v4()).unwrap();
+        assert!(state_file.load().unwrap().devices.is_empty());
+        state_file.update(|_| ()).unwrap();
+        assert!(completion_marks::read(dir.path()).unwrap().is_empty());
+        assert!(state_file.load().unwrap().devices.is_empty());
+    }
 }
