@@ -20,19 +20,23 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use secret_service::EncryptionType;
-use secret_service::blocking::SecretService;
+use secret_service::blocking::{Collection, SecretService};
 
 const APPLICATION: &str = "rust-keyring";
 const TARGET: &str = "default";
 
 static SERVICE: OnceLock<Result<SecretService<'static>, String>> = OnceLock::new();
+/// The collection new items go to (the `default` alias), looked up once.
+static DEFAULT_COLLECTION: OnceLock<Result<Collection<'static>, Failure>> = OnceLock::new();
 
 /// Starts connecting on a background thread, so that the first real
-/// operation finds the session ready.
+/// operation finds the session (and the collection a write goes to) ready.
 pub fn warm_up() {
     if SERVICE.get().is_none() {
         std::thread::spawn(|| {
-            let _ = service();
+            if service().is_ok() {
+                let _ = default_collection();
+            }
         });
     }
 }
@@ -53,7 +57,16 @@ fn service() -> Result<&'static SecretService<'static>, Failure> {
         .map_err(|e| Failure::Unavailable(e.clone()))
 }
 
+fn default_collection() -> Result<&'static Collection<'static>, Failure> {
+    let ss = service()?;
+    DEFAULT_COLLECTION
+        .get_or_init(|| ss.get_default_collection().map_err(failed))
+        .as_ref()
+        .map_err(Failure::clone)
+}
+
 /// Why an operation failed.
+#[derive(Clone)]
 pub enum Failure {
     /// The service is not running, not reachable or locked.
     Unavailable(String),
@@ -80,8 +93,7 @@ fn attributes<'a>(service: &'a str, account: &'a str) -> HashMap<&'a str, &'a st
 }
 
 pub fn set(service_name: &str, account: &str, secret: &[u8]) -> Result<(), Failure> {
-    let ss = service()?;
-    let collection = ss.get_default_collection().map_err(failed)?;
+    let collection = default_collection()?;
     let label = format!("{account}@{service_name}");
     let create = || {
         collection.create_item(
