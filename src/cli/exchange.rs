@@ -95,6 +95,7 @@ async fn owner_exchange(
     if let Ok(secrets) = crate::store::Secrets::open(entry.keyring) {
         secrets.warm_up();
     }
+    crate::net::secure::prepare_ephemeral_keys(1);
     let record = locate(&di.to_string(), &state, global.timeout, output).await?;
     let key = owner_key(*di, entry)?;
     let secure = secure_endpoint(&record)?;

@@ -36,7 +36,7 @@ use super::pending_store::PendingStore;
 use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
 use crate::coap::Code;
 use crate::dtls::{ClientConfig, derive_owner_psk};
-use crate::net::secure::SecureSession;
+use crate::net::secure::{SecureSession, prepare_ephemeral_keys};
 use crate::ocf::discovery::DeviceRecord;
 use crate::ocf::representation::{decode_cbor, encode_cbor};
 use crate::ocf::request::{ocf_get, ocf_request_with_body};
@@ -60,8 +60,11 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     state.mediator_uuid = Some(owner);
     let kind = keyring_kind(global, output);
     let secrets = Secrets::open(kind)?;
-    // The keyring connection is made while the device is being found.
+    // The keyring connection, and the key pairs of the two handshakes
+    // (device ownership, then owner session), are made while the device is
+    // being found.
     secrets.warm_up();
+    prepare_ephemeral_keys(2);
     let record = locate(&args.device, &state, global.timeout, output).await?;
     let job = Job {
         args,

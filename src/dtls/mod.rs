@@ -89,7 +89,7 @@ pub use config::{
 pub use connection::{Connection, DtlsRng, Event, MAX_PLAINTEXT};
 pub use cookie::{CookieGuard, HelloVerdict, VerifiedHello};
 pub use error::{AlertDescription, Error};
-pub use handshake::precompute_tables;
+pub use handshake::{EphemeralKey, precompute_tables};
 pub use owner_psk::{
     KeyMaterial, RANDOM_PIN_IDENTITY, derive_owner_psk, key_block, pbkdf2_hmac_sha256,
     random_pin_psk,

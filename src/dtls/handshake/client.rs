@@ -2,7 +2,7 @@
 
 use super::messages::*;
 use super::reassembly::Message;
-use super::{ecdh, generate_ecdh, psk_premaster, public_point};
+use super::{ecdh, psk_premaster};
 use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec8, put_vec16};
 use crate::dtls::connection::{Connection, Event, Side, State};
@@ -277,10 +277,10 @@ impl Connection {
         }
         let mut shared = None;
         if suite.uses_ecdhe() {
-            let k = generate_ecdh(self.rng.as_mut());
+            let k = self.take_ephemeral_key();
             let peer = self.hs.peer_point.clone().ok_or(Error::UnexpectedMessage)?;
-            shared = Some(ecdh(&k, &peer)?);
-            put_vec8(&mut cke, &public_point(&k));
+            shared = Some(ecdh(&k.secret, &peer)?);
+            put_vec8(&mut cke, &k.public);
         }
         self.queue_handshake(CLIENT_KEY_EXCHANGE, cke);
         let premaster = match (psk, shared) {

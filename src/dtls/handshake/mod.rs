@@ -25,6 +25,8 @@ pub struct HandshakeData {
     /// All handshake messages so far, each as if unfragmented (RFC 6347 §4.2.6).
     pub transcript: Vec<u8>,
     pub ecdh_secret: Option<SecretKey>,
+    /// A key pair made ahead of time ([`Connection::use_ephemeral_key`]).
+    pub prepared_key: Option<EphemeralKey>,
     pub peer_point: Option<Vec<u8>>,
     pub psk_identity: Option<Vec<u8>>,
     pub psk_hint: Option<Vec<u8>>,
@@ -71,6 +73,53 @@ pub fn precompute_tables() {
 
 pub(crate) fn public_point(k: &SecretKey) -> Vec<u8> {
     k.public_key().to_sec1_bytes().to_vec()
+}
+
+/// A P-256 key pair for one ECDHE key exchange, made ahead of time.
+///
+/// Making a pair is a fixed-base multiplication (and, the first time in a
+/// process, building that multiplication's table). A peer that hands one to
+/// [`Connection::use_ephemeral_key`] keeps this work off the handshake: it
+/// can make the pair on a spare thread while it waits for the network. A
+/// pair is moved into the connection, so it serves one key exchange only.
+pub struct EphemeralKey {
+    secret: SecretKey,
+    /// The public point, uncompressed, as it goes on the wire.
+    public: Vec<u8>,
+}
+
+impl EphemeralKey {
+    pub fn generate(rng: &mut dyn DtlsRng) -> EphemeralKey {
+        let secret = generate_ecdh(rng);
+        let public = public_point(&secret);
+        EphemeralKey { secret, public }
+    }
+}
+
+impl std::fmt::Debug for EphemeralKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret scalar.
+        f.debug_struct("EphemeralKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Uses `key` for this handshake's ECDHE key exchange instead of making
+    /// a pair when the exchange comes. Ignored by suites without ECDHE.
+    pub fn use_ephemeral_key(&mut self, key: EphemeralKey) {
+        self.hs.prepared_key = Some(key);
+    }
+
+    /// The key pair for this handshake's key exchange: the one handed over
+    /// ahead of time, else a fresh one.
+    pub(crate) fn take_ephemeral_key(&mut self) -> EphemeralKey {
+        match self.hs.prepared_key.take() {
+            Some(key) => key,
+            None => EphemeralKey::generate(self.rng.as_mut()),
+        }
+    }
 }
 
 /// ECDH with the peer's uncompressed point; invalid points fail the handshake.

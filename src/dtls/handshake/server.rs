@@ -2,7 +2,7 @@
 
 use super::messages::*;
 use super::reassembly::Message;
-use super::{ecdh, generate_ecdh, psk_premaster, public_point};
+use super::{ecdh, psk_premaster};
 use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec16};
 use crate::dtls::config::{ClientAuth, ServerConfig};
@@ -128,25 +128,25 @@ impl Connection {
         let mut send_ske = true;
         match suite.key_exchange() {
             KeyExchange::EcdhAnon => {
-                let k = generate_ecdh(self.rng.as_mut());
-                encode_ecdh_params(&mut ske, &public_point(&k));
-                self.hs.ecdh_secret = Some(k);
+                let k = self.take_ephemeral_key();
+                encode_ecdh_params(&mut ske, &k.public);
+                self.hs.ecdh_secret = Some(k.secret);
             }
             KeyExchange::EcdhePsk => {
                 // RFC 5489: the hint is always present, possibly empty.
                 put_vec16(&mut ske, hint.as_deref().unwrap_or(&[]));
-                let k = generate_ecdh(self.rng.as_mut());
-                encode_ecdh_params(&mut ske, &public_point(&k));
-                self.hs.ecdh_secret = Some(k);
+                let k = self.take_ephemeral_key();
+                encode_ecdh_params(&mut ske, &k.public);
+                self.hs.ecdh_secret = Some(k.secret);
             }
             KeyExchange::Psk => match &hint {
                 Some(h) => put_vec16(&mut ske, h),
                 None => send_ske = false,
             },
             KeyExchange::EcdheEcdsa => {
-                let k = generate_ecdh(self.rng.as_mut());
-                encode_ecdh_params(&mut ske, &public_point(&k));
-                self.hs.ecdh_secret = Some(k);
+                let k = self.take_ephemeral_key();
+                encode_ecdh_params(&mut ske, &k.public);
+                self.hs.ecdh_secret = Some(k.secret);
                 let mut signed = Vec::with_capacity(64 + ske.len());
                 signed.extend_from_slice(&self.hs.client_random);
                 signed.extend_from_slice(&self.hs.server_random);
