@@ -12,11 +12,13 @@
 //!    too. If a write fails the device, still in RFOTM, is reset; on a
 //!    refusal the device is reset while the DOC allows it, and only a
 //!    confirmed reset drops the stored key;
-//! 4. an owner session: ACL, RFNOP; the entry is marked complete.
+//! 4. still in the DOC, as the reference tool does: ACL, RFNOP; the entry
+//!    is marked complete.
 //!
 //! Run again on a device with an incomplete entry, `own` repairs: if the
-//! device accepts our key it finishes step 5 (resetting a device stuck in
-//! RFOTM); if it is unowned again, it starts over.
+//! device accepts our key it finishes step 4 over an owner session
+//! (resetting a device stuck in RFOTM); if it is unowned again, it starts
+//! over.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -60,11 +62,10 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     state.mediator_uuid = Some(owner);
     let kind = keyring_kind(global, output);
     let secrets = Secrets::open(kind)?;
-    // The keyring connection, and the key pairs of the two handshakes
-    // (device ownership, then owner session), are made while the device is
-    // being found.
+    // The keyring connection, and the key pair of the handshake, are made
+    // while the device is being found.
     secrets.warm_up();
-    prepare_ephemeral_keys(2);
+    prepare_ephemeral_keys(1);
     let record = locate(&args.device, &state, global.timeout, output).await?;
     let job = Job {
         args,
@@ -226,10 +227,15 @@ impl Job<'_> {
         storing.key(self.secrets, new_uuid, &key);
         let name = format!("ocf-mediator {}", &self.owner.to_string()[..8]);
         let select = select_in_doc.then(|| otm::select_step(method));
-        for step in select
+        // The whole reference sequence runs in the DOC, as the reference
+        // tool does and the real device accepts (FACTS §2.4, steps 3–15): a
+        // separate owner session for the ACL and RFNOP would cost a second
+        // handshake.
+        let steps = select
             .into_iter()
             .chain(otm::doc_steps(self.owner, new_uuid, &name))
-        {
+            .chain(otm::owner_steps(self.owner, record.cloud_conf.as_deref()));
+        for step in steps {
             if step.needs_stored_key {
                 if let Err(e) = storing.finish().await {
                     return Err(self.abort_unstored(doc, new_uuid, e).await);
@@ -244,7 +250,7 @@ impl Job<'_> {
         }
         storing.finish().await?;
         doc.close().await;
-        self.finish(secure, new_uuid, &key).await?;
+        self.state_file.mark_complete(new_uuid)?;
         // Entries of earlier, interrupted attempts on this device are stale
         // now: the device holds only the credential just installed.
         let state = self.state_file.load()?;
@@ -323,7 +329,8 @@ impl Job<'_> {
         })
     }
 
-    /// Over an owner session: the ACL, then RFNOP; the entry becomes complete.
+    /// Over an owner session, for an ownership that stopped after the DOC
+    /// was gone: the ACL, then RFNOP; the entry becomes complete.
     async fn finish(&self, secure: SocketAddr, di: Uuid, key: &[u8]) -> anyhow::Result<()> {
         failpoint::before_request();
         let mut session = open(

@@ -2,9 +2,11 @@
 //! onboarding tool's sequence, checked against the real device's decrypted
 //! conversation).
 //!
-//! Two phases: `doc_steps` run inside the device ownership connection (DOC)
-//! and end with the device leaving RFOTM; `owner_steps` run over the first
-//! owner session and end in RFNOP. The owner key is stored before the first
+//! Two phases: `doc_steps` take the device and end with it leaving RFOTM;
+//! `owner_steps` give the owner its ACL and end in RFNOP. Both run inside
+//! the device ownership connection (DOC), as in the reference conversation;
+//! `owner_steps` run over an owner session when `own` finishes an ownership
+//! that was interrupted after the DOC was gone. The owner key is stored before the first
 //! step that makes the device look owned (`owned`, then leaving RFOTM): every
 //! interruption leaves either a device in RFOTM that the DOC can still reset
 //! (and that resets itself when its DOC ends), or one that accepts the
@@ -123,7 +125,8 @@ pub fn doc_steps(owner: Uuid, device: Uuid, mediator_name: &str) -> Vec<Step> {
     ]
 }
 
-/// Over the owner session: replace the ACL and go to RFNOP.
+/// Replace the ACL and go to RFNOP (steps 13–15): in the DOC, or over an
+/// owner session.
 pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
     vec![
         Step {
