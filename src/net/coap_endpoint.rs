@@ -90,11 +90,14 @@ impl CoapEndpoint {
         let sender = self.sender.clone();
         let reader = socket.clone();
         self.readers.push(tokio::spawn(async move {
-            let mut buf = vec![0u8; MAX_DATAGRAM];
+            // Received into spare capacity: a zeroed 64 KiB buffer would
+            // cost its every page up front, in every short-lived command.
+            let mut buf = Vec::with_capacity(MAX_DATAGRAM);
             loop {
-                match reader.recv_from(&mut buf).await {
-                    Ok((n, from)) => {
-                        if sender.send((index, from, buf[..n].to_vec())).await.is_err() {
+                buf.clear();
+                match reader.recv_buf_from(&mut buf).await {
+                    Ok((_, from)) => {
+                        if sender.send((index, from, buf.clone())).await.is_err() {
                             return;
                         }
                     }
