@@ -116,8 +116,14 @@ fn a_wrong_pin_is_an_authentication_failure_and_the_device_stays_ownable() {
             .as_object()
             .is_none_or(|d| d.is_empty())
     );
+    assert_eq!(
+        home.secret_accounts(),
+        Vec::<String>::new(),
+        "no key is kept"
+    );
     let run = home.mediator_with_stdin(&["--json", "own", &address, "--pin-stdin"], "31415926\n");
-    owned_di(&run);
+    let di = owned_di(&run);
+    assert_eq!(home.secret_accounts(), vec![format!("device/{di}")]);
 }
 
 /// The device ends unowned and we keep no entry for it.

@@ -5,7 +5,9 @@
 //! 2. choose the UUID the device will take and start writing our entry for
 //!    it (incomplete) to the state file; open the device ownership
 //!    connection (DOC); derive the owner PSK from its key material and that
-//!    UUID, and start writing it to the keyring;
+//!    UUID, and start writing it to the keyring (as soon as the keys exist,
+//!    a round trip before the device confirms them: a failed handshake
+//!    drops it again);
 //! 3. the DOC steps (owner, UUIDs, credential) run meanwhile, but the steps
 //!    that make the device look owned (`owned`, RFPRO) wait until both
 //!    writes are durable: from then on, whatever the device holds, we hold
@@ -35,7 +37,9 @@ use super::exit::{Exit, exit_of, failure};
 use super::failpoint;
 use super::output::Output;
 use super::pending_store::PendingStore;
-use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
+use super::session::{
+    locate, open, open_watching_keys, owner_config, owner_key, secure_endpoint, send_step,
+};
 use crate::coap::Code;
 use crate::dtls::{ClientConfig, derive_owner_psk};
 use crate::net::secure::{SecureSession, prepare_ephemeral_keys};
@@ -193,18 +197,31 @@ impl Job<'_> {
         };
         let mut storing = PendingStore::entry(self.state_file, new_uuid, entry);
         failpoint::before_request();
-        let opened = open(
+        // The owner key is derived, and its write started, as soon as the
+        // session's keys exist: a round trip before the device confirms them.
+        let mut key_known = false;
+        let opened = open_watching_keys(
             secure,
             config,
             self.deadline(),
             "ownership transfer handshake",
+            |material| {
+                let key = derive_owner_psk(
+                    &material,
+                    method.urn(),
+                    *self.owner.as_bytes(),
+                    *new_uuid.as_bytes(),
+                );
+                storing.key(self.secrets, new_uuid, &key);
+                key_known = true;
+            },
         )
         .await;
-        let material = opened.as_ref().ok().and_then(|doc| doc.key_material());
-        let (mut doc, material) = match (opened, material) {
-            (Ok(doc), Some(material)) => (doc, material),
-            (opened, _) => {
-                // Nothing of ownership was written: leave the device as found.
+        let mut doc = match opened {
+            Ok(doc) if key_known => doc,
+            opened => {
+                // Nothing of ownership was written: leave the device as found
+                // (and drop what was stored for it).
                 let error = match opened {
                     Ok(doc) => {
                         doc.close().await;
@@ -218,13 +235,6 @@ impl Job<'_> {
                 return Err(error);
             }
         };
-        let key = derive_owner_psk(
-            &material,
-            method.urn(),
-            *self.owner.as_bytes(),
-            *new_uuid.as_bytes(),
-        );
-        storing.key(self.secrets, new_uuid, &key);
         let name = format!("ocf-mediator {}", &self.owner.to_string()[..8]);
         let select = select_in_doc.then(|| otm::select_step(method));
         // The whole reference sequence runs in the DOC, as the reference

@@ -4,8 +4,9 @@
 //! Both must be durable before the device is sent anything that can make it
 //! look owned (`Step::needs_stored_key`), but nothing requires them earlier:
 //! the entry (which holds no secret) is written while the DOC handshake runs,
-//! and the key, known once the handshake is done, while the first DOC steps
-//! run. Waiting for both in a row cost `own` a third of its time.
+//! and the key, known once our side of the handshake is done, while the
+//! handshake finishes and the first DOC steps run. Waiting for both in a
+//! row cost `own` a third of its time.
 
 use tokio::task::JoinHandle;
 use uuid::Uuid;

@@ -14,7 +14,7 @@ use super::exit::{Exit, failure};
 use super::output::Output;
 use super::resolve::resolve_device;
 use crate::coap::{Code, Response};
-use crate::dtls::{CipherSuite, ClientConfig};
+use crate::dtls::{CipherSuite, ClientConfig, KeyMaterial};
 use crate::net::secure::SecureSession;
 use crate::net::{DiscoverOptions, discover};
 use crate::ocf::address::{DeviceRef, Endpoint, Scheme, format_addr};
@@ -131,6 +131,20 @@ pub async fn open(
     what: &str,
 ) -> anyhow::Result<SecureSession> {
     SecureSession::connect(peer, config, deadline)
+        .await
+        .map_err(|e| session_failure(&format_addr(peer), what, e))
+}
+
+/// As [`open`], handing the key material to `on_keys` as soon as it exists
+/// ([`SecureSession::connect_watching_keys`]).
+pub async fn open_watching_keys(
+    peer: SocketAddr,
+    config: Arc<ClientConfig>,
+    deadline: Instant,
+    what: &str,
+    on_keys: impl FnMut(KeyMaterial),
+) -> anyhow::Result<SecureSession> {
+    SecureSession::connect_watching_keys(peer, config, deadline, on_keys)
         .await
         .map_err(|e| session_failure(&format_addr(peer), what, e))
 }

@@ -127,6 +127,20 @@ impl SecureSession {
         config: Arc<dtls::ClientConfig>,
         deadline: Instant,
     ) -> Result<SecureSession, SessionError> {
+        Self::connect_watching_keys(peer, config, deadline, |_| {}).await
+    }
+
+    /// As [`SecureSession::connect`], and calls `on_keys` once with the
+    /// session's key material as soon as it exists: when our Finished has
+    /// gone out, a round trip before the peer confirms it. Work that only
+    /// needs the keys (storing a key derived from them) starts that much
+    /// earlier; if the handshake then fails, undoing it is the caller's job.
+    pub async fn connect_watching_keys(
+        peer: SocketAddr,
+        config: Arc<dtls::ClientConfig>,
+        deadline: Instant,
+        mut on_keys: impl FnMut(dtls::KeyMaterial),
+    ) -> Result<SecureSession, SessionError> {
         let local: SocketAddr = if peer.is_ipv6() {
             (Ipv6Addr::UNSPECIFIED, 0).into()
         } else {
@@ -151,8 +165,15 @@ impl SecureSession {
         // before the last timer: a handshake that times out then was heard,
         // and refused our keys.
         let mut unconfirmed = false;
+        let mut keys_reported = false;
         loop {
             session.flush().await?;
+            if !keys_reported {
+                if let Some(material) = session.connection.key_material() {
+                    keys_reported = true;
+                    on_keys(material);
+                }
+            }
             while let Some(event) = session.connection.poll_event() {
                 match event {
                     dtls::Event::Connected { suite, .. } => {

@@ -174,6 +174,22 @@ impl TestHome {
         (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
     }
 
+    /// The accounts of every secret the mediator has in the Secret Service.
+    #[allow(dead_code)]
+    pub fn secret_accounts(&self) -> Vec<String> {
+        let out = self
+            .command("secret-tool")
+            .args(["search", "--all", "service", "ocf-mediator"])
+            .output()
+            .expect("secret-tool (run scripts/setup.sh to install libsecret-tools)");
+        // secret-tool prints the attributes on stderr, the secrets on stdout.
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter_map(|line| line.strip_prefix("attribute.username = "))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Removes a secret behind the mediator's back (to simulate a lost key).
     pub fn forget_secret(&self, account: &str) {
         let status = self
