@@ -1,13 +1,13 @@
 //! `ocf-mediator own`: ownership transfer, crash-safe.
 //!
 //! The order that makes it safe (issue 4, item 4):
-//! 1. unsecured: read doxm, select the method (`oxmsel`);
-//! 2. choose the UUID the device will take and start writing our entry for
-//!    it (incomplete) to the state file; open the device ownership
-//!    connection (DOC); derive the owner PSK from its key material and that
-//!    UUID, and start writing it to the keyring (as soon as the keys exist,
-//!    a round trip before the device confirms them: a failed handshake
-//!    drops it again);
+//! 1. choose the UUID the device will take and start writing our entry for
+//!    it (incomplete) to the state file (for a PIN, once it is entered);
+//!    unsecured, select the method (`oxmsel`) that discovery found offered;
+//! 2. open the device ownership connection (DOC); derive the owner PSK
+//!    from its key material and that UUID, and start writing it to the
+//!    keyring (as soon as the keys exist, a round trip before the device
+//!    confirms them: a failed handshake drops it again);
 //! 3. the DOC steps (owner, UUIDs, credential) run meanwhile, but the steps
 //!    that make the device look owned (`owned`, RFPRO) wait until both
 //!    writes are durable: from then on, whatever the device holds, we hold
@@ -169,23 +169,13 @@ impl Job<'_> {
         let device_uuid = record.di;
         self.progress(&format!("{}: taking ownership by {method}", record.di));
         let select_in_doc = method == Method::ManufacturerCertificate;
-        if !select_in_doc {
-            self.post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
-                .await?;
-        }
-        let config = match self.doc_config(method, device_uuid) {
-            Ok(config) => config,
-            Err(e) => {
-                self.restore_oxmsel(plain, previous_oxmsel).await;
-                return Err(e);
-            }
-        };
         if let Some(e) = self.secrets.known_unavailable() {
-            self.restore_oxmsel(plain, previous_oxmsel).await;
             return Err(anyhow::Error::new(e).context(NOT_STORED));
         }
         // The UUID the device will take, and our entry for it, written while
-        // the handshake runs (pending_store.rs).
+        // the device is talked to (pending_store.rs): from here on, except
+        // for a PIN, which only once the person has entered it, so that an
+        // abandoned prompt leaves nothing behind.
         let new_uuid = Uuid::new_v4();
         let entry = OwnedDevice {
             name: record.name.clone().unwrap_or_default(),
@@ -195,7 +185,29 @@ impl Job<'_> {
             complete: false,
             previous_uuid: Some(record.di),
         };
-        let mut storing = PendingStore::entry(self.state_file, new_uuid, entry);
+        let early = (method != Method::RandomPin)
+            .then(|| PendingStore::entry(self.state_file, new_uuid, entry.clone()));
+        if !select_in_doc {
+            let selected = self
+                .post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
+                .await;
+            if let Err(e) = selected {
+                self.drop_pending(early, new_uuid).await;
+                return Err(e);
+            }
+        }
+        let config = match self.doc_config(method, device_uuid) {
+            Ok(config) => config,
+            Err(e) => {
+                self.restore_oxmsel(plain, previous_oxmsel).await;
+                self.drop_pending(early, new_uuid).await;
+                return Err(e);
+            }
+        };
+        let mut storing = match early {
+            Some(early) => early,
+            None => PendingStore::entry(self.state_file, new_uuid, entry),
+        };
         failpoint::before_request();
         // The owner key is derived, and its write started, as soon as the
         // session's keys exist: a round trip before the device confirms them.
@@ -401,6 +413,15 @@ impl Job<'_> {
                  ownership when its ownership session ends (else reset it at the device)"
             ),
         })
+    }
+
+    /// Waits for the entry write started before the device was touched,
+    /// then drops that entry again.
+    async fn drop_pending(&self, pending: Option<PendingStore>, new_uuid: Uuid) {
+        if let Some(mut pending) = pending {
+            let _ = pending.finish().await;
+            let _ = self.forget(new_uuid);
+        }
     }
 
     /// Drops an entry and its key (entry first: never an entry without key).
