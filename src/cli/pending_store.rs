@@ -1,4 +1,4 @@
-//! The owner key and the device's entry, written on blocking threads while
+//! The owner key and the device's entry, written in the background while
 //! `own` talks to the device.
 //!
 //! Both must be durable before the device is sent anything that can make it
@@ -12,14 +12,14 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::devices::owner_key_account;
-use crate::store::{OwnedDevice, Secrets, StateFile};
+use crate::store::{OwnedDevice, PendingWrite, Secrets, StateFile};
 
 type Write = JoinHandle<anyhow::Result<()>>;
 
 /// Writes under way; [`PendingStore::finish`] waits for them.
 pub struct PendingStore {
     entry: Option<Write>,
-    key: Option<Write>,
+    key: Option<PendingWrite>,
 }
 
 impl PendingStore {
@@ -39,19 +39,20 @@ impl PendingStore {
 
     /// Starts writing the owner key to the keyring.
     pub fn key(&mut self, secrets: &Secrets, di: Uuid, key: &[u8]) {
-        let secrets = secrets.clone();
-        let key = key.to_vec();
-        self.key = Some(tokio::task::spawn_blocking(move || {
-            secrets.set(&owner_key_account(&di), &key)?;
-            Ok(())
-        }));
+        self.key = Some(secrets.set_in_background(owner_key_account(&di), key.to_vec()));
     }
 
     /// Waits for every write started and not yet waited for; the first
     /// failure, if any. Nothing to wait for is success.
     pub async fn finish(&mut self) -> anyhow::Result<()> {
         let entry = wait(self.entry.take()).await;
-        let key = wait(self.key.take()).await;
+        let key = match self.key.take() {
+            Some(write) => match write.await {
+                Ok(outcome) => outcome.map_err(anyhow::Error::new),
+                Err(_) => Err(anyhow::anyhow!("storing the owner key stopped")),
+            },
+            None => Ok(()),
+        };
         entry.and(key)
     }
 }

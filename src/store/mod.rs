@@ -13,5 +13,5 @@ mod secret_service;
 mod secrets;
 mod state;
 
-pub use secrets::{KeyringKind, SecretError, Secrets};
+pub use secrets::{KeyringKind, PendingWrite, SecretError, Secrets};
 pub use state::{OwnedDevice, State, StateFile};
