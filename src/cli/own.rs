@@ -22,6 +22,7 @@
 //! (resetting a device stuck in RFOTM); if it is unowned again, it starts
 //! over.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -76,6 +77,7 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
         global,
         output,
         owner,
+        known: &state.devices,
         state_file: &state_file,
         secrets: &secrets,
         record: &record,
@@ -117,6 +119,8 @@ struct Job<'a> {
     global: &'a GlobalArgs,
     output: &'a Output,
     owner: Uuid,
+    /// The devices of the state as read when `own` started.
+    known: &'a BTreeMap<Uuid, OwnedDevice>,
     state_file: &'a StateFile,
     secrets: &'a Secrets,
     record: &'a DeviceRecord,
@@ -274,10 +278,11 @@ impl Job<'_> {
         doc.close().await;
         self.state_file.mark_complete(new_uuid)?;
         // Entries of earlier, interrupted attempts on this device are stale
-        // now: the device holds only the credential just installed.
-        let state = self.state_file.load()?;
+        // now: the device holds only the credential just installed. They
+        // are in the state as it was read at the start (reading it again
+        // would cost a parse of the whole file).
         let previous = record.di;
-        let stale_entries = state.devices.iter().filter(|(di, e)| {
+        let stale_entries = self.known.iter().filter(|(di, e)| {
             **di != new_uuid
                 && !e.complete
                 && (**di == previous || e.previous_uuid == Some(previous))
