@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use uuid::Uuid;
 
-fn dir(state_dir: &Path) -> PathBuf {
+/// Where the marks of the state in `state_dir` live.
+pub(super) fn dir(state_dir: &Path) -> PathBuf {
     state_dir.join("complete")
 }
 

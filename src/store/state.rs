@@ -92,7 +92,7 @@ impl StateFile {
         let marks = completion_marks::read(&self.dir).with_context(|| {
             format!(
                 "cannot read the completion marks in {}",
-                self.dir.join("complete").display()
+                completion_marks::dir(&self.dir).display()
             )
         })?;
         for di in &marks {
@@ -126,7 +126,7 @@ impl StateFile {
         completion_marks::create(&self.dir, di).with_context(|| {
             format!(
                 "cannot mark {di} complete in {}",
-                self.dir.join("complete").display()
+                completion_marks::dir(&self.dir).display()
             )
         })
     }

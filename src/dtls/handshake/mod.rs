@@ -62,8 +62,9 @@ pub(crate) fn generate_ecdh(rng: &mut dyn DtlsRng) -> SecretKey {
 
 /// Builds the P-256 base-point table that every key generation uses. The
 /// table is made on first use and costs about as much as a whole handshake's
-/// key exchange, so a short-lived process calls this on a spare thread while
-/// it does other work, and a server before it takes its first peer.
+/// key exchange, so a server calls this before it takes its first peer. (A
+/// short-lived client rather makes its [`EphemeralKey`] on a spare thread,
+/// which builds the table there.)
 pub fn precompute_tables() {
     // Any valid scalar: the table is built by the first fixed-base multiplication.
     if let Ok(k) = SecretKey::from_slice(&[1; 32]) {
