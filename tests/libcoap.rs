@@ -61,14 +61,19 @@ impl LibcoapServer {
                 .spawn()
                 .expect("start coap-server-notls");
             let mut server = LibcoapServer { child, port, log };
-            // A bare confirmable GET of `/` (message id 0x0001): any answer means ready.
+            // A bare confirmable GET of `/` (message id 0x0001). Ready when
+            // libcoap's banner answers: if the server could not bind (another
+            // test's device took the port first) it may keep running, and
+            // the answer would come from that device instead.
             let ping = [0x40, 0x01, 0x00, 0x01];
             let addr = format!("127.0.0.1:{port}").parse().unwrap();
             let ready = wait_until(Duration::from_secs(5), || {
                 if server.child.try_wait().unwrap().is_some() {
                     return true;
                 }
-                !raw_exchange(addr, &ping, Duration::from_millis(100)).is_empty()
+                raw_exchange(addr, &ping, Duration::from_millis(100))
+                    .iter()
+                    .any(|answer| answer.windows(7).any(|w| w == b"libcoap"))
             });
             if ready && server.child.try_wait().unwrap().is_none() {
                 return server;
