@@ -512,7 +512,7 @@ fn garbage_from_the_network_never_panics_the_client() {
     }
 }
 
-/// The real device's `/oic/res` transfer (shared/ocf/vectors), replayed
+/// The real device's `/oic/res` transfer (tests/vectors), replayed
 /// against our client with its message ids and tokens: 3 blocks of 1024,
 /// the last one a separate CON response after an empty ACK.
 #[test]
@@ -521,9 +521,7 @@ fn the_real_devices_block_wise_discovery_answer_is_reassembled() {
         ("udp4_get_oic_res.json", 1024),
         ("udp6_get_oic_res_block2_szx2_first.json", 64),
     ] {
-        let path = common::shared_dir()
-            .join("ocf/vectors/coap-unsecured")
-            .join(file);
+        let path = common::vectors_dir().join("coap-unsecured").join(file);
         let vector: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let unhex = |t: &str| -> Vec<u8> {

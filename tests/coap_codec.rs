@@ -1,5 +1,5 @@
 //! The CoAP codec against the datagrams a real OCF device exchanged
-//! (shared/ocf/vectors/coap-unsecured): every request and response decodes
+//! (tests/vectors/coap-unsecured): every request and response decodes
 //! to the recorded view and encodes back to the same bytes.
 
 mod common;
@@ -8,7 +8,7 @@ use ocf_mediator::coap::{Code, DecodeError, Message, MessageType, OptionNumber};
 use serde_json::Value;
 
 fn vectors() -> Vec<(String, Value)> {
-    let dir = common::shared_dir().join("ocf/vectors/coap-unsecured");
+    let dir = common::vectors_dir().join("coap-unsecured");
     let mut out: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {

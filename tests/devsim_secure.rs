@@ -1,5 +1,5 @@
 //! `ocf-devsim device` as a secure OCF device: the reference device's
-//! ownership conversation (shared/ocf/vectors/jw-ownership-decrypted.txt)
+//! ownership conversation (tests/vectors/jw-ownership-decrypted.txt)
 //! replayed over our DTLS client, the other methods, the write and access
 //! rules, and the hard reset.
 

@@ -1,5 +1,5 @@
 //! `ocf-devsim` answers the requests a real device was captured answering
-//! (shared/ocf/vectors/coap-unsecured) with the same shape: message type,
+//! (tests/vectors/coap-unsecured) with the same shape: message type,
 //! code, options, content format, and CBOR keys with the same types.
 
 mod common;
@@ -14,9 +14,7 @@ use ocf_mediator::ocf::representation::decode_cbor;
 use serde_json::Value;
 
 fn vector(name: &str) -> Value {
-    let path = common::shared_dir()
-        .join("ocf/vectors/coap-unsecured")
-        .join(name);
+    let path = common::vectors_dir().join("coap-unsecured").join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

@@ -27,10 +27,7 @@ fn arr<const N: usize>(s: &str) -> [u8; N] {
 }
 
 fn kat() -> serde_json::Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/ocf/vectors/jw-kat.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/jw-kat.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

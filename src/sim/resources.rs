@@ -1,5 +1,5 @@
 //! The resources a simulated device serves and their representations, shaped
-//! like the reference device's (see shared/ocf/vectors/coap-unsecured).
+//! like the reference device's (see tests/vectors/coap-unsecured).
 
 use ciborium::Value as Cbor;
 

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 pub const MEDIATOR: &str = env!("CARGO_BIN_EXE_ocf-mediator");
 pub const DEVSIM: &str = env!("CARGO_BIN_EXE_ocf-devsim");
 
-/// The shared/ folder beside the project (protocol facts and vectors).
-pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// The captures of a real device the tests take as known answers
+/// (`tests/vectors/`, see its README).
+pub fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// What a finished command did.
