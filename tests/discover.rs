@@ -19,7 +19,7 @@ fn a_device_is_described_by_one_json_line() {
     assert_eq!(device["oxms"], serde_json::json!([0]));
     assert_eq!(device["otms"], serde_json::json!(["jw"]));
     // Over loopback the simulator lists its loopback eps, plain and secure
-    // (a real device lists none there; see eps_for in src/net/device_host.rs).
+    // (a real device lists none there; see eps_for in src/sim/host.rs).
     assert_eq!(device["endpoints"], sim.devices[0]["endpoints"]);
     assert!(
         device["endpoints"][1]

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use ocf_mediator::cli::devsim_args::{DeviceArgs, DevsimCli, DevsimCommand, Otm};
 use ocf_mediator::dtls::CertifiedKey;
-use ocf_mediator::net::device_host::{HostOptions, HostedDevice, run};
 use ocf_mediator::ocf::address::COAP_PORT;
 use ocf_mediator::sim::SecurityConfig;
+use ocf_mediator::sim::host::{HostOptions, HostedDevice, run};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 

@@ -2,11 +2,9 @@
 //! engines.
 
 pub mod coap_endpoint;
-pub mod device_host;
 pub mod discover;
 pub mod interfaces;
 pub mod secure;
-pub mod secure_host;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, discover};

@@ -1,14 +1,16 @@
 //! The simulated OCF device behind `ocf-devsim`: its security state and
 //! resources, answering requests the way the reference device (iotivity-lite)
-//! does. Pure logic: [`crate::net::device_host`] puts it on sockets.
+//! does. `host` and `secure_host` put it on sockets (through `net`).
 
 pub mod acl;
 pub mod cloud;
 pub mod cred;
 pub mod csr;
 pub mod device;
+pub mod host;
 pub mod repr;
 pub mod resources;
+pub mod secure_host;
 pub mod security;
 pub mod state;
 pub mod svr;

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 
-use super::secure::OsRandom;
 use crate::coap::{Server, ServerConfig};
 use crate::dtls::{self, Connection, CookieGuard, HelloVerdict};
+use crate::net::secure::OsRandom;
 use crate::sim::{Peer, RequestContext, SessionInfo, SimDevice};
 
 struct Session {

@@ -12,12 +12,12 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
-use super::coap_endpoint::random_seed;
-use super::interfaces::{
-    ALL_COAP_NODES_V4, ALL_COAP_NODES_V6, local_addresses, multicast_interfaces,
-};
 use super::secure_host::SecurePort;
 use crate::coap::{IncomingRequest, Reply, Server, ServerConfig};
+use crate::net::coap_endpoint::random_seed;
+use crate::net::interfaces::{
+    ALL_COAP_NODES_V4, ALL_COAP_NODES_V6, local_addresses, multicast_interfaces,
+};
 use crate::ocf::address::{Endpoint, Scheme, with_port};
 use crate::sim::{DeviceState, Notice, Peer, RequestContext, SecurityConfig, SimDevice};
 
