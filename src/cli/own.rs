@@ -182,6 +182,7 @@ impl Job<'_> {
         // abandoned prompt leaves nothing behind.
         let new_uuid = Uuid::new_v4();
         let entry = OwnedDevice {
+            di: new_uuid,
             name: record.name.clone().unwrap_or_default(),
             endpoints: record.endpoints.clone(),
             otm: method.name().into(),

@@ -8,10 +8,12 @@
 //! nothing, never a device we own without its key (`cli/own.rs`).
 
 mod completion_marks;
+mod fleet;
 #[cfg(target_os = "linux")]
 mod secret_service;
 mod secrets;
 mod state;
 
+pub use fleet::{OwnerKey, Store, StoreError};
 pub use secrets::{KeyringKind, PendingWrite, SecretError, Secrets};
 pub use state::{OwnedDevice, State, StateFile};

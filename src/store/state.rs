@@ -31,6 +31,9 @@ pub struct State {
 /// A device this mediator owns (or is in the middle of owning).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct OwnedDevice {
+    /// The device UUID (the key of the record; not repeated in the file).
+    #[serde(skip)]
+    pub di: Uuid,
     /// Device name from `/oic/d`, for people.
     #[serde(default)]
     pub name: String,
@@ -189,6 +192,7 @@ mod tests {
 
     fn incomplete_entry() -> OwnedDevice {
         OwnedDevice {
+            di: Uuid::nil(),
             name: "lamp".into(),
             endpoints: Vec::new(),
             otm: "jw".into(),
