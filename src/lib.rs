@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod coap;
 pub mod dtls;
+pub mod interact;
 pub mod net;
 pub mod oauth;
 pub mod ocf;

@@ -12,6 +12,7 @@ pub mod exit;
 mod failpoint;
 pub mod generate;
 pub mod get;
+pub mod interaction;
 pub mod login;
 pub mod logout;
 pub mod output;

@@ -90,3 +90,20 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     }
     out
 }
+
+/// Text from a device or a server, made safe to show on a terminal:
+/// control characters (and the bidirectional overrides that reorder what
+/// is shown) are escaped, so that they cannot move the cursor, erase lines
+/// or fake output. Everything else, accents included, is shown as it is.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
