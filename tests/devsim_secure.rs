@@ -325,8 +325,161 @@ fn one_doc_at_a_time_and_no_unsecured_svrs_meanwhile() {
         "/oic/sec/doxm"
     )
     .0 == Code::CONTENT));
+    select(&sim, 0);
     let doc = Session::just_works(&sim).expect("a DOC after the first closed");
     doc.close();
+}
+
+/// POSTs `oxmsel` unsecured, expecting it to be taken.
+fn select(sim: &DevSim, oxm: u64) {
+    let (code, _) = plain(
+        sim,
+        Code::POST,
+        "/oic/sec/doxm",
+        Some(json!({ "oxmsel": oxm })),
+    );
+    assert_eq!(code, Code::CHANGED, "select oxm {oxm}");
+}
+
+/// A manufacturer chain (root → intermediate → device) the device sends as
+/// leaf + intermediate, and the root a mediator trusts.
+struct Manufacturer {
+    root: Vec<u8>,
+    _dir: tempfile::TempDir,
+    flags: Vec<String>,
+}
+
+fn manufacturer() -> Manufacturer {
+    let ca = pki::issue("Test Manufacturer CA", pki::Kind::Ca, None, 0);
+    let intermediate = pki::issue(
+        "Test Manufacturer Intermediate",
+        pki::Kind::Ca,
+        Some(&ca),
+        0,
+    );
+    let leaf = pki::issue(
+        "uuid:00000000-0000-0000-0000-000000000001",
+        pki::Kind::Server,
+        Some(&intermediate),
+        0,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let chain = dir.path().join("chain.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&chain, [leaf.pem(), intermediate.pem()].concat()).unwrap();
+    std::fs::write(&key, leaf.key_pem()).unwrap();
+    let flags = vec![
+        "--otm".to_owned(),
+        "jw,rdp,mfg".to_owned(),
+        "--pin".to_owned(),
+        "12345678".to_owned(),
+        "--mfg-cert".to_owned(),
+        chain.to_str().unwrap().to_owned(),
+        "--mfg-key".to_owned(),
+        key.to_str().unwrap().to_owned(),
+    ];
+    Manufacturer {
+        root: ca.der(),
+        _dir: dir,
+        flags,
+    }
+}
+
+fn certificate_doc(
+    sim: &DevSim,
+    root: &[u8],
+) -> Result<Session, ocf_mediator::net::secure::SessionError> {
+    let mut config = ClientConfig::new(&[
+        CipherSuite::EcdheEcdsaWithAes128Ccm8,
+        CipherSuite::EcdheEcdsaWithAes128Ccm,
+    ]);
+    config.common.trust_anchors = vec![root.to_vec()];
+    config.common.initial_retransmit = Duration::from_millis(300);
+    config.common.max_retransmissions = 3;
+    Session::connect(ocf::coaps_addr(sim, 0), config)
+}
+
+/// FACTS §5: until `oxmsel` has been set by an unsecured POST, the device
+/// accepts no new DTLS connection, for every method (the reference device
+/// drops the ClientHello: "DOC not valid: oxmsel not set").
+#[test]
+fn no_ownership_session_before_the_method_is_selected() {
+    let maker = manufacturer();
+    let flags: Vec<&str> = maker.flags.iter().map(String::as_str).collect();
+    let sim = DevSim::start(&flags);
+    let di = sim.di(0);
+    assert_eq!(get_plain(&sim, "/oic/sec/doxm").1["oxmsel"], 4);
+    assert!(
+        Session::just_works(&sim).is_err(),
+        "Just Works before oxmsel"
+    );
+    assert!(
+        Session::random_pin(&sim, "12345678", &di).is_err(),
+        "Random PIN before oxmsel"
+    );
+    assert!(
+        certificate_doc(&sim, &maker.root).is_err(),
+        "manufacturer certificate before oxmsel"
+    );
+    select(&sim, 2);
+    certificate_doc(&sim, &maker.root)
+        .expect("the certificate DOC once selected")
+        .close();
+}
+
+/// FACTS §2.4, §5: `oxmsel` is written outside the ownership session; the
+/// reference device answers 4.00 to a selection inside it.
+#[test]
+fn a_selection_inside_the_ownership_session_is_refused() {
+    let maker = manufacturer();
+    let flags: Vec<&str> = maker.flags.iter().map(String::as_str).collect();
+    let sim = DevSim::start(&flags);
+    select(&sim, 2);
+    let mut doc = certificate_doc(&sim, &maker.root).unwrap();
+    assert_eq!(
+        doc.post("/oic/sec/doxm", json!({"oxmsel": 2})),
+        Code::BAD_REQUEST
+    );
+    assert_eq!(
+        doc.post("/oic/sec/doxm", json!({"oxmsel": 0})),
+        Code::BAD_REQUEST
+    );
+    doc.close();
+    select(&sim, 0);
+    let mut doc = Session::just_works(&sim).unwrap();
+    assert_eq!(
+        doc.post("/oic/sec/doxm", json!({"oxmsel": 0})),
+        Code::BAD_REQUEST
+    );
+    doc.close();
+}
+
+/// The selection is forgotten (`oxmsel` back to 4) after an ownership
+/// session that ended in RFOTM and after a hard reset: the next transfer
+/// selects its method again.
+#[test]
+fn the_selection_is_forgotten_after_an_abandoned_transfer_and_a_reset() {
+    let sim = DevSim::start(&["--reset-delay-ms", "100"]);
+    select(&sim, 0);
+    let mut doc = Session::just_works(&sim).unwrap();
+    assert_eq!(doc.post("/oic/sec/pstat", json!({"om": 4})), Code::CHANGED);
+    doc.close();
+    assert!(wait_until(Duration::from_secs(3), || {
+        get_plain(&sim, "/oic/sec/doxm").1["oxmsel"] == 4
+    }));
+    assert!(Session::just_works(&sim).is_err(), "not selected any more");
+    let (di, psk) = own_with_just_works(&sim);
+    let mut owner = Session::owner(&sim, OBT, &psk).unwrap();
+    assert_eq!(
+        owner.post("/oic/sec/pstat", json!({"dos": {"s": 0}})),
+        Code::CHANGED
+    );
+    owner.close();
+    assert!(wait_until(Duration::from_secs(5), || {
+        let (code, doxm) = get_plain(&sim, "/oic/sec/doxm");
+        code == Code::CONTENT && doxm["deviceuuid"] != di.as_str()
+    }));
+    assert_eq!(get_plain(&sim, "/oic/sec/doxm").1["oxmsel"], 4);
 }
 
 #[test]
@@ -348,6 +501,12 @@ fn random_pin_with_the_right_and_a_wrong_pin() {
         Session::random_pin(&sim, "87654321", &di).is_err(),
         "a wrong PIN"
     );
+    // The failed transfer is abandoned: selected again, the device shows a
+    // PIN again (fixed here by --pin).
+    assert!(wait_until(Duration::from_secs(3), || {
+        get_plain(&sim, "/oic/sec/doxm").1["oxmsel"] == 4
+    }));
+    select(&sim, 1);
     let mut doc = Session::random_pin(&sim, "12345678", &di).expect("the right PIN");
     let (_, psk) = ocf::own_in_doc(&mut doc, "oic.sec.doxm.rdp");
     doc.close();

@@ -89,6 +89,20 @@ impl SimDevice {
         )
     }
 
+    /// A device ownership session ended while the device was still in
+    /// RFOTM: what it wrote is undone (back to `before`, the state when it
+    /// opened), and `oxmsel` returns to 4 (none), so that the next transfer
+    /// selects its method anew.
+    pub fn abandon_transfer(&mut self, before: DeviceState) {
+        let mut restored = before;
+        restored.doxm.oxmsel = oxm::NONE;
+        if self.state != restored {
+            self.state = restored;
+            self.dirty = true;
+        }
+        self.pin = None;
+    }
+
     /// Wipes the device (FACTS §2.5): new UUID, unowned, RFOTM.
     pub fn hard_reset(&mut self) {
         self.state.hard_reset();

@@ -101,13 +101,11 @@ impl SecurePort {
         from: SocketAddr,
         hello: dtls::VerifiedHello,
     ) {
-        let offer = match device.session_offer() {
-            Ok(offer) => offer,
-            Err(_) => {
-                // Refused before the handshake: a fatal handshake_failure alert.
-                self.outgoing.push((from, handshake_failure_alert()));
-                return;
-            }
+        let Ok(offer) = device.session_offer() else {
+            // Refused before the handshake (no method selected, a DOC
+            // already open): dropped without a word, as the reference
+            // device drops such a ClientHello.
+            return;
         };
         let Ok(connection) = Connection::server_from_hello(offer.config, now, OsRandom, hello)
         else {
@@ -191,9 +189,10 @@ impl SecurePort {
         if let Some(session) = self.sessions.remove(&from) {
             device.doc_open = self.sessions.values().any(|s| s.doc);
             if let Some(before) = session.before_doc {
-                if device.state.pstat.s == crate::sim::state::dos::RFOTM && device.state != before {
-                    device.state = before;
-                    device.dirty = true;
+                if device.state.pstat.s == crate::sim::state::dos::RFOTM {
+                    // A failed or abandoned transfer: undone, and the method
+                    // must be selected again before the next one.
+                    device.abandon_transfer(before);
                 }
             }
         }

@@ -13,6 +13,8 @@ pub mod oxm {
     pub const JUST_WORKS: u64 = 0;
     pub const RANDOM_PIN: u64 = 1;
     pub const MFG_CERT: u64 = 2;
+    /// `oic.sec.oxm.self`: no method selected (the value after a reset).
+    pub const NONE: u64 = 4;
 
     /// The URN that salts the owner PSK derivation (FACTS §2.2).
     pub fn urn(oxm: u64) -> &'static str {
@@ -118,12 +120,11 @@ pub fn session_offer(
         if doc_open {
             return Err(Refusal::DocBusy);
         }
-        // The selected method's suites, plus the manufacturer certificate
-        // whenever the device offers it: a device proves itself with its
-        // certificate before the method is selected (iotivity-lite's
-        // certificate OTM selects oxm 2 inside that session).
+        // Only the selected method's suites: until `oxmsel` names an
+        // offered method, the reference device drops every new DTLS
+        // connection (FACTS §5: "DOC not valid: oxmsel not set").
         let selected = state.doxm.oxmsel;
-        let mut server = match selected {
+        let server = match selected {
             oxm::JUST_WORKS if state.doxm.oxms.contains(&selected) => {
                 ServerConfig::new(&[CipherSuite::EcdhAnonWithAes128CbcSha256])
             }
@@ -138,20 +139,17 @@ pub fn session_offer(
                 c.psk_identity_hint = Some(hint);
                 c
             }
-            _ => ServerConfig::new(&[]),
-        };
-        if state.doxm.oxms.contains(&oxm::MFG_CERT) {
-            if let Some(mfg) = config.mfg.clone() {
-                server.common.cipher_suites.extend([
+            oxm::MFG_CERT if state.doxm.oxms.contains(&selected) => {
+                let mfg = config.mfg.clone().ok_or(Refusal::NoMethod)?;
+                let mut c = ServerConfig::new(&[
                     CipherSuite::EcdheEcdsaWithAes128Ccm8,
                     CipherSuite::EcdheEcdsaWithAes128Ccm,
                 ]);
-                server.common.certificate = Some(mfg);
+                c.common.certificate = Some(mfg);
+                c
             }
-        }
-        if server.common.cipher_suites.is_empty() {
-            return Err(Refusal::NoMethod);
-        }
+            _ => return Err(Refusal::NoMethod),
+        };
         let oxm = selected;
         return Ok(SessionOffer {
             config: Arc::new(server),

@@ -31,11 +31,10 @@ pub fn post_doxm(
         match key(k)? {
             "oxmsel" => {
                 let oxm = uint(v)?;
-                // Outside the DOC; or, for a manufacturer certificate, inside
-                // the DOC that certificate opened (the device proved itself
-                // before anything is chosen, as iotivity-lite's cert OTM does).
-                let in_own_doc = doc == Some(oxm) && oxm == super::security::oxm::MFG_CERT;
-                if !rfotm || (in_doc && !in_own_doc) || !next.doxm.oxms.contains(&oxm) {
+                // In RFOTM, outside the DOC only, for every method: the
+                // reference device answers 4.00 to a selection inside the
+                // ownership session (FACTS §2.4, §5).
+                if !rfotm || in_doc || !next.doxm.oxms.contains(&oxm) {
                     return Err(BAD);
                 }
                 next.doxm.oxmsel = oxm;
