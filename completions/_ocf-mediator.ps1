@@ -219,6 +219,8 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for a confirmation (scripts must pass it)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for a confirmation (scripts must pass it)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')

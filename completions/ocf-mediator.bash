@@ -199,7 +199,7 @@ _ocf__mediator() {
             return 0
             ;;
         ocf__subcmd__mediator__subcmd__disown)
-            opts="-v -q -h -V --forget --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
+            opts="-y -v -q -h -V --forget --yes --json --no-input --verbose --quiet --timeout --state-dir --volatile-keyring --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

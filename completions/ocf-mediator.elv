@@ -207,6 +207,8 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --forget 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it'
+            cand -y 'Do not ask for a confirmation (scripts must pass it)'
+            cand --yes 'Do not ask for a confirmation (scripts must pass it)'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
             cand -v 'More detail on stderr (repeat for more)'

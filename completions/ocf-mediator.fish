@@ -160,6 +160,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s V -l v
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l forget -d 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it'
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s y -l yes -d 'Do not ask for a confirmation (scripts must pass it)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s v -l verbose -d 'More detail on stderr (repeat for more)'

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod coap;
 pub mod dtls;
 pub mod interact;
+pub mod mediator;
 pub mod net;
 pub mod oauth;
 pub mod ocf;

@@ -47,7 +47,8 @@ fn global_flags_can_come_from_the_environment() {
         serde_json::from_str(stdout.trim()).expect("JSON because of OCF_MEDIATOR_JSON");
     assert_eq!(line["di"], sim.di(0));
 
-    let silent = format!("127.0.0.1:{}", common::free_udp_port());
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let silent = socket.local_addr().unwrap().to_string();
     let started = std::time::Instant::now();
     let output = mediator_command(&["get", &silent, "/oic/d"])
         .env("OCF_MEDIATOR_TIMEOUT", "300ms")
@@ -58,19 +59,22 @@ fn global_flags_can_come_from_the_environment() {
 }
 
 #[test]
-fn json_errors_are_json_on_stderr() {
+fn json_errors_are_one_line_on_stdout_and_text_on_stderr() {
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let run = mediator(&[
         "--json",
         "get",
-        &format!("127.0.0.1:{}", common::free_udp_port()),
+        &silent.local_addr().unwrap().to_string(),
         "/oic/d",
         "--timeout",
         "200ms",
     ]);
     assert_eq!(run.code, 4);
-    let error: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    let error = run.json();
     assert_eq!(error["exit"], 4);
     assert!(error["error"].as_str().unwrap().contains("did not answer"));
+    assert_eq!(error["step"], "GET /oic/d");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
 }
 
 #[test]

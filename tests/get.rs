@@ -95,10 +95,32 @@ fn a_refused_read_exits_6_and_says_why() {
 
 #[test]
 fn a_silent_device_times_out_with_exit_4() {
-    let address = format!("127.0.0.1:{}", common::free_udp_port());
+    // Bound, so the port is open, but it never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let address = silent.local_addr().unwrap().to_string();
     let run = mediator(&["get", &address, "/oic/d", "--timeout", "1s"]);
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains(&address), "{}", run.stderr);
+}
+
+#[test]
+fn a_closed_port_fails_at_once_naming_the_port() {
+    let address = format!("127.0.0.1:{}", common::free_udp_port());
+    let started = std::time::Instant::now();
+    let run = mediator(&["get", &address, "/oic/d", "--timeout", "10s"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{address} refused the connection: nothing listens on that port"
+        )),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

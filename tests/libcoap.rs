@@ -263,7 +263,11 @@ fn get_json_from_libcoap() {
     // A path libcoap does not serve: 4.04, exit 6 (refused), named in the message.
     let run = mediator(&["--json", "get", &device, "/oic/d"]);
     assert_eq!(run.code, 6, "stdout: {} stderr: {}", run.stdout, run.stderr);
-    assert_eq!(run.stdout, "");
+    let error = run.json();
+    assert_eq!(
+        (error["exit"].as_u64(), error["code"].as_str()),
+        (Some(6), Some("4.04"))
+    );
     assert!(
         run.stderr.contains("4.04") && run.stderr.contains(&server.address()),
         "stderr: {}",

@@ -76,7 +76,7 @@ fn the_owner_can_update_cloud_configuration_it_was_granted() {
 fn disown_resets_the_device_and_forgets_the_key_then_it_can_be_owned_again() {
     let (home, sim) = setup(&[]);
     let di = owned_di(&own(&home, &sim, &[]));
-    let run = home.mediator(&["--json", "disown", &di]);
+    let run = home.mediator(&["--json", "disown", "--yes", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let new_di = run.json()["new_di"].as_str().unwrap().to_owned();
     assert_ne!(new_di, di);
@@ -173,7 +173,7 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
     let (home, sim) = setup(&[]);
     let di = owned_di(&own(&home, &sim, &[]));
     drop(sim);
-    let run = home.mediator(&["--timeout", "300ms", "disown", &di]);
+    let run = home.mediator(&["--timeout", "300ms", "disown", "--yes", &di]);
     assert_ne!(run.code, 0);
     assert!(
         run.stderr.contains(&format!("disown --forget {di}")),
@@ -184,7 +184,7 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
         home.secret(&format!("device/{di}")).is_some(),
         "kept until asked"
     );
-    let run = home.mediator(&["--json", "disown", "--forget", &di]);
+    let run = home.mediator(&["--json", "disown", "--yes", "--forget", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["forgotten"], true);
     assert!(run.stderr.contains("reset at the device"), "{}", run.stderr);
@@ -195,7 +195,7 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
             .trim()
             .is_empty()
     );
-    let run = home.mediator(&["disown", "--forget", &di]);
+    let run = home.mediator(&["disown", "--yes", "--forget", &di]);
     assert_eq!(run.code, 3, "an unknown device: {}", run.stderr);
 }
 
@@ -304,14 +304,23 @@ fn a_device_owned_by_someone_else_is_refused() {
 }
 
 #[test]
-fn owning_again_what_we_own_is_a_harmless_repair() {
+fn owning_again_what_we_own_changes_nothing() {
     let (home, sim) = setup(&[]);
     let di = owned_di(&own(&home, &sim, &[]));
     let run = home.mediator(&["--json", "own", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
-        (run.json()["di"].as_str(), run.json()["repaired"].as_bool()),
-        (Some(di.as_str()), Some(true))
+        (run.json()["di"].as_str(), run.json()["changed"].as_bool()),
+        (Some(di.as_str()), Some(false))
+    );
+    let by_address = home.mediator(&["own", &sim.address(0)]);
+    assert_eq!(by_address.code, 0, "{}", by_address.stderr);
+    assert!(
+        by_address
+            .stdout
+            .contains("already owned by this mediator; nothing to do"),
+        "{}",
+        by_address.stdout
     );
 }
 
@@ -370,7 +379,7 @@ fn lifecycle(devsim_flags: &[&str], own_flags: &[&str], stdin: &str) {
     let device = home.mediator(&["--json", "-vv", "get", &di, "/oic/d"]);
     assert_eq!(device.code, 0, "{}", device.stderr);
     assert_eq!(device.json()["representation"]["di"], di.as_str());
-    assert_eq!(home.mediator(&["--json", "disown", &di]).code, 0);
+    assert_eq!(home.mediator(&["--json", "disown", "--yes", &di]).code, 0);
     owned_di(&home.mediator_with_stdin(&args, stdin));
 }
 

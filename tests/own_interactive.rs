@@ -16,7 +16,9 @@ struct Terminal<'a> {
 
 impl<'a> Terminal<'a> {
     fn run(home: &'a TestHome, command: &str) -> Terminal<'a> {
-        let socket = format!("ocf-test-{}", std::process::id());
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("ocf-test-{}-{n}", std::process::id());
         let status = home
             .command("tmux")
             .args([
@@ -93,7 +95,7 @@ fn the_pin_prompt_hides_input_and_ownership_succeeds() {
     let home = TestHome::start();
     let sim = DevSim::start(&["--otm", "rdp", "--pin", "90210473"]);
     let terminal = Terminal::run(&home, &format!("{MEDIATOR} own {}", sim.address(0)));
-    terminal.wait_for("PIN shown by the device");
+    terminal.wait_for("PIN shown by ocf-devsim (");
     terminal.type_keys("90210473");
     let screen = terminal.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
@@ -102,4 +104,36 @@ fn the_pin_prompt_hides_input_and_ownership_succeeds() {
         !screen.contains("90210473"),
         "the PIN was echoed:\n{screen}"
     );
+}
+
+#[test]
+fn a_person_gets_three_tries_at_the_pin_each_with_a_new_selection() {
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--otm", "rdp", "--pin", "90210473"]);
+    let terminal = Terminal::run(&home, &format!("{MEDIATOR} own {}", sim.address(0)));
+    terminal.wait_for("PIN shown by ocf-devsim (");
+    terminal.type_keys("11111111");
+    terminal.wait_for("(try 2 of 3)");
+    terminal.type_keys("22222222");
+    terminal.wait_for("(try 3 of 3)");
+    terminal.type_keys("33333333");
+    let screen = terminal.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=5"), "{screen}");
+    assert!(
+        screen.contains("did not accept the PIN (3 tries)"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("DTLS"),
+        "no DTLS detail without -v:\n{screen}"
+    );
+    drop(terminal);
+    // Still ownable: the right PIN on the next run takes it.
+    let terminal = Terminal::run(&home, &format!("{MEDIATOR} own {}", sim.address(0)));
+    terminal.wait_for("PIN shown by ocf-devsim (");
+    terminal.type_keys("11111111");
+    terminal.wait_for("(try 2 of 3)");
+    terminal.type_keys("90210473");
+    let screen = terminal.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
 }

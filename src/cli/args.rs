@@ -340,6 +340,9 @@ pub struct DisownArgs {
     /// or an entry left by an ownership that never reached it.
     #[arg(long)]
     pub forget: bool,
+    /// Do not ask for a confirmation (scripts must pass it).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Args, Debug)]

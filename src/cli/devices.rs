@@ -5,32 +5,14 @@
 use super::args::GlobalArgs;
 use super::exit::Exit;
 use super::output::{Output, table};
-use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
-
-/// The keyring account of a device's owner PSK.
-pub fn owner_key_account(di: &uuid::Uuid) -> String {
-    format!("device/{di}")
-}
-
-/// Drops a device's entry, then its key (never an entry without its key).
-/// The key is looked for in the entry's keyring, or in `keyring` when there
-/// is no entry (a key stored by an attempt that never wrote one).
-pub fn forget_device(
-    state_file: &StateFile,
-    di: uuid::Uuid,
-    keyring: KeyringKind,
-) -> anyhow::Result<Option<OwnedDevice>> {
-    let entry = state_file.update(|s| s.devices.remove(&di))?;
-    let kind = entry.as_ref().map_or(keyring, |e| e.keyring);
-    Secrets::open(kind)?.delete(&owner_key_account(&di))?;
-    Ok(entry)
-}
+use crate::store::{OwnedDevice, Store};
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
-    let state = StateFile::open(global.state_dir.as_deref())?.load()?;
+    let store = Store::open(global.state_dir.as_deref())?;
     let mut rows = Vec::new();
-    for (di, device) in &state.devices {
-        let key = key_status(di, device);
+    for device in store.devices().await? {
+        let di = &device.di;
+        let key = key_status(&store, &device).await;
         if output.json {
             output.json_line(&serde_json::json!({
                 "di": di,
@@ -72,11 +54,10 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
 }
 
 /// `present`, `missing`, or `unknown: why` when the keyring cannot be asked.
-fn key_status(di: &uuid::Uuid, device: &OwnedDevice) -> String {
-    let found = Secrets::open(device.keyring).and_then(|s| s.get(&owner_key_account(di)));
-    match found {
-        Ok(Some(_)) => "present".into(),
-        Ok(None) => "missing".into(),
+async fn key_status(store: &Store, device: &OwnedDevice) -> String {
+    match store.has_owner_key(device).await {
+        Ok(true) => "present".into(),
+        Ok(false) => "missing".into(),
         Err(e) => format!("unknown: {e}"),
     }
 }

@@ -1,26 +1,21 @@
-//! One request to one device, over CoAP or CoAP over DTLS, and how its
-//! answer is shown: what `get` and `update` share.
+//! What `get` and `update` share: one request to one device, and how its
+//! answer is shown.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::args::{DtlsArgs, GlobalArgs};
-use super::credentials::client_config;
+use super::credentials::credentials;
 use super::exit::{Exit, failure};
-use super::output::Output;
-use super::resolve::resolve_device;
-use super::session::{locate, owner_config, owner_key, secure_endpoint};
-use crate::coap::{ClientConfig, Code, Event, Request, Response};
-use crate::net::CoapEndpoint;
-use crate::net::secure::{SecureSession, SessionError};
-use crate::ocf::address::{DeviceRef, Endpoint, Scheme, format_addr};
+use super::interaction::Terminal;
+use super::output::{Output, escape_lines};
+use crate::coap::Request;
+use crate::mediator::{Access, Exchanged};
+use crate::ocf::address::{DeviceRef, format_addr};
+use crate::ocf::link::expect_success;
 use crate::ocf::representation::{Shown, show_payload};
-use crate::ocf::request::strip_ocf_options;
-use crate::store::StateFile;
 
-/// Sends `request` to DEVICE and returns where it went and the whole answer.
-/// For coaps:// the DTLS credentials come from `dtls` (a PSK from `key_input`).
+/// Sends `request` to DEVICE: over the owner session when the device is
+/// ours, with the given DTLS credentials (a PSK from `key_input`), or plain.
 pub async fn exchange(
     device: &str,
     request: Request,
@@ -28,131 +23,61 @@ pub async fn exchange(
     key_input: &mut dyn std::io::Read,
     global: &GlobalArgs,
     output: &Output,
-) -> anyhow::Result<(Endpoint, Response)> {
-    if !has_credentials(dtls) {
-        if let Some(answer) = owner_exchange(device, &request, global, output).await? {
-            return Ok(answer);
-        }
-    }
-    let endpoint = resolve_device(device, global.timeout, output).await?;
+) -> anyhow::Result<Exchanged> {
+    let access = match credentials(dtls, key_input)? {
+        Some(credentials) => Access::With(credentials),
+        None => Access::Auto,
+    };
+    let mediator = super::mediator(global, Arc::new(Terminal::new(output)))?;
+    let device = DeviceRef::parse(device);
     output.debug(&format!(
-        "{} {} to {endpoint}",
+        "{} {}",
         request.code.name(),
         request.options.uri_path()
     ));
-    let deadline = Instant::now() + global.timeout;
-    let response = match endpoint.scheme {
-        Scheme::Coap => send_plain(endpoint.addr, request, deadline, output).await?,
-        Scheme::Coaps => {
-            let config = client_config(dtls, key_input)?;
-            send_secure(endpoint.addr, config, request, deadline, output).await?
-        }
-    };
-    Ok((endpoint, response))
-}
-
-fn has_credentials(dtls: &DtlsArgs) -> bool {
-    dtls.psk_identity.is_some() || dtls.cert.is_some() || !dtls.ca.is_empty()
-}
-
-/// A device this mediator owns, named by UUID or by one of its coaps://
-/// endpoints, is asked over an owner session keyed from the keyring.
-async fn owner_exchange(
-    device: &str,
-    request: &Request,
-    global: &GlobalArgs,
-    output: &Output,
-) -> anyhow::Result<Option<(Endpoint, Response)>> {
-    let state = StateFile::open(global.state_dir.as_deref())?.load()?;
-    let Some(owner) = state.mediator_uuid else {
-        return Ok(None);
-    };
-    let owned = match DeviceRef::parse(device) {
-        DeviceRef::Uuid(di) => state.devices.get_key_value(&di),
-        DeviceRef::Address {
-            scheme: Scheme::Coaps,
-            ..
-        } => {
-            let uri = device.trim_end_matches('/');
-            state
-                .devices
-                .iter()
-                .find(|(_, entry)| entry.endpoints.iter().any(|e| e == uri))
-        }
-        // A name that exactly one owned device has.
-        DeviceRef::Name(name) => {
-            let mut named = state.devices.iter().filter(|(_, e)| e.name == name);
-            match (named.next(), named.next()) {
-                (Some(only), None) => Some(only),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    let Some((di, entry)) = owned else {
-        return Ok(None);
-    };
-    if let Ok(secrets) = crate::store::Secrets::open(entry.keyring) {
-        secrets.warm_up();
+    let exchanged = mediator.request(&device, request, access).await?;
+    if let Some(code) = exchanged.refused_ocf_options {
+        output.debug(&format!(
+            "{} answered {code} {}: asking again without OCF's options",
+            format_addr(exchanged.endpoint.addr),
+            code.name()
+        ));
     }
-    crate::net::secure::prepare_ephemeral_keys(1);
-    let record = locate(&di.to_string(), &state, global.timeout, output).await?;
-    let key = owner_key(*di, entry)?;
-    let secure = secure_endpoint(&record)?;
-    output.debug(&format!("{di}: owner session to {}", format_addr(secure)));
-    let deadline = Instant::now() + global.timeout;
-    let response = send_secure(
-        secure,
-        owner_config(owner, &key),
-        request.clone(),
-        deadline,
-        output,
-    )
-    .await?;
-    Ok(Some((
-        Endpoint {
-            scheme: Scheme::Coaps,
-            addr: secure,
-        },
-        response,
-    )))
+    if let Some(suite) = exchanged.suite {
+        output.debug(&format!(
+            "{}: DTLS session with {}{}",
+            exchanged.endpoint,
+            suite.name(),
+            if exchanged.owner_session {
+                " (owner session)"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(exchanged)
 }
 
 /// Prints an answer (JSON line or representation) or turns a refusal into
 /// an error with exit code 6.
 pub fn report(
-    endpoint: &Endpoint,
+    exchanged: &Exchanged,
     method: &str,
     href: &str,
-    response: &Response,
     output: &Output,
 ) -> anyhow::Result<Exit> {
-    let peer = endpoint.addr;
+    let response = &exchanged.response;
+    let peer = format_addr(exchanged.endpoint.addr);
+    expect_success(&peer, &format!("{method} {href}"), response)?;
     let shown = show_payload(response.content_format(), &response.payload)
-        .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", format_addr(peer))))?;
-    if !response.code.is_success() {
-        let detail = match &shown {
-            Shown::Text(t) if !t.is_empty() => format!(": {t}"),
-            _ => String::new(),
-        };
-        return Err(failure(
-            Exit::Refused,
-            format!(
-                "{} answered {} {} to {method} {href}{detail}{}",
-                format_addr(peer),
-                response.code,
-                response.code.name(),
-                hint(response.code)
-            ),
-        ));
-    }
+        .map_err(|e| failure(Exit::Failed, format!("{peer}: {href}: {e}")))?;
     if output.json {
         let value = match shown {
             Shown::Json(v) => v,
             Shown::Text(t) | Shown::Binary(t) => serde_json::Value::String(t),
         };
         output.json_line(&serde_json::json!({
-            "device": endpoint.to_string(),
+            "device": exchanged.endpoint.to_string(),
             "href": href,
             "code": response.code.to_string(),
             "content_format": response.content_format(),
@@ -160,112 +85,12 @@ pub fn report(
         }));
     } else {
         match shown {
-            Shown::Json(v) => println!("{}", serde_json::to_string_pretty(&v)?),
-            Shown::Text(t) => println!("{t}"),
+            Shown::Json(v) => println!("{}", escape_lines(&serde_json::to_string_pretty(&v)?)),
+            Shown::Text(t) => println!("{}", escape_lines(&t)),
             Shown::Binary(b) => println!("{b}"),
         }
     }
     Ok(Exit::Success)
-}
-
-/// A request over plain CoAP; a generic CoAP server that does not know OCF's
-/// options is asked again without them.
-pub(crate) async fn send_plain(
-    peer: SocketAddr,
-    mut request: Request,
-    deadline: Instant,
-    output: &Output,
-) -> anyhow::Result<Response> {
-    let mut endpoint = CoapEndpoint::new(ClientConfig::default())?;
-    let response = fetch(&mut endpoint, peer, request.clone(), deadline).await?;
-    if !matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
-        return Ok(response);
-    }
-    output.debug(&format!(
-        "{} answered {} {}: asking again without OCF's options",
-        format_addr(peer),
-        response.code,
-        response.code.name()
-    ));
-    strip_ocf_options(&mut request);
-    fetch(&mut endpoint, peer, request, deadline).await
-}
-
-/// A request over a DTLS session, closed with close_notify afterwards.
-async fn send_secure(
-    peer: SocketAddr,
-    config: Arc<crate::dtls::ClientConfig>,
-    mut request: Request,
-    deadline: Instant,
-    output: &Output,
-) -> anyhow::Result<Response> {
-    let name = format_addr(peer);
-    let mut session = SecureSession::connect(peer, config, deadline)
-        .await
-        .map_err(|e| session_failure(&name, "DTLS handshake failed", e))?;
-    output.debug(&format!("{name}: DTLS session with {:?}", session.suite()));
-    let mut response = session
-        .request(request.clone(), deadline)
-        .await
-        .map_err(|e| session_failure(&name, "request failed", e))?;
-    if matches!(response.code, Code::BAD_OPTION | Code::NOT_ACCEPTABLE) {
-        strip_ocf_options(&mut request);
-        response = session
-            .request(request, deadline)
-            .await
-            .map_err(|e| session_failure(&name, "request failed", e))?;
-    }
-    session.close().await;
-    Ok(response)
-}
-
-pub(crate) fn session_failure(name: &str, what: &str, error: SessionError) -> anyhow::Error {
-    let exit = if error.is_authentication() {
-        Exit::AuthFailed
-    } else if matches!(
-        error,
-        SessionError::TimedOut | SessionError::Dtls(crate::dtls::Error::Timeout)
-    ) {
-        Exit::TimedOut
-    } else {
-        Exit::Failed
-    };
-    let hint = if exit == Exit::AuthFailed && !matches!(error, SessionError::KeysNotConfirmed) {
-        " (check the identity, key or trust anchors)"
-    } else {
-        ""
-    };
-    failure(exit, format!("{name}: {what}: {error}{hint}"))
-}
-
-async fn fetch(
-    endpoint: &mut CoapEndpoint,
-    peer: SocketAddr,
-    request: Request,
-    deadline: Instant,
-) -> anyhow::Result<Response> {
-    let id = endpoint.request(peer, request);
-    loop {
-        match endpoint.next_event(Some(deadline)).await {
-            Some(Event::Response {
-                id: got, response, ..
-            }) if got == id => return Ok(response),
-            Some(Event::Failed { id: got, error, .. }) if got == id => {
-                let exit = match error {
-                    crate::coap::client::Error::Timeout => Exit::TimedOut,
-                    _ => Exit::Failed,
-                };
-                return Err(failure(exit, format!("{}: {error}", format_addr(peer))));
-            }
-            Some(_) => continue,
-            None => {
-                return Err(failure(
-                    Exit::TimedOut,
-                    format!("{} did not answer in time (--timeout)", format_addr(peer)),
-                ));
-            }
-        }
-    }
 }
 
 pub fn normalize_href(href: &str) -> anyhow::Result<String> {
@@ -281,12 +106,4 @@ pub fn normalize_href(href: &str) -> anyhow::Result<String> {
     } else {
         format!("/{href}")
     })
-}
-
-fn hint(code: Code) -> &'static str {
-    match code {
-        Code::UNAUTHORIZED => " (the device serves it only over a secure session)",
-        Code::NOT_FOUND => " (no such resource; `get DEVICE /oic/res` lists them)",
-        _ => "",
-    }
 }

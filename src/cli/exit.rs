@@ -3,6 +3,12 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use crate::interact::Declined;
+use crate::mediator::AccessError;
+use crate::ocf::DeviceError;
+use crate::otm::{DisownError, OwnError};
+use crate::store::StoreError;
+
 /// How `ocf-mediator` ends. Stable: scripts depend on these numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
@@ -65,10 +71,123 @@ pub fn failure(exit: Exit, message: impl Into<String>) -> anyhow::Error {
     })
 }
 
-/// The exit code an error maps to.
+/// The exit code an error maps to: the one place that knows the table.
 pub fn exit_of(error: &anyhow::Error) -> Exit {
-    error
-        .chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(Exit::Failed, |f| f.exit)
+    for cause in error.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.exit;
+        }
+        if let Some(e) = cause.downcast_ref::<OwnError>() {
+            return own_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<DisownError>() {
+            return disown_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<AccessError>() {
+            return access_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<DeviceError>() {
+            return device_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return store_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<Declined>() {
+            return declined_exit(e);
+        }
+    }
+    Exit::Failed
+}
+
+/// Whether an operation was stopped by its failpoint (crash tests).
+pub fn interrupted(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<OwnError>(),
+            Some(OwnError::Interrupted)
+        ) || matches!(
+            cause.downcast_ref::<DisownError>(),
+            Some(DisownError::Interrupted)
+        ) || matches!(
+            cause.downcast_ref::<AccessError>(),
+            Some(AccessError::Interrupted)
+        )
+    })
+}
+
+/// The device failure behind an error, for the JSON error line.
+pub fn device_error_of(error: &anyhow::Error) -> Option<&DeviceError> {
+    error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<DeviceError>()
+            .or_else(|| cause.downcast_ref::<OwnError>()?.device_error())
+            .or_else(|| cause.downcast_ref::<DisownError>()?.device_error())
+            .or_else(|| match cause.downcast_ref::<AccessError>()? {
+                AccessError::Device(e) => Some(e),
+                _ => None,
+            })
+    })
+}
+
+pub fn device_exit(error: &DeviceError) -> Exit {
+    match error {
+        DeviceError::NotFound { .. } | DeviceError::Unreachable { .. } => Exit::NotFound,
+        DeviceError::Ambiguous { .. } => Exit::Usage,
+        DeviceError::TimedOut { .. } => Exit::TimedOut,
+        DeviceError::Refused { .. } => Exit::Refused,
+        DeviceError::Authentication { .. } => Exit::AuthFailed,
+        _ => Exit::Failed,
+    }
+}
+
+/// A missing or unusable owner key is an authentication failure: the
+/// device cannot be reached as its owner.
+fn store_exit(error: &StoreError) -> Exit {
+    match error {
+        StoreError::KeyMissing { .. } | StoreError::WrongKek { .. } => Exit::AuthFailed,
+        _ => Exit::Failed,
+    }
+}
+
+fn declined_exit(reason: &Declined) -> Exit {
+    match reason {
+        Declined::NotInteractive { .. } | Declined::Exhausted => Exit::Usage,
+        _ => Exit::Failed,
+    }
+}
+
+fn access_exit(error: &AccessError) -> Exit {
+    match error {
+        AccessError::Invalid(_) => Exit::Usage,
+        AccessError::Device(e) => device_exit(e),
+        AccessError::Declined { reason, .. } => declined_exit(reason),
+        AccessError::Store(e) => store_exit(e),
+        _ => Exit::Failed,
+    }
+}
+
+fn own_exit(error: &OwnError) -> Exit {
+    match error {
+        OwnError::Invalid(_) | OwnError::MethodNotOffered { .. } => Exit::Usage,
+        OwnError::OwnedByAnother { .. } => Exit::Refused,
+        OwnError::NotAuthenticated { .. } => Exit::AuthFailed,
+        OwnError::Declined(reason) => declined_exit(reason),
+        OwnError::Device { error, .. } => device_exit(error),
+        OwnError::Store { error, .. } => store_exit(error),
+        _ => Exit::Failed,
+    }
+}
+
+fn disown_exit(error: &DisownError) -> Exit {
+    match error {
+        DisownError::NotOurs { .. } => Exit::NotFound,
+        DisownError::NotConfirmed(Some(reason)) => declined_exit(reason),
+        DisownError::NotConfirmed(None) => Exit::Failed,
+        DisownError::Invalid(_) => Exit::Usage,
+        DisownError::Device { error, .. } | DisownError::NotBack { error, .. } => {
+            device_exit(error)
+        }
+        DisownError::Store(e) => store_exit(e),
+        _ => Exit::Failed,
+    }
 }

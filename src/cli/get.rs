@@ -9,7 +9,7 @@ use crate::ocf::request::ocf_get;
 pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let href = normalize_href(&args.href)?;
     let mut stdin = std::io::stdin().lock();
-    let (endpoint, response) = exchange(
+    let exchanged = exchange(
         &args.device,
         ocf_get(&href),
         &args.dtls,
@@ -18,5 +18,5 @@ pub async fn run(args: &GetArgs, global: &GlobalArgs, output: &Output) -> anyhow
         output,
     )
     .await?;
-    report(&endpoint, "GET", &href, &response, output)
+    report(&exchanged, "GET", &href, output)
 }

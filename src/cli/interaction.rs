@@ -83,6 +83,9 @@ const MAX_LINE: u64 = 4096;
 impl Interaction for Terminal {
     fn can_provide_pin(&self) -> Result<(), Declined> {
         match self.pin {
+            PinSource::Stdin if *self.stdin_taken.lock().unwrap_or_else(|e| e.into_inner()) => {
+                Err(Declined::Exhausted)
+            }
             PinSource::Stdin => Ok(()),
             PinSource::Prompt if self.output.interactive => Ok(()),
             PinSource::Prompt => Err(Self::not_interactive(

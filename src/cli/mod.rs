@@ -9,7 +9,6 @@ pub mod discover;
 pub mod disown;
 pub mod exchange;
 pub mod exit;
-mod failpoint;
 pub mod generate;
 pub mod get;
 pub mod interaction;
@@ -17,18 +16,56 @@ pub mod login;
 pub mod logout;
 pub mod output;
 pub mod own;
-mod pending_store;
 pub mod profiles;
 pub mod resolve;
-pub mod session;
 pub mod token;
 pub mod update;
 
 use std::io::Write;
+use std::sync::Arc;
 
-use args::{Cli, Command};
+use args::{Cli, Command, GlobalArgs};
 use exit::Exit;
 use output::Output;
+
+use crate::interact::{Interaction, Notice};
+use crate::mediator::{Failpoint, Mediator, Settings};
+use crate::store::KeyringKind;
+
+/// The mediator a command works with: the store `--state-dir` names, the
+/// keyring new secrets go to, the timeout, and whom to ask.
+pub fn mediator(
+    global: &GlobalArgs,
+    interaction: Arc<dyn Interaction>,
+) -> anyhow::Result<Mediator> {
+    let keyring = if global.volatile_keyring {
+        interaction.notice(&Notice::Warning(
+            "--volatile-keyring: secrets go to the kernel keyring and are lost on reboot; a device \
+             whose owner key is lost cannot be managed or disowned any more",
+        ));
+        KeyringKind::Kernel
+    } else {
+        KeyringKind::SecretService
+    };
+    let settings = Settings {
+        state_dir: global.state_dir.clone(),
+        keyring,
+        timeout: global.timeout,
+    };
+    let mediator = Mediator::new(settings, interaction)?;
+    // The crash tests stop an operation before its (n+1)th request.
+    Ok(match test_failpoint() {
+        Some(failpoint) => mediator.with_failpoint(failpoint),
+        None => mediator,
+    })
+}
+
+/// `OCF_MEDIATOR_TEST_STOP_AFTER=N`: the failpoint of the crash tests. The
+/// process then exits with 86, as if killed before that request.
+fn test_failpoint() -> Option<Failpoint> {
+    let n = std::env::var("OCF_MEDIATOR_TEST_STOP_AFTER").ok()?;
+    n.parse().ok().map(Failpoint::after_requests)
+}
 
 /// Runs a parsed command line and returns how the process ends.
 pub fn run(cli: Cli) -> Exit {
@@ -67,6 +104,10 @@ pub fn run(cli: Cli) -> Exit {
     runtime.shutdown_background();
     match result {
         Ok(exit) => exit,
+        Err(error) if exit::interrupted(&error) => {
+            // As if killed before the request: no report, nothing else.
+            std::process::exit(86);
+        }
         Err(error) => {
             report(&error, &output);
             exit::exit_of(&error)
@@ -74,12 +115,30 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
+/// An error: one sentence on stderr (details with -v); with `--json`, also
+/// one `{"error", "exit", …}` line on stdout.
 fn report(error: &anyhow::Error, output: &Output) {
+    let message = format!("{error:#}");
+    eprintln!("error: {message}");
+    let device = exit::device_error_of(error);
+    if output.verbose > 0 {
+        if let Some(detail) = device.and_then(crate::ocf::error::authentication_detail) {
+            eprintln!("detail: {detail}");
+        }
+    }
     if output.json {
-        let code = exit::exit_of(error) as u8;
-        let value = serde_json::json!({ "error": format!("{error:#}"), "exit": code });
-        eprintln!("{value}");
-    } else {
-        eprintln!("error: {error:#}");
+        let mut value = serde_json::json!({
+            "error": message,
+            "exit": exit::exit_of(error) as u8,
+        });
+        if let Some(device) = device {
+            if let Some(step) = device.step() {
+                value["step"] = step.into();
+            }
+            if let Some(code) = device.code() {
+                value["code"] = code.to_string().into();
+            }
+        }
+        output.json_line(&value);
     }
 }

@@ -62,6 +62,11 @@ impl Output {
     }
 }
 
+/// As [`escape`], keeping the line breaks of multi-line text (pretty JSON).
+pub fn escape_lines(text: &str) -> String {
+    text.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+}
+
 /// Lays out rows as aligned columns.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();

@@ -21,7 +21,7 @@ pub async fn run(args: &UpdateArgs, global: &GlobalArgs, output: &Output) -> any
     let mut stdin = std::io::stdin().lock();
     let body = read_body(&args.data, &mut stdin)?;
     let request = ocf_request_with_body(Code::POST, &href, encode_cbor(&json_to_cbor(&body)));
-    let (endpoint, response) = exchange(
+    let exchanged = exchange(
         &args.device,
         request,
         &args.dtls,
@@ -30,7 +30,7 @@ pub async fn run(args: &UpdateArgs, global: &GlobalArgs, output: &Output) -> any
         output,
     )
     .await?;
-    report(&endpoint, "POST", &href, &response, output)
+    report(&exchanged, "POST", &href, output)
 }
 
 /// The JSON body from the argument, a file (`@FILE`) or stdin (`-`).

@@ -147,6 +147,10 @@ pub enum Error {
     MalformedBlock,
     /// The resource changed (a new ETag) twice while it was being fetched.
     ResourceChanging,
+    /// The peer's host reported that nothing listens on its port (ICMP
+    /// port unreachable, told by the driver through
+    /// [`Client::handle_unreachable`]).
+    Unreachable,
 }
 
 impl fmt::Display for Error {
@@ -165,6 +169,7 @@ impl fmt::Display for Error {
             Self::ResourceChanging => {
                 f.write_str("the resource kept changing while it was being read (ETag)")
             }
+            Self::Unreachable => f.write_str("nothing listens on the peer's port"),
         }
     }
 }
@@ -557,6 +562,21 @@ impl Client {
             deadline: Some(now + first_timeout),
             acknowledged: false,
         });
+    }
+
+    /// The driver learnt that nothing listens at `peer`: every unicast
+    /// request to it fails at once with [`Error::Unreachable`] instead of
+    /// after its retransmissions.
+    pub fn handle_unreachable(&mut self, peer: SocketAddr) {
+        let ids: Vec<RequestId> = self
+            .exchanges
+            .iter()
+            .filter(|(_, e)| e.multicast.is_none() && e.transfers.contains_key(&peer))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.fail(id, peer, Error::Unreachable);
+        }
     }
 
     fn fail(&mut self, id: RequestId, peer: SocketAddr, error: Error) {

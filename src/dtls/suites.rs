@@ -47,6 +47,18 @@ pub enum CipherSuite {
 }
 
 impl CipherSuite {
+    /// The suite's IANA name (0xFF00 is OCF's private code point).
+    pub fn name(self) -> &'static str {
+        match self {
+            CipherSuite::EcdhAnonWithAes128CbcSha256 => "TLS_ECDH_ANON_WITH_AES_128_CBC_SHA256",
+            CipherSuite::EcdhePskWithAes128CbcSha256 => "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+            CipherSuite::PskWithAes128Ccm8 => "TLS_PSK_WITH_AES_128_CCM_8",
+            CipherSuite::EcdheEcdsaWithAes128Ccm8 => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+            CipherSuite::EcdheEcdsaWithAes128Ccm => "TLS_ECDHE_ECDSA_WITH_AES_128_CCM",
+            CipherSuite::EcdhAnonWithAes128CbcShaTestOnly => "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+        }
+    }
+
     /// The default: the authenticated OCF suites, in preference order. The
     /// anonymous 0xFF00 is left out on purpose: a peer that offers it next to an
     /// authenticated suite can be downgraded to no authentication, so enable it

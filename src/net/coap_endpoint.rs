@@ -25,6 +25,17 @@ struct Entry {
     multicast: bool,
 }
 
+/// What a socket's reader hands to the endpoint.
+enum Received {
+    Datagram(Vec<u8>),
+    /// The peer's host said nothing listens on its port.
+    Unreachable,
+}
+
+/// The most peers given a connected socket of their own; further peers
+/// share the unicast sockets (and learn of a closed port by timing out).
+const MAX_CONNECTED: usize = 64;
+
 /// A CoAP client bound to UDP sockets.
 pub struct CoapEndpoint {
     client: Client,
@@ -32,9 +43,12 @@ pub struct CoapEndpoint {
     /// The socket each peer last answered on, so follow-ups leave by the
     /// same interface (needed for link-local IPv6 and multicast answers).
     routes: HashMap<SocketAddr, usize>,
-    received: mpsc::Receiver<(usize, SocketAddr, Vec<u8>)>,
-    sender: mpsc::Sender<(usize, SocketAddr, Vec<u8>)>,
+    received: mpsc::Receiver<(usize, SocketAddr, Received)>,
+    sender: mpsc::Sender<(usize, SocketAddr, Received)>,
     readers: Vec<JoinHandle<()>>,
+    /// Peers first reached by unicast get a connected socket, so that an
+    /// ICMP port unreachable reaches us (unconnected sockets never see it).
+    connected: usize,
 }
 
 impl Drop for CoapEndpoint {
@@ -56,6 +70,7 @@ impl CoapEndpoint {
             received,
             sender,
             readers: Vec::new(),
+            connected: 0,
         };
         let v4 = endpoint.add(unicast_socket(false), false);
         let v6 = endpoint.add(unicast_socket(true), false);
@@ -83,6 +98,15 @@ impl CoapEndpoint {
     }
 
     fn add(&mut self, socket: io::Result<std::net::UdpSocket>, multicast: bool) -> io::Result<()> {
+        self.add_socket(socket, multicast, None)
+    }
+
+    fn add_socket(
+        &mut self,
+        socket: io::Result<std::net::UdpSocket>,
+        multicast: bool,
+        connected_to: Option<SocketAddr>,
+    ) -> io::Result<()> {
         let socket = socket?;
         let ipv6 = socket.local_addr()?.is_ipv6();
         let socket = Arc::new(UdpSocket::from_std(socket)?);
@@ -95,14 +119,19 @@ impl CoapEndpoint {
             let mut buf = Vec::with_capacity(MAX_DATAGRAM);
             loop {
                 buf.clear();
-                match reader.recv_buf_from(&mut buf).await {
-                    Ok((_, from)) => {
-                        if sender.send((index, from, buf.clone())).await.is_err() {
-                            return;
-                        }
+                let message = match (connected_to, reader.recv_buf_from(&mut buf).await) {
+                    (_, Ok((_, from))) => (from, Received::Datagram(buf.clone())),
+                    // ICMP errors surface here on Linux, for connected sockets.
+                    (Some(peer), Err(e)) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        (peer, Received::Unreachable)
                     }
-                    // ICMP errors (port unreachable) surface here on Linux; keep listening.
-                    Err(_) => tokio::task::yield_now().await,
+                    (_, Err(_)) => {
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                };
+                if sender.send((index, message.0, message.1)).await.is_err() {
+                    return;
                 }
             }
         }));
@@ -157,10 +186,15 @@ impl CoapEndpoint {
             };
             tokio::select! {
                 received = self.received.recv() => {
-                    let (index, from, datagram) = received?;
-                    self.routes.insert(from, index);
-                    // A datagram that is not CoAP is noise from the network: ignored.
-                    let _ = self.client.handle_datagram(Instant::now(), from, &datagram);
+                    let (index, from, received) = received?;
+                    match received {
+                        Received::Datagram(datagram) => {
+                            self.routes.insert(from, index);
+                            // A datagram that is not CoAP is noise from the network: ignored.
+                            let _ = self.client.handle_datagram(Instant::now(), from, &datagram);
+                        }
+                        Received::Unreachable => self.client.handle_unreachable(from),
+                    }
                 }
                 () = sleep => self.client.handle_timeout(Instant::now()),
             }
@@ -181,15 +215,37 @@ impl CoapEndpoint {
                 }
                 continue;
             }
-            let index = self.routes.get(&destination).copied().or_else(|| {
-                self.sockets
-                    .iter()
-                    .position(|e| !e.multicast && e.ipv6 == destination.is_ipv6())
-            });
+            let index = match self.routes.get(&destination) {
+                Some(index) => Some(*index),
+                None => self.connect_to(destination).or_else(|| {
+                    self.sockets
+                        .iter()
+                        .position(|e| !e.multicast && e.ipv6 == destination.is_ipv6())
+                }),
+            };
             if let Some(entry) = index.and_then(|i| self.sockets.get(i)) {
                 let _ = entry.socket.send_to(&transmit.datagram, destination).await;
             }
         }
+    }
+}
+
+impl CoapEndpoint {
+    /// A socket connected to `peer` alone, routed for it; `None` when the
+    /// cap is reached or it cannot be made.
+    fn connect_to(&mut self, peer: SocketAddr) -> Option<usize> {
+        if self.connected >= MAX_CONNECTED {
+            return None;
+        }
+        let socket = unicast_socket(peer.is_ipv6()).and_then(|s| {
+            s.connect(peer)?;
+            Ok(s)
+        });
+        self.add_socket(socket, false, Some(peer)).ok()?;
+        self.connected += 1;
+        let index = self.sockets.len() - 1;
+        self.routes.insert(peer, index);
+        Some(index)
     }
 }
 

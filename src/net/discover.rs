@@ -16,7 +16,7 @@ use super::coap_endpoint::CoapEndpoint;
 use super::interfaces::discovery_groups;
 use crate::coap::{ClientConfig, Event, RequestId, Response};
 use crate::ocf::address::COAP_PORT;
-use crate::ocf::discovery::{DeviceRecord, Discovery, FollowUp};
+use crate::ocf::discovery::{DeviceRecord, Discovery, FollowUp, ListingError};
 use crate::ocf::request::ocf_get;
 
 #[derive(Clone, Debug)]
@@ -51,12 +51,51 @@ impl Default for DiscoverOptions {
     }
 }
 
+/// What went wrong with one device during discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DiscoveryProblem {
+    /// Nothing listens at the address (ICMP port unreachable).
+    Unreachable,
+    /// No answer in time.
+    TimedOut,
+    /// It answered, but its listing cannot be used (not an OCF device).
+    Listing(ListingError),
+    /// Its answer could not be completed (a broken block-wise transfer...).
+    Incomplete(crate::coap::client::Error),
+}
+
+impl std::fmt::Display for DiscoveryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DiscoveryProblem::Unreachable => {
+                f.write_str("refused the connection: nothing listens on that port")
+            }
+            DiscoveryProblem::TimedOut => f.write_str("no answer (timed out)"),
+            DiscoveryProblem::Listing(e) => write!(f, "{e}"),
+            DiscoveryProblem::Incomplete(e) => {
+                write!(f, "its answer could not be completed: {e}")
+            }
+        }
+    }
+}
+
+impl DiscoveryProblem {
+    fn from_coap(error: crate::coap::client::Error) -> DiscoveryProblem {
+        match error {
+            crate::coap::client::Error::Unreachable => DiscoveryProblem::Unreachable,
+            crate::coap::client::Error::Timeout => DiscoveryProblem::TimedOut,
+            other => DiscoveryProblem::Incomplete(other),
+        }
+    }
+}
+
 /// What discovery found, and what went wrong with addressed devices.
 #[derive(Debug, Default)]
 pub struct DiscoveryOutcome {
     pub devices: Vec<DeviceRecord>,
     /// Addressed devices that did not answer or are not OCF devices.
-    pub problems: Vec<(SocketAddr, String)>,
+    pub problems: Vec<(SocketAddr, DiscoveryProblem)>,
     /// Interfaces multicast was sent on (0 when multicast was off or impossible).
     pub multicast_interfaces: usize,
 }
@@ -174,7 +213,9 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                         }
                         Err(e) => {
                             if let Some(address) = addressed {
-                                outcome.problems.push((address, e.to_string()));
+                                outcome
+                                    .problems
+                                    .push((address, DiscoveryProblem::Listing(e)));
                             }
                         }
                     }
@@ -196,7 +237,9 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                 Some(Purpose::UnicastListing(address)) => {
                     let address = *address;
                     unicast_pending -= 1;
-                    outcome.problems.push((address, error.to_string()));
+                    outcome
+                        .problems
+                        .push((address, DiscoveryProblem::from_coap(error)));
                     drop_early(&mut early, &mut endpoint, address);
                 }
                 Some(Purpose::FollowUp(di, follow_up)) => {
@@ -210,7 +253,7 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                 Some(Purpose::MulticastListing) => {
                     outcome
                         .problems
-                        .push((peer, format!("its answer could not be completed: {error}")));
+                        .push((peer, DiscoveryProblem::Incomplete(error)));
                 }
                 None => {}
             },
@@ -221,7 +264,7 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
             if endpoint.client().is_active(*id) {
                 outcome
                     .problems
-                    .push((*address, "no answer (timed out)".to_owned()));
+                    .push((*address, DiscoveryProblem::TimedOut));
             }
         }
     }

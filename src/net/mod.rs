@@ -4,10 +4,11 @@
 pub mod coap_endpoint;
 pub mod discover;
 pub mod interfaces;
+pub mod plain;
 pub mod secure;
 
 pub use coap_endpoint::CoapEndpoint;
-pub use discover::{DiscoverOptions, DiscoveryOutcome, discover};
+pub use discover::{DiscoverOptions, DiscoveryOutcome, DiscoveryProblem, discover};
 
 /// The single-threaded tokio runtime both binaries run on: every socket of a
 /// command is driven from one thread, which keeps start-up cheap.

@@ -139,15 +139,35 @@ impl SecureSession {
         peer: SocketAddr,
         config: Arc<dtls::ClientConfig>,
         deadline: Instant,
-        mut on_keys: impl FnMut(dtls::KeyMaterial),
+        on_keys: impl FnMut(dtls::KeyMaterial),
     ) -> Result<SecureSession, SessionError> {
+        let socket = Self::bind(peer, 0).await?;
+        Self::handshake(socket, peer, config, deadline, on_keys).await
+    }
+
+    /// A socket connected to `peer`, bound to `local_port` (0: any). A
+    /// session opened again from the port of an earlier one takes its
+    /// place at the peer (RFC 6347 §4.2.8): the peer drops the old session.
+    pub async fn bind(peer: SocketAddr, local_port: u16) -> Result<UdpSocket, SessionError> {
         let local: SocketAddr = if peer.is_ipv6() {
-            (Ipv6Addr::UNSPECIFIED, 0).into()
+            (Ipv6Addr::UNSPECIFIED, local_port).into()
         } else {
-            (Ipv4Addr::UNSPECIFIED, 0).into()
+            (Ipv4Addr::UNSPECIFIED, local_port).into()
         };
         let socket = UdpSocket::bind(local).await.map_err(SessionError::Io)?;
         socket.connect(peer).await.map_err(SessionError::Io)?;
+        Ok(socket)
+    }
+
+    /// Runs the handshake on a socket made by [`SecureSession::bind`],
+    /// calling `on_keys` as [`SecureSession::connect_watching_keys`] does.
+    pub async fn handshake(
+        socket: UdpSocket,
+        peer: SocketAddr,
+        config: Arc<dtls::ClientConfig>,
+        deadline: Instant,
+        mut on_keys: impl FnMut(dtls::KeyMaterial),
+    ) -> Result<SecureSession, SessionError> {
         let mut connection =
             Connection::client(config, Instant::now(), OsRandom).map_err(SessionError::Dtls)?;
         if let Some(key) = take_prepared_key() {
@@ -208,6 +228,11 @@ impl SecureSession {
 
     pub fn peer(&self) -> SocketAddr {
         self.peer
+    }
+
+    /// The local port the session runs from.
+    pub fn local_port(&self) -> u16 {
+        self.socket.local_addr().map_or(0, |a| a.port())
     }
 
     /// The session's secrets, for the OCF owner PSK derivation
@@ -296,10 +321,18 @@ impl SecureSession {
         .unwrap_or(deadline);
         tokio::select! {
             received = recv_datagram(&self.socket, &mut self.buffer) => {
-                if received.is_ok() {
+                match received {
                     // A datagram the engine rejects (garbage, replay, bad MAC)
                     // is dropped; fatal errors surface as a Closed event.
-                    let _ = self.connection.handle_datagram(Instant::now(), &self.buffer);
+                    Ok(_) => {
+                        let _ = self.connection.handle_datagram(Instant::now(), &self.buffer);
+                    }
+                    // The peer's host said nothing listens on that port
+                    // (ICMP port unreachable): no point in waiting.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                        return Err(SessionError::Io(e));
+                    }
+                    Err(_) => {}
                 }
             }
             () = tokio::time::sleep_until(wake.into()) => {

@@ -3,10 +3,14 @@
 //! reads, device addressing and discovery.
 
 pub mod address;
+pub mod credentials;
 pub mod discovery;
+pub mod error;
+pub mod link;
 pub mod representation;
 pub mod request;
 pub mod resources;
 
 pub use address::{DeviceRef, Endpoint, Scheme};
 pub use discovery::{DeviceRecord, Discovery};
+pub use error::DeviceError;

@@ -1,17 +1,27 @@
 //! Ownership transfer: the methods (Just Works, Random PIN, manufacturer
 //! certificate), the owner PSK, and the ordered request plan with the rules
-//! that make it safe to interrupt. The plan is data; `cli::own` drives it over
-//! the network.
+//! that make it safe to interrupt. The plan is data (`plan.rs`); `own.rs`,
+//! `resume.rs` and `disown.rs` carry it out over the network.
 
 mod acl;
+mod disown;
+mod doc;
+mod error;
 mod method;
+mod own;
 mod pin;
 mod plan;
+mod reset;
+mod resume;
 
 pub use acl::owner_aces;
+pub use disown::{DisownRequest, Disowned, disown};
+pub use error::{DeviceLeft, DisownError, OwnError};
 pub use method::Method;
+pub use own::{MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, own};
 pub use pin::{RDP_IDENTITY, normalize_pin, random_pin_psk};
 pub use plan::{OnNotFound, Step, doc_steps, owner_steps, reset_step, select_step};
+pub use reset::{RESET_DELAY, wait_until_unowned};
 
 use uuid::Uuid;
 
