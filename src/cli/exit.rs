@@ -1,7 +1,12 @@
-//! Exit codes (documented in the man page) and the error type that carries one.
+//! Exit codes (documented in the man page), the error type that carries
+//! one, and the mapping of the library's errors to them: the only place
+//! that knows exit codes.
 
 use std::fmt;
 use std::process::ExitCode;
+
+use crate::interact::Declined;
+use crate::oauth::OAuthError;
 
 /// How `ocf-mediator` ends. Stable: scripts depend on these numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,6 +74,105 @@ pub fn failure(exit: Exit, message: impl Into<String>) -> anyhow::Error {
 pub fn exit_of(error: &anyhow::Error) -> Exit {
     error
         .chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(Exit::Failed, |f| f.exit)
+        .find_map(|e| {
+            if let Some(failure) = e.downcast_ref::<Failure>() {
+                Some(failure.exit)
+            } else {
+                e.downcast_ref::<OAuthError>().map(exit_for_oauth)
+            }
+        })
+        .unwrap_or(Exit::Failed)
+}
+
+/// Logins and tokens: refused credentials and grants are 5, expiry and
+/// timeouts 4, what the command line got wrong 2, the rest (unreachable
+/// servers, malformed answers, the keyring) 1.
+pub fn exit_for_oauth(error: &OAuthError) -> Exit {
+    use OAuthError as E;
+    match error {
+        E::BadProfileName { .. }
+        | E::NoProfile { .. }
+        | E::NewProfileNeedsSource { .. }
+        | E::NotAUrl { .. }
+        | E::InsecureUrl { .. }
+        | E::HubHasNoClient { .. }
+        | E::NoEndpoint { .. }
+        | E::NeedsDeviceId { .. }
+        | E::NoDeviceRedirectUri { .. }
+        | E::ClientSecretNeeded { .. }
+        | E::NoCodePasted { .. } => Exit::Usage,
+        E::Declined {
+            reason: Declined::NotInteractive { .. },
+            ..
+        } => Exit::Usage,
+        E::GrantRefused { .. }
+        | E::ClientRefused { .. }
+        | E::AccessDenied { .. }
+        | E::NoRefreshToken { .. }
+        | E::NoClientSecret { .. } => Exit::AuthFailed,
+        E::DeviceCodeExpired { .. } | E::TimedOut { .. } | E::NoRedirect { .. } => Exit::TimedOut,
+        // Listed, not a wildcard: a new variant must be given its code here.
+        E::DamagedProfile { .. }
+        | E::NoDeviceClient { .. }
+        | E::BadDeviceRedirectUri { .. }
+        | E::TlsSetup { .. }
+        | E::Refused { .. }
+        | E::Unreachable { .. }
+        | E::HttpStatus { .. }
+        | E::Malformed { .. }
+        | E::Listen { .. }
+        | E::Declined { .. }
+        | E::Keyring(_)
+        | E::Store(_) => Exit::Failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> String {
+        "https://auth.example/token".to_owned()
+    }
+
+    #[test]
+    fn oauth_errors_keep_their_exit_codes_through_anyhow() {
+        let cases = [
+            (
+                OAuthError::ClientRefused {
+                    url: url(),
+                    code: "invalid_client".into(),
+                    detail: None,
+                },
+                Exit::AuthFailed,
+            ),
+            (
+                OAuthError::NoRefreshToken {
+                    profile: "p".into(),
+                },
+                Exit::AuthFailed,
+            ),
+            (OAuthError::DeviceCodeExpired { url: url() }, Exit::TimedOut),
+            (
+                OAuthError::Unreachable {
+                    what: "the OAuth server".into(),
+                    url: url(),
+                    detail: "connection refused".into(),
+                },
+                Exit::Failed,
+            ),
+            (OAuthError::NoProfile { name: "p".into() }, Exit::Usage),
+            (
+                OAuthError::Declined {
+                    needed: "a code".into(),
+                    reason: Declined::NotInteractive { hint: "x".into() },
+                },
+                Exit::Usage,
+            ),
+        ];
+        for (error, exit) in cases {
+            let wrapped = anyhow::Error::new(error).context("while logging in");
+            assert_eq!(exit_of(&wrapped), exit, "{wrapped:#}");
+        }
+    }
 }
