@@ -136,6 +136,13 @@ pub trait Interaction: Send + Sync {
     /// Whether to go ahead with something that cannot be undone.
     fn confirm(&self, question: &str) -> Result<bool, Declined>;
 
+    /// Whether [`Interaction::paste`] can be answered at all; asked before
+    /// showing what the answer depends on (e.g. an address to open), so that
+    /// an answer that cannot be given fails the operation at once.
+    fn can_paste(&self) -> Result<(), Declined> {
+        Ok(())
+    }
+
     /// A line pasted by the person (e.g. the address a browser ended at).
     fn paste(&self, prompt: &str) -> Result<Secret, Declined>;
 
@@ -175,6 +182,9 @@ impl Interaction for Unattended {
     }
     fn confirm(&self, _: &str) -> Result<bool, Declined> {
         Err(unattended("confirm with the request"))
+    }
+    fn can_paste(&self) -> Result<(), Declined> {
+        Err(unattended("no person can paste an answer"))
     }
     fn paste(&self, _: &str) -> Result<Secret, Declined> {
         Err(unattended("no person can paste an answer"))
@@ -275,6 +285,13 @@ impl Interaction for Scripted {
     fn confirm(&self, question: &str) -> Result<bool, Declined> {
         self.record(format!("confirm {question}"));
         next(&self.confirmations)
+    }
+    fn can_paste(&self) -> Result<(), Declined> {
+        if self.pastes.lock().unwrap().is_empty() {
+            Err(unattended("the script has nothing to paste"))
+        } else {
+            Ok(())
+        }
     }
     fn paste(&self, prompt: &str) -> Result<Secret, Declined> {
         self.record(format!("paste {prompt}"));

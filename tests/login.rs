@@ -10,14 +10,7 @@ use oidc::{AUDIENCE, FACTORY_SECRET, HUB_ID, Home, Oidc, jwt_claims, play_user};
 
 /// Logs in with the device code flow, playing the person.
 fn device_code_login(home: &Home, args: &[&str]) -> common::Run {
-    let mut all = vec!["--json", "-vv", "login", "--device-code"];
-    all.extend_from_slice(args);
-    home.run_interactive(&all, |prompt| {
-        assert_eq!(prompt["event"], "device_code", "{prompt}");
-        assert!(prompt["user_code"].is_string() && prompt["verification_uri"].is_string());
-        assert!(prompt["expires_in"].as_u64().unwrap() > 0);
-        play_user(prompt["verification_uri_complete"].as_str().unwrap());
-    })
+    home.device_code_login(args)
 }
 
 fn issuer_args(oidc: &Oidc) -> Vec<String> {

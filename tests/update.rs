@@ -62,7 +62,7 @@ fn a_refused_update_exits_6_with_the_code() {
     assert_eq!(bad.code, 6);
     assert!(
         bad.stderr
-            .contains("4.00 Bad Request to POST /oic/sec/doxm"),
+            .contains("POST /oic/sec/doxm: the device answered 4.00 Bad Request"),
         "{}",
         bad.stderr
     );

@@ -1,15 +1,13 @@
-//! What the cloud commands share: the state file, the keyring, the HTTP client.
-
-use std::time::Duration;
+//! What the cloud commands share: the store, the keyring new secrets go to,
+//! the client secret from the environment.
 
 use super::args::GlobalArgs;
-use super::exit::{Exit, failure};
 use super::output::Output;
-use crate::oauth::http::Http;
-use crate::store::{KeyringKind, Secrets, StateFile};
+use crate::interact::Secret;
+use crate::store::{KeyringKind, Store};
 
-pub fn state(global: &GlobalArgs) -> anyhow::Result<StateFile> {
-    StateFile::open(global.state_dir.as_deref())
+pub fn store(global: &GlobalArgs) -> anyhow::Result<Store> {
+    Ok(Store::open(global.state_dir.as_deref())?)
 }
 
 /// The keyring new secrets go to.
@@ -22,11 +20,11 @@ pub fn keyring_kind(global: &GlobalArgs, output: &Output) -> KeyringKind {
     }
 }
 
-pub fn secrets(kind: KeyringKind) -> anyhow::Result<Secrets> {
-    Secrets::open(kind).map_err(|e| failure(Exit::Failed, e.to_string()))
-}
-
-/// An HTTP client trusting the system roots plus `ca` (PEM).
-pub fn http(ca: Option<&str>, timeout: Duration) -> anyhow::Result<Http> {
-    Http::new(ca, timeout)
+/// `OCF_MEDIATOR_CLIENT_SECRET`, when set: a factory line's client secret
+/// that is not kept in the keyring.
+pub fn client_secret_from_env() -> Option<Secret> {
+    std::env::var("OCF_MEDIATOR_CLIENT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(Secret::new)
 }

@@ -1,10 +1,13 @@
-//! Exit codes (documented in the man page) and the error type that carries one.
+//! Exit codes (documented in the man page), the error type that carries
+//! one, and the mapping of the library's errors to them: the only place
+//! that knows exit codes.
 
 use std::fmt;
 use std::process::ExitCode;
 
 use crate::interact::Declined;
 use crate::mediator::AccessError;
+use crate::oauth::OAuthError;
 use crate::ocf::DeviceError;
 use crate::otm::{DisownError, OwnError};
 use crate::store::StoreError;
@@ -85,6 +88,9 @@ pub fn exit_of(error: &anyhow::Error) -> Exit {
         }
         if let Some(e) = cause.downcast_ref::<AccessError>() {
             return access_exit(e);
+        }
+        if let Some(e) = cause.downcast_ref::<OAuthError>() {
+            return exit_for_oauth(e);
         }
         if let Some(e) = cause.downcast_ref::<DeviceError>() {
             return device_exit(e);
@@ -189,5 +195,98 @@ fn disown_exit(error: &DisownError) -> Exit {
         }
         DisownError::Store(e) => store_exit(e),
         _ => Exit::Failed,
+    }
+}
+
+/// Logins and tokens: refused credentials and grants are 5, expiry and
+/// timeouts 4, what the command line got wrong 2, the rest (unreachable
+/// servers, malformed answers, the keyring) 1.
+pub fn exit_for_oauth(error: &OAuthError) -> Exit {
+    use OAuthError as E;
+    match error {
+        E::BadProfileName { .. }
+        | E::NoProfile { .. }
+        | E::NewProfileNeedsSource { .. }
+        | E::NotAUrl { .. }
+        | E::InsecureUrl { .. }
+        | E::HubHasNoClient { .. }
+        | E::NoEndpoint { .. }
+        | E::NeedsDeviceId { .. }
+        | E::NoDeviceRedirectUri { .. }
+        | E::ClientSecretNeeded { .. }
+        | E::NoCodePasted { .. } => Exit::Usage,
+        E::Declined {
+            reason: Declined::NotInteractive { .. },
+            ..
+        } => Exit::Usage,
+        E::GrantRefused { .. }
+        | E::ClientRefused { .. }
+        | E::AccessDenied { .. }
+        | E::NoRefreshToken { .. }
+        | E::NoClientSecret { .. } => Exit::AuthFailed,
+        E::DeviceCodeExpired { .. } | E::TimedOut { .. } | E::NoRedirect { .. } => Exit::TimedOut,
+        // Listed, not a wildcard: a new variant must be given its code here.
+        E::DamagedProfile { .. }
+        | E::NoDeviceClient { .. }
+        | E::BadDeviceRedirectUri { .. }
+        | E::TlsSetup { .. }
+        | E::Refused { .. }
+        | E::Unreachable { .. }
+        | E::HttpStatus { .. }
+        | E::Malformed { .. }
+        | E::Listen { .. }
+        | E::Declined { .. }
+        | E::Keyring(_)
+        | E::Store(_) => Exit::Failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> String {
+        "https://auth.example/token".to_owned()
+    }
+
+    #[test]
+    fn oauth_errors_keep_their_exit_codes_through_anyhow() {
+        let cases = [
+            (
+                OAuthError::ClientRefused {
+                    url: url(),
+                    code: "invalid_client".into(),
+                    detail: None,
+                },
+                Exit::AuthFailed,
+            ),
+            (
+                OAuthError::NoRefreshToken {
+                    profile: "p".into(),
+                },
+                Exit::AuthFailed,
+            ),
+            (OAuthError::DeviceCodeExpired { url: url() }, Exit::TimedOut),
+            (
+                OAuthError::Unreachable {
+                    what: "the OAuth server".into(),
+                    url: url(),
+                    detail: "connection refused".into(),
+                },
+                Exit::Failed,
+            ),
+            (OAuthError::NoProfile { name: "p".into() }, Exit::Usage),
+            (
+                OAuthError::Declined {
+                    needed: "a code".into(),
+                    reason: Declined::NotInteractive { hint: "x".into() },
+                },
+                Exit::Usage,
+            ),
+        ];
+        for (error, exit) in cases {
+            let wrapped = anyhow::Error::new(error).context("while logging in");
+            assert_eq!(exit_of(&wrapped), exit, "{wrapped:#}");
+        }
     }
 }

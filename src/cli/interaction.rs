@@ -169,12 +169,17 @@ impl Interaction for Terminal {
             .ok_or(Declined::Cancelled)
     }
 
-    fn paste(&self, prompt: &str) -> Result<Secret, Declined> {
+    fn can_paste(&self) -> Result<(), Declined> {
         if !self.output.interactive {
             return Err(Self::not_interactive(
                 "run on a terminal, where the address the browser ends at can be pasted",
             ));
         }
+        Ok(())
+    }
+
+    fn paste(&self, prompt: &str) -> Result<Secret, Declined> {
+        self.can_paste()?;
         self.take_stdin()?;
         let _guard = self.suspend_bars();
         eprintln!("{prompt}");

@@ -6,22 +6,20 @@ use super::args::GlobalArgs;
 use super::cloud_state;
 use super::exit::Exit;
 use super::output::{Output, table};
-use crate::oauth::profile::{self, Flow, Profile};
+use crate::oauth::list_profiles;
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
-    let state = cloud_state::state(global)?;
+    let store = cloud_state::store(global)?;
     let mut rows = Vec::new();
-    for entry in profile::all(&state)? {
-        let profile = match entry {
-            Ok(profile) => profile,
-            Err(name) => {
-                output.note(&format!(
-                    "warning: profile {name:?} cannot be read: log in again"
-                ));
-                continue;
-            }
+    for listed in list_profiles(&store).await? {
+        let Some(profile) = listed.profile else {
+            output.note(&format!(
+                "warning: profile {:?} cannot be read: log in again",
+                listed.name
+            ));
+            continue;
         };
-        let credentials = has_credentials(&profile);
+        let credentials = listed.credentials;
         if output.json {
             output.json_line(&json!({
                 "profile": profile.name,
@@ -80,19 +78,4 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
         }
     }
     Ok(Exit::Success)
-}
-
-/// Whether the keyring holds what the profile needs to get tokens (None: the keyring cannot be read).
-fn has_credentials(profile: &Profile) -> Option<bool> {
-    let secrets = cloud_state::secrets(profile.keyring).ok()?;
-    let account = match profile.flow {
-        Flow::ClientCredentials => profile::client_secret_account(&profile.name),
-        Flow::DeviceCode | Flow::Browser => profile::refresh_token_account(&profile.name),
-    };
-    let long_lived = secrets.get(&account).ok()?.is_some();
-    let cached = secrets
-        .get(&profile::access_token_account(&profile.name))
-        .ok()?
-        .is_some();
-    Some(long_lived || cached)
 }

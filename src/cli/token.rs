@@ -2,58 +2,45 @@
 //! a token, and only on stdout.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use serde_json::json;
 
 use super::args::{GlobalArgs, TokenArgs};
 use super::cloud_state;
 use super::exit::Exit;
+use super::interaction::Terminal;
 use super::output::Output;
-use crate::oauth::device_token::{self, DeviceToken};
-use crate::oauth::profile;
-use crate::oauth::tokens::now;
+use crate::oauth::profile::check_name;
+use crate::oauth::{DeviceToken, TokenOptions, TokenSource};
 
 pub async fn run(args: &TokenArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let name = &args.profile.profile;
-    profile::check_name(name)?;
-    let state = cloud_state::state(global)?;
-    let profile = profile::require(&state, name)?;
-    let secrets = cloud_state::secrets(profile.keyring)?;
-    let timeout = global.timeout;
-    let tls_ca = profile.tls_ca.clone();
-    // The HTTP client is built only when the network is needed.
-    let token = device_token::mint(&profile, &secrets, args.device, output, || {
-        cloud_state::http(tls_ca.as_deref(), timeout)
-    })
-    .await?;
+    check_name(name)?;
+    let store = cloud_state::store(global)?;
+    let options =
+        TokenOptions::new(global.timeout).with_client_secret(cloud_state::client_secret_from_env());
+    let source = TokenSource::open(&store, name, options, Arc::new(Terminal::new(output))).await?;
+    let token = source.token(args.device).await?;
+    let line = match &token {
+        DeviceToken::AccessToken(access) => json!({
+            "profile": name,
+            "kind": "access_token",
+            "token": access.secret(),
+            "expires_in": access.expires_in().as_secs(),
+        }),
+        DeviceToken::AuthorizationCode { device, code } => json!({
+            "profile": name,
+            "kind": "authorization_code",
+            "token": code,
+            "device": device,
+        }),
+    };
     let mut stdout = std::io::stdout().lock();
-    match token {
-        DeviceToken::AccessToken(cached) => {
-            if output.json {
-                let line = json!({
-                    "profile": profile.name,
-                    "kind": "access_token",
-                    "token": cached.access_token,
-                    "expires_in": cached.expires_at.saturating_sub(now()),
-                });
-                writeln!(stdout, "{line}")?;
-            } else {
-                writeln!(stdout, "{}", cached.access_token)?;
-            }
-        }
-        DeviceToken::AuthorizationCode(code) => {
-            if output.json {
-                let line = json!({
-                    "profile": profile.name,
-                    "kind": "authorization_code",
-                    "token": code,
-                    "device": args.device,
-                });
-                writeln!(stdout, "{line}")?;
-            } else {
-                writeln!(stdout, "{code}")?;
-            }
-        }
+    if output.json {
+        writeln!(stdout, "{line}")?;
+    } else {
+        writeln!(stdout, "{}", token.secret())?;
     }
     Ok(Exit::Success)
 }

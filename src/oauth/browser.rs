@@ -1,6 +1,6 @@
 //! The authorization code grant with PKCE (S256) and a loopback redirect on
-//! 127.0.0.1 (RFC 8252): opens a browser where there is one, prints the URL
-//! otherwise, and exchanges the code that comes back.
+//! 127.0.0.1 (RFC 8252): asks for a browser to be opened where there is one,
+//! shows the URL, and exchanges the code that comes back.
 
 use std::time::Duration;
 
@@ -9,14 +9,15 @@ use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope,
     TokenUrl,
 };
+use url::Url;
 
-use super::errors::token_error;
+use super::error::{Endpoint, OAuthError, token_error};
 use super::http::Http;
 use super::profile::Profile;
-use super::redirect::{self, Listener};
+use super::redirect::Listener;
 use super::tokens::audience_params;
-use crate::cli::exit::{Exit, failure};
-use crate::cli::output::Output;
+use super::waiting::{Waiting, subject};
+use crate::interact::{Interaction, Notice};
 
 /// How long a person has to finish the login in the browser.
 pub const WAIT: Duration = Duration::from_secs(300);
@@ -24,16 +25,13 @@ pub const WAIT: Duration = Duration::from_secs(300);
 pub async fn login(
     http: &Http,
     profile: &Profile,
-    output: &Output,
-) -> anyhow::Result<BasicTokenResponse> {
+    interaction: &dyn Interaction,
+) -> Result<BasicTokenResponse, OAuthError> {
     let Some(auth_url) = profile.endpoints.authorization_endpoint.clone() else {
-        return Err(failure(
-            Exit::Usage,
-            format!(
-                "the OAuth server {} offers no authorization endpoint: use --device-code or --client-credentials",
-                profile.endpoints.issuer
-            ),
-        ));
+        return Err(OAuthError::NoEndpoint {
+            issuer: profile.endpoints.issuer.clone(),
+            endpoint: Endpoint::Authorization,
+        });
     };
     let token_url = profile.endpoints.token_endpoint.clone();
     let listener = Listener::bind_any().await?;
@@ -50,8 +48,15 @@ pub async fn login(
         request = request.add_extra_param(key, value);
     }
     let (url, state) = request.url();
-    show_authorization_url(output, &url, &listener.redirect_uri);
-    let code = listener.wait(state.secret(), WAIT).await?;
+    show_authorization_url(interaction, &url, &listener.redirect_uri);
+    let code = {
+        let _waiting = Waiting::start(
+            interaction,
+            subject(&profile.name),
+            "waiting for the login in the browser",
+        );
+        listener.wait(state.secret(), WAIT).await?
+    };
     client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(verifier)
@@ -60,19 +65,12 @@ pub async fn login(
         .map_err(|e| token_error(e, &token_url, None))
 }
 
-/// Tells where to go: a JSON event, or text on stderr; opens a browser where one exists.
-pub fn show_authorization_url(output: &Output, url: &url::Url, redirect_uri: &url::Url) {
-    let opened = redirect::open_browser(url);
-    if output.json {
-        output.json_line(&serde_json::json!({
-            "event": "authorization_url",
-            "url": url.as_str(),
-            "redirect_uri": redirect_uri.as_str(),
-            "browser_opened": opened,
-        }));
-    } else if opened {
-        eprintln!("A browser was opened to log in. If it did not show up, open:\n{url}");
-    } else {
-        eprintln!("Open this address in a browser to log in:\n{url}");
-    }
+/// Opens a browser at `url` where one can be, and tells where to go.
+pub fn show_authorization_url(interaction: &dyn Interaction, url: &Url, redirect_uri: &Url) {
+    let browser_opened = interaction.open_browser(url);
+    interaction.notice(&Notice::AuthorizationUrl {
+        url,
+        redirect_uri,
+        browser_opened,
+    });
 }

@@ -1,10 +1,10 @@
 //! The client credentials grant, for factory lines: no person, a client
-//! secret from stdin, `OCF_MEDIATOR_CLIENT_SECRET` or the keyring.
+//! secret given by the caller or kept in the keyring.
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{ClientId, ClientSecret, Scope, TokenUrl};
 
-use super::errors::token_error;
+use super::error::{OAuthError, token_error};
 use super::http::Http;
 use super::profile::Profile;
 use super::tokens::audience_params;
@@ -14,7 +14,7 @@ pub async fn grant(
     http: &Http,
     profile: &Profile,
     secret: &ClientSecret,
-) -> anyhow::Result<BasicTokenResponse> {
+) -> Result<BasicTokenResponse, OAuthError> {
     let url = &profile.endpoints.token_endpoint;
     let client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_client_secret(secret.clone())

@@ -1,13 +1,13 @@
 //! The documents a login starts from: plgd's `/.well-known/hub-configuration`
 //! and the OAuth server's OpenID Connect discovery document. Errors name the
-//! URL and what was wrong with it (exit 1).
+//! URL and what was wrong with it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
+use super::error::OAuthError;
 use super::http::{Http, check_url};
-use crate::cli::exit::{Exit, failure};
 
 /// One OAuth client described by the hub (device, web or m2m).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -56,26 +56,27 @@ pub fn hub_configuration_url(hub: &Url) -> Url {
     url
 }
 
-pub async fn hub_configuration(http: &Http, hub: &Url) -> anyhow::Result<HubConfig> {
+pub async fn hub_configuration(http: &Http, hub: &Url) -> Result<HubConfig, OAuthError> {
     let url = hub_configuration_url(hub);
     let doc = http.get_json(&url, "the hub configuration").await?;
     parse_hub_configuration(&url, &doc)
 }
 
-fn malformed(what: &str, url: &Url, problem: impl std::fmt::Display) -> anyhow::Error {
-    failure(
-        Exit::Failed,
-        format!("{what} {url} is malformed: {problem}"),
-    )
+fn malformed(what: &str, url: &Url, problem: impl std::fmt::Display) -> OAuthError {
+    OAuthError::Malformed {
+        what: what.to_owned(),
+        url: url.to_string(),
+        problem: problem.to_string(),
+    }
 }
 
 /// Reads plgd's protojson (camelCase) hub configuration.
-pub fn parse_hub_configuration(url: &Url, doc: &Value) -> anyhow::Result<HubConfig> {
+pub fn parse_hub_configuration(url: &Url, doc: &Value) -> Result<HubConfig, OAuthError> {
     let what = "the hub configuration";
     if !doc.is_object() {
         return Err(malformed(what, url, "not a JSON object"));
     }
-    let text = |key: &str| -> anyhow::Result<String> {
+    let text = |key: &str| -> Result<String, OAuthError> {
         match doc.get(key) {
             Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
             Some(_) => Err(malformed(
@@ -97,7 +98,7 @@ pub fn parse_hub_configuration(url: &Url, doc: &Value) -> anyhow::Result<HubConf
         .map_err(|e| malformed(what, url, format!("\"id\" {id:?} is not a UUID: {e}")))?;
     let coap_gateway = text("coapGateway")?;
     let authority = text("authority")?;
-    let client = |key: &str| -> anyhow::Result<Option<HubClient>> {
+    let client = |key: &str| -> Result<Option<HubClient>, OAuthError> {
         let Some(value) = doc.get(key) else {
             return Ok(None);
         };
@@ -185,18 +186,18 @@ pub fn discovery_url(issuer: &Url) -> Url {
     url
 }
 
-pub async fn endpoints(http: &Http, issuer: &Url) -> anyhow::Result<Endpoints> {
+pub async fn endpoints(http: &Http, issuer: &Url) -> Result<Endpoints, OAuthError> {
     let url = discovery_url(issuer);
     let doc = http.get_json(&url, "the OpenID discovery document").await?;
     parse_endpoints(issuer, &url, &doc)
 }
 
-pub fn parse_endpoints(issuer: &Url, url: &Url, doc: &Value) -> anyhow::Result<Endpoints> {
+pub fn parse_endpoints(issuer: &Url, url: &Url, doc: &Value) -> Result<Endpoints, OAuthError> {
     let what = "the OpenID discovery document";
     if !doc.is_object() {
         return Err(malformed(what, url, "not a JSON object"));
     }
-    let endpoint = |key: &str| -> anyhow::Result<Option<Url>> {
+    let endpoint = |key: &str| -> Result<Option<Url>, OAuthError> {
         match doc.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => {

@@ -7,26 +7,19 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use anyhow::Context;
 use url::{Host, Url};
 
-use crate::cli::exit::{Exit, failure};
+use super::error::OAuthError;
 
 /// Allows `https://` URLs, and `http://` only to loopback hosts.
-pub fn check_url(url: &Url, what: &str) -> anyhow::Result<()> {
+pub fn check_url(url: &Url, what: &str) -> Result<(), OAuthError> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
-        "http" => Err(failure(
-            Exit::Usage,
-            format!(
-                "{what} {url} must use https:// (plain http:// is allowed only for loopback hosts)"
-            ),
-        )),
-        other => Err(failure(
-            Exit::Usage,
-            format!("{what} {url} has scheme {other}:, expected https://"),
-        )),
+        _ => Err(OAuthError::InsecureUrl {
+            what: what.to_owned(),
+            url: url.to_string(),
+        }),
     }
 }
 
@@ -40,24 +33,28 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 /// Parses a URL given by a person or a document and applies [`check_url`].
-pub fn parse_url(text: &str, what: &str) -> anyhow::Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|e| failure(Exit::Usage, format!("{what} {text:?} is not a URL: {e}")))?;
+pub fn parse_url(text: &str, what: &str) -> Result<Url, OAuthError> {
+    let url = Url::parse(text).map_err(|e| OAuthError::NotAUrl {
+        what: what.to_owned(),
+        text: text.to_owned(),
+        detail: e.to_string(),
+    })?;
     check_url(&url, what)?;
     Ok(url)
 }
 
-/// The HTTP client of one command.
+/// The HTTP client of one profile (or one login). Cheap to clone.
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
+    timeout: Duration,
 }
 
 impl Http {
     /// A client trusting the system's roots plus `extra_ca` (PEM, one or more
     /// certificates); each request gives up after `timeout`.
-    pub fn new(extra_ca: Option<&str>, timeout: Duration) -> anyhow::Result<Http> {
-        // Several commands may ask; only the first install counts.
+    pub fn new(extra_ca: Option<&str>, timeout: Duration) -> Result<Http, OAuthError> {
+        // Several callers may ask; only the first install counts.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -68,16 +65,21 @@ impl Http {
             .connect_timeout(timeout)
             .user_agent(concat!("ocf-mediator/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = extra_ca {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-                .context("the CA file holds no PEM certificate")?;
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+                OAuthError::TlsSetup {
+                    detail: "the CA file holds no PEM certificate".to_owned(),
+                }
+            })?;
             builder = builder.tls_certs_merge(certs);
         }
-        let client = builder.build().context("cannot set up the HTTPS client")?;
-        Ok(Http { client })
+        let client = builder
+            .build()
+            .map_err(|e| OAuthError::TlsSetup { detail: cause(&e) })?;
+        Ok(Http { client, timeout })
     }
 
     /// GETs a JSON document; errors name the URL and what was wrong.
-    pub async fn get_json(&self, url: &Url, what: &str) -> anyhow::Result<serde_json::Value> {
+    pub async fn get_json(&self, url: &Url, what: &str) -> Result<serde_json::Value, OAuthError> {
         check_url(url, what)?;
         let response = self
             .client
@@ -85,23 +87,23 @@ impl Http {
             .header(http::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| transport_error(&e, url, what))?;
+            .map_err(|e| self.transport_error(&e, url, what))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(failure(
-                Exit::Failed,
-                format!("{what} {url} answered HTTP {status}"),
-            ));
+            return Err(OAuthError::HttpStatus {
+                what: what.to_owned(),
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
         }
         let body = response
             .bytes()
             .await
-            .map_err(|e| transport_error(&e, url, what))?;
-        serde_json::from_slice(&body).map_err(|e| {
-            failure(
-                Exit::Failed,
-                format!("{what} {url} is not a JSON document: {e}"),
-            )
+            .map_err(|e| self.transport_error(&e, url, what))?;
+        serde_json::from_slice(&body).map_err(|e| OAuthError::Malformed {
+            what: what.to_owned(),
+            url: url.to_string(),
+            problem: format!("not a JSON document: {e}"),
         })
     }
 
@@ -115,7 +117,7 @@ impl Http {
         client_id: &str,
         secret: Option<&str>,
         form: &[(&str, &str)],
-    ) -> anyhow::Result<http::StatusCode> {
+    ) -> Result<http::StatusCode, OAuthError> {
         check_url(url, what)?;
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         let mut request = self.client.post(url.clone());
@@ -127,7 +129,7 @@ impl Http {
             .form(&fields)
             .send()
             .await
-            .map_err(|e| transport_error(&e, url, what))?;
+            .map_err(|e| self.transport_error(&e, url, what))?;
         Ok(response.status())
     }
 
@@ -136,10 +138,9 @@ impl Http {
         &self,
         request: oauth2::HttpRequest,
     ) -> Result<oauth2::HttpResponse, HttpError> {
-        let url = Url::parse(&request.uri().to_string()).map_err(|e| HttpError(e.to_string()))?;
-        if let Err(e) = check_url(&url, "the OAuth endpoint") {
-            return Err(HttpError(e.to_string()));
-        }
+        let what = "the OAuth server";
+        let text = request.uri().to_string();
+        let url = parse_url(&text, what).map_err(HttpError)?;
         let (parts, body) = request.into_parts();
         let response = self
             .client
@@ -148,7 +149,7 @@ impl Http {
             .body(body)
             .send()
             .await
-            .map_err(|e| HttpError::from_reqwest(&e, &url))?;
+            .map_err(|e| HttpError(self.transport_error(&e, &url, what)))?;
         let mut builder = http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
@@ -156,45 +157,51 @@ impl Http {
         let body = response
             .bytes()
             .await
-            .map_err(|e| HttpError::from_reqwest(&e, &url))?;
-        builder
-            .body(body.to_vec())
-            .map_err(|e| HttpError(e.to_string()))
+            .map_err(|e| HttpError(self.transport_error(&e, &url, what)))?;
+        builder.body(body.to_vec()).map_err(|e| {
+            HttpError(OAuthError::Malformed {
+                what: "the answer of".to_owned(),
+                url: url.to_string(),
+                problem: e.to_string(),
+            })
+        })
+    }
+
+    fn transport_error(&self, error: &reqwest::Error, url: &Url, what: &str) -> OAuthError {
+        if error.is_timeout() {
+            OAuthError::TimedOut {
+                what: what.to_owned(),
+                url: url.to_string(),
+                after: self.timeout,
+            }
+        } else {
+            OAuthError::Unreachable {
+                what: what.to_owned(),
+                url: url.to_string(),
+                detail: cause(error),
+            }
+        }
     }
 }
 
 impl<'c> oauth2::AsyncHttpClient<'c> for Http {
     type Error = HttpError;
-    type Future = Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, HttpError>> + 'c>>;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<oauth2::HttpResponse, HttpError>> + Send + 'c>>;
 
     fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
         Box::pin(self.send(request))
     }
 }
 
-/// A transport failure under the `oauth2` crate. Its text names the URL
-/// (never a body: bodies carry secrets); `timed_out` picks exit 4.
+/// A transport failure under the `oauth2` crate, already worded (it names
+/// the URL, never a body: bodies carry secrets).
 #[derive(Debug)]
-pub struct HttpError(pub String);
-
-impl HttpError {
-    fn from_reqwest(error: &reqwest::Error, url: &Url) -> HttpError {
-        let prefix = if error.is_timeout() {
-            "timed out: "
-        } else {
-            ""
-        };
-        HttpError(format!("{prefix}cannot reach {url}: {}", cause(error)))
-    }
-
-    pub fn timed_out(&self) -> bool {
-        self.0.starts_with("timed out: ")
-    }
-}
+pub struct HttpError(pub OAuthError);
 
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -209,11 +216,23 @@ fn cause(error: &reqwest::Error) -> String {
     source.to_string()
 }
 
-fn transport_error(error: &reqwest::Error, url: &Url, what: &str) -> anyhow::Error {
-    let exit = if error.is_timeout() {
-        Exit::TimedOut
-    } else {
-        Exit::Failed
-    };
-    failure(exit, format!("cannot reach {what} {url}: {}", cause(error)))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_only_for_loopback() {
+        assert!(parse_url("http://127.0.0.1:8080/x", "the issuer").is_ok());
+        assert!(parse_url("http://localhost/x", "the issuer").is_ok());
+        assert!(parse_url("https://auth.example", "the issuer").is_ok());
+        let e = parse_url("http://auth.example", "the issuer").unwrap_err();
+        assert!(matches!(e, OAuthError::InsecureUrl { .. }));
+        assert!(e.to_string().contains("must use https://"), "{e}");
+        let e = parse_url("ftp://auth.example", "the issuer").unwrap_err();
+        assert!(e.to_string().contains("expected https://"), "{e}");
+        assert!(matches!(
+            parse_url("not a url", "the issuer").unwrap_err(),
+            OAuthError::NotAUrl { .. }
+        ));
+    }
 }

@@ -1,12 +1,12 @@
 //! Cloud profiles: what a login learnt about the cloud and its OAuth server,
-//! kept in the state file (no secrets), and the keyring accounts of its secrets.
+//! kept in the store (no secrets), and the keyring accounts of its secrets.
 
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::discovery::Endpoints;
-use crate::cli::exit::{Exit, failure};
-use crate::store::{KeyringKind, StateFile};
+use super::error::OAuthError;
+use crate::store::{KeyringKind, SecretError, Secrets, Store};
 
 /// How the profile's user (or factory client) logged in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +93,7 @@ pub fn access_token_account(profile: &str) -> String {
 }
 
 /// Profile names end up in keyring account names and file paths: keep them plain.
-pub fn check_name(name: &str) -> anyhow::Result<()> {
+pub fn check_name(name: &str) -> Result<(), OAuthError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -103,53 +103,109 @@ pub fn check_name(name: &str) -> anyhow::Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(failure(
-            Exit::Usage,
-            format!("profile name {name:?} must be 1-64 letters, digits, '-', '_' or '.'"),
-        ))
+        Err(OAuthError::BadProfileName {
+            name: name.to_owned(),
+        })
     }
 }
 
-pub fn load(state: &StateFile, name: &str) -> anyhow::Result<Option<Profile>> {
-    let state = state.load()?;
-    let Some(value) = state.profiles.get(name) else {
-        return Ok(None);
-    };
-    let profile = serde_json::from_value(value.clone()).map_err(|e| {
-        failure(
-            Exit::Failed,
-            format!("profile {name:?} in the state file cannot be read ({e}): log in again with `ocf-mediator login --profile {name}`"),
-        )
-    })?;
-    Ok(Some(profile))
+fn parse(name: &str, value: serde_json::Value) -> Result<Profile, OAuthError> {
+    serde_json::from_value(value).map_err(|e| OAuthError::DamagedProfile {
+        name: name.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// The profile `name`, if there is one.
+pub async fn load(store: &Store, name: &str) -> Result<Option<Profile>, OAuthError> {
+    check_name(name)?;
+    match store.profile(name).await? {
+        Some(value) => parse(name, value).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// A profile that must exist.
-pub fn require(state: &StateFile, name: &str) -> anyhow::Result<Profile> {
-    load(state, name)?.ok_or_else(|| {
-        failure(
-            Exit::Usage,
-            format!("no cloud profile {name:?}: create it with `ocf-mediator login --profile {name} --hub URL` (or --issuer URL --client-id ID)"),
-        )
+pub async fn require(store: &Store, name: &str) -> Result<Profile, OAuthError> {
+    load(store, name)
+        .await?
+        .ok_or_else(|| OAuthError::NoProfile {
+            name: name.to_owned(),
+        })
+}
+
+pub async fn save(store: &Store, profile: &Profile) -> Result<(), OAuthError> {
+    let value = serde_json::to_value(profile).map_err(|e| OAuthError::DamagedProfile {
+        name: profile.name.clone(),
+        detail: e.to_string(),
+    })?;
+    store.put_profile(&profile.name, value).await?;
+    Ok(())
+}
+
+/// Removes a profile (not its secrets); whether there was one.
+pub async fn remove(store: &Store, name: &str) -> Result<bool, OAuthError> {
+    Ok(store.remove_profile(name).await?)
+}
+
+/// One stored profile, as [`list`] finds it.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub name: String,
+    /// The profile; `None` when it cannot be read (log in again).
+    pub profile: Option<Profile>,
+    /// Whether the keyring holds what the profile needs to get tokens
+    /// (`None`: the keyring cannot be read).
+    pub credentials: Option<bool>,
+}
+
+/// Every stored profile, by name, with whether it is logged in.
+pub async fn list(store: &Store) -> Result<Vec<Listed>, OAuthError> {
+    let mut listed = Vec::new();
+    for (name, value) in store.profiles().await? {
+        let profile = parse(&name, value).ok();
+        let credentials = match &profile {
+            Some(profile) => has_credentials(profile).await,
+            None => None,
+        };
+        listed.push(Listed {
+            name,
+            profile,
+            credentials,
+        });
+    }
+    Ok(listed)
+}
+
+/// Whether the keyring holds a refresh token or client secret (by the
+/// profile's flow) or a cached access token.
+async fn has_credentials(profile: &Profile) -> Option<bool> {
+    let secrets = Secrets::open(profile.keyring).ok()?;
+    let long_lived = match profile.flow {
+        Flow::ClientCredentials => client_secret_account(&profile.name),
+        Flow::DeviceCode | Flow::Browser => refresh_token_account(&profile.name),
+    };
+    let cached = access_token_account(&profile.name);
+    keyring(&secrets, move |s| {
+        Ok(s.get(&long_lived)?.is_some() || s.get(&cached)?.is_some())
     })
+    .await
+    .ok()
 }
 
-pub fn save(state: &StateFile, profile: &Profile) -> anyhow::Result<()> {
-    let value = serde_json::to_value(profile)?;
-    state.update(|s| {
-        s.profiles.insert(profile.name.clone(), value);
-    })
-}
-
-pub fn remove(state: &StateFile, name: &str) -> anyhow::Result<bool> {
-    state.update(|s| s.profiles.remove(name).is_some())
-}
-
-pub fn all(state: &StateFile) -> anyhow::Result<Vec<Result<Profile, String>>> {
-    let state = state.load()?;
-    Ok(state
-        .profiles
-        .iter()
-        .map(|(name, value)| serde_json::from_value(value.clone()).map_err(|_| name.clone()))
-        .collect())
+/// Runs keyring work off the executor: the Secret Service and the kernel
+/// keyring are blocking calls.
+pub(crate) async fn keyring<R: Send + 'static>(
+    secrets: &Secrets,
+    work: impl FnOnce(&Secrets) -> Result<R, SecretError> + Send + 'static,
+) -> Result<R, OAuthError> {
+    let secrets = secrets.clone();
+    let kind = secrets.kind();
+    tokio::task::spawn_blocking(move || work(&secrets))
+        .await
+        .map_err(|e| SecretError::Failed {
+            kind,
+            detail: format!("the keyring worker stopped: {e}"),
+        })?
+        .map_err(OAuthError::from)
 }

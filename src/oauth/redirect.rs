@@ -7,7 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::{Host, Url};
 
-use crate::cli::exit::{Exit, failure};
+use super::error::{OAuthError, server_text};
 
 pub struct Listener {
     listener: TcpListener,
@@ -24,10 +24,17 @@ enum Answer {
 
 impl Listener {
     /// A listener on a free port of 127.0.0.1, redirect URI `http://127.0.0.1:PORT/callback`.
-    pub async fn bind_any() -> anyhow::Result<Listener> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let port = listener.local_addr()?.port();
-        let redirect_uri = Url::parse(&format!("http://127.0.0.1:{port}/callback"))?;
+    pub async fn bind_any() -> Result<Listener, OAuthError> {
+        let listen_error = |e: std::io::Error| OAuthError::Listen {
+            address: "127.0.0.1".to_owned(),
+            detail: e.to_string(),
+        };
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(listen_error)?;
+        let port = listener.local_addr().map_err(listen_error)?.port();
+        let redirect_uri = Url::parse(&format!("http://127.0.0.1:{port}/callback"))
+            .expect("a loopback URL with a port parses");
         Ok(Listener {
             listener,
             redirect_uri,
@@ -36,7 +43,7 @@ impl Listener {
 
     /// A listener for a given redirect URI, when it is `http://` to a
     /// loopback IP address with a port; `None` when the URI cannot be served here.
-    pub async fn bind_for(uri: &Url) -> anyhow::Result<Option<Listener>> {
+    pub async fn bind_for(uri: &Url) -> Result<Option<Listener>, OAuthError> {
         let loopback = match uri.host() {
             Some(Host::Ipv4(ip)) => ip.is_loopback(),
             Some(Host::Ipv6(ip)) => ip.is_loopback(),
@@ -57,11 +64,9 @@ impl Listener {
         };
         let listener = TcpListener::bind(format!("{host}:{port}"))
             .await
-            .map_err(|e| {
-                failure(
-                    Exit::Failed,
-                    format!("cannot listen on the redirect URI {uri}: {e}"),
-                )
+            .map_err(|e| OAuthError::Listen {
+                address: format!("the redirect URI {uri}"),
+                detail: e.to_string(),
             })?;
         Ok(Some(Listener {
             listener,
@@ -70,30 +75,26 @@ impl Listener {
     }
 
     /// Waits for the redirect carrying `state`, and returns its code.
-    pub async fn wait(&self, state: &str, wait: Duration) -> anyhow::Result<String> {
+    pub async fn wait(&self, state: &str, wait: Duration) -> Result<String, OAuthError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let accepted = tokio::time::timeout_at(deadline, self.listener.accept()).await;
             let Ok(accepted) = accepted else {
-                return Err(failure(
-                    Exit::TimedOut,
-                    format!(
-                        "no answer reached {} within {}",
-                        self.redirect_uri,
-                        humantime::format_duration(wait)
-                    ),
-                ));
+                return Err(OAuthError::NoRedirect {
+                    redirect_uri: self.redirect_uri.to_string(),
+                    waited: wait,
+                });
             };
             let Ok((stream, _)) = accepted else { continue };
             let answer =
                 tokio::time::timeout(Duration::from_secs(10), self.serve(stream, state)).await;
             match answer {
                 Ok(Answer::Code(code)) => return Ok(code),
-                Ok(Answer::Error(error)) => {
-                    return Err(failure(
-                        Exit::AuthFailed,
-                        format!("the authorization was refused: {error}"),
-                    ));
+                Ok(Answer::Error(detail)) => {
+                    return Err(OAuthError::AccessDenied {
+                        url: self.redirect_uri.to_string(),
+                        detail: Some(detail),
+                    });
                 }
                 Ok(Answer::Ignore) | Err(_) => continue,
             }
@@ -154,9 +155,9 @@ fn parse_redirect(url: &Url, state: &str) -> Answer {
     }
     if let Some(error) = get("error") {
         let detail = get("error_description")
-            .map(|d| format!(" ({})", d.chars().take(200).collect::<String>()))
+            .map(|d| format!(": {}", server_text(&d)))
             .unwrap_or_default();
-        return Answer::Error(format!("{error}{detail}"));
+        return Answer::Error(format!("{}{detail}", server_text(&error)));
     }
     match get("code") {
         Some(code) if !code.is_empty() => Answer::Code(code),
@@ -165,51 +166,64 @@ fn parse_redirect(url: &Url, state: &str) -> Answer {
 }
 
 /// The code in text a person pasted: a whole redirect URL, or the code itself.
-pub fn code_from_pasted(text: &str, state: &str) -> anyhow::Result<String> {
+pub fn code_from_pasted(text: &str, state: &str) -> Result<String, OAuthError> {
     let text = text.trim();
     if let Ok(url) = Url::parse(text) {
         return match parse_redirect(&url, state) {
             Answer::Code(code) => Ok(code),
-            Answer::Error(e) => Err(failure(
-                Exit::AuthFailed,
-                format!("the authorization was refused: {e}"),
-            )),
-            Answer::Ignore => Err(failure(
-                Exit::Usage,
-                "the pasted address has no code for this request (wrong or missing state)",
-            )),
+            Answer::Error(detail) => Err(OAuthError::AccessDenied {
+                url: without_query(&url).to_string(),
+                detail: Some(detail),
+            }),
+            Answer::Ignore => Err(OAuthError::NoCodePasted {
+                problem: "the pasted address has no code for this request (wrong or missing state)",
+            }),
         };
     }
     if text.is_empty() || text.contains(char::is_whitespace) {
-        return Err(failure(Exit::Usage, "no code was pasted"));
+        return Err(OAuthError::NoCodePasted {
+            problem: "no code was pasted",
+        });
     }
     Ok(text.to_owned())
 }
 
-/// Opens `url` in a browser when this session has one (a display, or
-/// `$BROWSER`). Returns whether one was started. The URL holds no secret.
-pub fn open_browser(url: &Url) -> bool {
-    if !has_browser() {
-        return false;
+/// A redirect address without its query, which holds the code and state.
+fn without_query(url: &Url) -> Url {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pasted_address_gives_its_code_when_the_state_matches() {
+        let pasted = " https://hub.example/devices?code=c0de&state=s1\n";
+        assert_eq!(code_from_pasted(pasted, "s1").unwrap(), "c0de");
+        assert!(matches!(
+            code_from_pasted(pasted, "other").unwrap_err(),
+            OAuthError::NoCodePasted { .. }
+        ));
     }
-    let program = std::env::var("BROWSER").unwrap_or_else(|_| "xdg-open".to_owned());
-    std::process::Command::new(program)
-        .arg(url.as_str())
-        .env_remove("OCF_MEDIATOR_CLIENT_SECRET")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .is_ok()
-}
 
-/// Whether a browser can be opened here.
-pub fn has_browser() -> bool {
-    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    set("BROWSER") || ((set("DISPLAY") || set("WAYLAND_DISPLAY")) && on_path("xdg-open"))
-}
+    #[test]
+    fn a_pasted_code_is_taken_as_it_is() {
+        assert_eq!(code_from_pasted("c0de\n", "s1").unwrap(), "c0de");
+        assert!(code_from_pasted("  \n", "s1").is_err());
+        assert!(code_from_pasted("two words", "s1").is_err());
+    }
 
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    #[test]
+    fn a_pasted_refusal_is_access_denied_without_the_query() {
+        let pasted = "https://hub.example/devices?error=access_denied&state=s1";
+        let e = code_from_pasted(pasted, "s1").unwrap_err();
+        assert!(
+            matches!(&e, OAuthError::AccessDenied { url, .. } if !url.contains("state")),
+            "{e:?}"
+        );
+    }
 }

@@ -1,18 +1,18 @@
-//! Tokens of a profile: the cached access token, refresh and re-fetch.
-//! Every secret lives in the keyring only: the refresh token, the client
-//! secret, and the cached access token with its expiry.
+//! Tokens of a profile in the keyring, and getting new ones. Every secret
+//! lives in the keyring only: the refresh token, the client secret, and the
+//! cached access token with its expiry.
 
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{ClientId, ClientSecret, RefreshToken, TokenResponse, TokenUrl};
 use serde::{Deserialize, Serialize};
 
-use super::errors::token_error;
+use super::error::{OAuthError, token_error};
 use super::http::Http;
-use super::profile::{self, Flow, Profile};
-use crate::cli::exit::{Exit, failure};
-use crate::store::{SecretError, Secrets};
+use super::profile::{self, Flow, Profile, keyring};
+use crate::store::Secrets;
 
 /// A cached token is used only while it has this much life left.
 pub const MARGIN: Duration = Duration::from_secs(30);
@@ -26,22 +26,51 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The cached access token, as stored in the keyring.
-#[derive(Serialize, Deserialize)]
-pub struct CachedToken {
-    pub access_token: String,
+/// An access token of a profile, with its expiry. Never printed: `Debug`
+/// shows only the expiry.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct AccessToken {
+    access_token: String,
     /// Unix seconds.
-    pub expires_at: u64,
+    expires_at: u64,
 }
 
-impl CachedToken {
+impl AccessToken {
+    /// The token itself, to send.
+    pub fn secret(&self) -> &str {
+        &self.access_token
+    }
+
+    /// When it expires, in Unix seconds.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// How long it lives from now (zero once expired).
+    pub fn expires_in(&self) -> Duration {
+        Duration::from_secs(self.expires_at.saturating_sub(now()))
+    }
+
+    /// Whether it has more than [`MARGIN`] of life left.
     pub fn fresh(&self) -> bool {
         self.expires_at > now() + MARGIN.as_secs()
     }
+
+    fn from_response(response: &BasicTokenResponse) -> AccessToken {
+        let life = response.expires_in().unwrap_or(DEFAULT_LIFE);
+        AccessToken {
+            access_token: response.access_token().secret().clone(),
+            expires_at: now() + life.as_secs(),
+        }
+    }
 }
 
-pub fn secret_error(error: SecretError) -> anyhow::Error {
-    failure(Exit::Failed, error.to_string())
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Extra parameters naming the audience: Auth0-style `audience`, and RFC 8707
@@ -59,105 +88,111 @@ pub fn audience_params(audience: Option<&str>) -> Vec<(&'static str, String)> {
 
 /// Saves what a token response brought: the access token (cached with its
 /// expiry) and, when there is one, the (possibly rotated) refresh token.
-pub fn store(
+pub async fn store(
     secrets: &Secrets,
     profile: &str,
     response: &BasicTokenResponse,
-) -> anyhow::Result<CachedToken> {
-    let life = response.expires_in().unwrap_or(DEFAULT_LIFE);
-    let cached = CachedToken {
-        access_token: response.access_token().secret().clone(),
-        expires_at: now() + life.as_secs(),
-    };
-    if let Some(refresh) = response.refresh_token() {
-        secrets
-            .set(
-                &profile::refresh_token_account(profile),
-                refresh.secret().as_bytes(),
-            )
-            .map_err(secret_error)?;
-    }
-    let json = serde_json::to_vec(&cached)?;
-    secrets
-        .set(&profile::access_token_account(profile), &json)
-        .map_err(secret_error)?;
-    Ok(cached)
+) -> Result<AccessToken, OAuthError> {
+    let token = AccessToken::from_response(response);
+    let refresh = response.refresh_token().map(|r| r.secret().clone());
+    let cached = serde_json::to_vec(&token).expect("a token serialises");
+    let (refresh_account, access_account) = (
+        profile::refresh_token_account(profile),
+        profile::access_token_account(profile),
+    );
+    keyring(secrets, move |s| {
+        if let Some(refresh) = refresh {
+            s.set(&refresh_account, refresh.as_bytes())?;
+        }
+        s.set(&access_account, &cached)
+    })
+    .await?;
+    Ok(token)
 }
 
 /// The cached access token, if any (fresh or not).
-pub fn cached(secrets: &Secrets, profile: &str) -> anyhow::Result<Option<CachedToken>> {
-    let Some(bytes) = secrets
-        .get(&profile::access_token_account(profile))
-        .map_err(secret_error)?
-    else {
-        return Ok(None);
-    };
+pub async fn cached(secrets: &Secrets, profile: &str) -> Result<Option<AccessToken>, OAuthError> {
+    let account = profile::access_token_account(profile);
+    let bytes = keyring(secrets, move |s| s.get(&account)).await?;
     // A damaged cache entry is only a cache miss.
-    Ok(serde_json::from_slice(&bytes).ok())
+    Ok(bytes.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
-/// A fresh access token of the profile: the cached one when it has life
-/// left (no network), else refreshed (or re-fetched with the client secret).
-pub async fn access_token(
+/// The refresh token kept for the profile, if any.
+pub async fn refresh_token(secrets: &Secrets, profile: &str) -> Result<Option<String>, OAuthError> {
+    let account = profile::refresh_token_account(profile);
+    let bytes = keyring(secrets, move |s| s.get(&account)).await?;
+    Ok(bytes.map(|t| String::from_utf8_lossy(&t).into_owned()))
+}
+
+/// The client secret kept in the keyring, if any.
+pub async fn stored_client_secret(
+    secrets: &Secrets,
+    profile: &str,
+) -> Result<Option<ClientSecret>, OAuthError> {
+    let account = profile::client_secret_account(profile);
+    let bytes = keyring(secrets, move |s| s.get(&account)).await?;
+    Ok(bytes.map(|b| ClientSecret::new(String::from_utf8_lossy(&b).into_owned())))
+}
+
+/// Deletes every secret of a profile from one keyring.
+pub async fn forget(secrets: &Secrets, profile: &str) -> Result<(), OAuthError> {
+    let accounts = [
+        profile::refresh_token_account(profile),
+        profile::client_secret_account(profile),
+        profile::access_token_account(profile),
+    ];
+    keyring(secrets, move |s| {
+        for account in &accounts {
+            s.delete(account)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A new access token for the profile, from the network: refreshed with
+/// the refresh token, or granted again with the client secret (`secret`,
+/// else the keyring's). Stored in the keyring before it is returned.
+pub async fn renew(
+    http: &Http,
     profile: &Profile,
     secrets: &Secrets,
-    http: impl FnOnce() -> anyhow::Result<Http>,
-) -> anyhow::Result<CachedToken> {
-    if let Some(cached) = cached(secrets, &profile.name)? {
-        if cached.fresh() {
-            return Ok(cached);
-        }
-    }
-    let http = http()?;
+    secret: Option<&ClientSecret>,
+) -> Result<AccessToken, OAuthError> {
     let response = match profile.flow {
         Flow::ClientCredentials => {
-            let secret = client_secret(secrets, &profile.name)?.ok_or_else(|| {
-                failure(
-                    Exit::AuthFailed,
-                    format!(
-                        "no client secret for profile {:?} in the keyring: log in again with `ocf-mediator login --profile {} --client-credentials`",
-                        profile.name, profile.name
-                    ),
-                )
-            })?;
-            super::client_credentials::grant(&http, profile, &secret).await?
+            let stored;
+            let secret = match secret {
+                Some(secret) => secret,
+                None => {
+                    stored = stored_client_secret(secrets, &profile.name)
+                        .await?
+                        .ok_or_else(|| OAuthError::NoClientSecret {
+                            profile: profile.name.clone(),
+                        })?;
+                    &stored
+                }
+            };
+            super::client_credentials::grant(http, profile, secret).await?
         }
-        Flow::DeviceCode | Flow::Browser => refresh(&http, profile, secrets).await?,
+        Flow::DeviceCode | Flow::Browser => refresh(http, profile, secrets).await?,
     };
-    store(secrets, &profile.name, &response)
-}
-
-/// The client secret: `OCF_MEDIATOR_CLIENT_SECRET`, else the keyring.
-pub fn client_secret(secrets: &Secrets, profile: &str) -> anyhow::Result<Option<ClientSecret>> {
-    if let Ok(secret) = std::env::var("OCF_MEDIATOR_CLIENT_SECRET") {
-        if !secret.is_empty() {
-            return Ok(Some(ClientSecret::new(secret)));
-        }
-    }
-    let stored = secrets
-        .get(&profile::client_secret_account(profile))
-        .map_err(secret_error)?;
-    Ok(stored.map(|bytes| ClientSecret::new(String::from_utf8_lossy(&bytes).into_owned())))
+    store(secrets, &profile.name, &response).await
 }
 
 async fn refresh(
     http: &Http,
     profile: &Profile,
     secrets: &Secrets,
-) -> anyhow::Result<BasicTokenResponse> {
+) -> Result<BasicTokenResponse, OAuthError> {
     let name = &profile.name;
-    let Some(token) = secrets
-        .get(&profile::refresh_token_account(name))
-        .map_err(secret_error)?
-    else {
-        return Err(failure(
-            Exit::AuthFailed,
-            format!(
-                "the access token of profile {name:?} expired and there is no refresh token: log in again with `ocf-mediator login --profile {name}`"
-            ),
-        ));
+    let Some(token) = refresh_token(secrets, name).await? else {
+        return Err(OAuthError::NoRefreshToken {
+            profile: name.clone(),
+        });
     };
-    let token = RefreshToken::new(String::from_utf8_lossy(&token).into_owned());
+    let token = RefreshToken::new(token);
     let url = &profile.endpoints.token_endpoint;
     let client = BasicClient::new(ClientId::new(profile.client_id.clone()))
         .set_token_uri(TokenUrl::from_url(url.clone()));
@@ -169,4 +204,29 @@ async fn refresh(
         .request_async(http)
         .await
         .map_err(|e| token_error(e, url, Some(name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_never_shown_by_debug() {
+        let token = AccessToken {
+            access_token: "eyJ-very-secret".to_owned(),
+            expires_at: 1,
+        };
+        assert!(!format!("{token:?}").contains("secret"));
+        assert!(!token.fresh());
+        assert_eq!(token.expires_in(), Duration::ZERO);
+    }
+
+    #[test]
+    fn the_cache_entry_keeps_its_stored_shape() {
+        // Profiles logged in by earlier versions keep their cached token.
+        let stored = br#"{"access_token":"t","expires_at":4102444800}"#;
+        let token: AccessToken = serde_json::from_slice(stored).unwrap();
+        assert_eq!(token.secret(), "t");
+        assert!(token.fresh());
+    }
 }

@@ -98,6 +98,12 @@ impl TestHome {
         self.dir.path()
     }
 
+    /// The address of this home's D-Bus session, for a test that uses the
+    /// library in its own process (`DBUS_SESSION_BUS_ADDRESS`).
+    pub fn bus_address(&self) -> &str {
+        &self.bus_address
+    }
+
     /// The mediator's state directory in this home.
     pub fn state_dir(&self) -> PathBuf {
         self.path().join("data/ocf-mediator")

@@ -95,6 +95,18 @@ impl Oidc {
             .collect()
     }
 
+    /// How many requests reached the token endpoint with this grant type
+    /// (e.g. `refresh_token`), answered or refused.
+    pub fn token_requests(&self, grant_type: &str) -> u64 {
+        let answer: serde_json::Value = browser()
+            .get(self.url("/test/token-requests"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        answer[grant_type].as_u64().unwrap_or(0)
+    }
+
     /// Exchanges a device authorization code the way plgd's coap-gateway
     /// does: as the device client, with its secret and redirect URI.
     pub fn exchange_as_hub(&self, code: &str, redirect_uri: &str) -> serde_json::Value {
@@ -261,6 +273,19 @@ impl Home {
         let run = crate::common::Run::from_output(child.wait_with_output().unwrap());
         self.record(args, &run);
         run
+    }
+
+    /// `ocf-mediator --json -vv login --device-code ARGS`, playing the person
+    /// at the browser.
+    pub fn device_code_login(&self, args: &[&str]) -> crate::common::Run {
+        let mut all = vec!["--json", "-vv", "login", "--device-code"];
+        all.extend_from_slice(args);
+        self.run_interactive(&all, |prompt| {
+            assert_eq!(prompt["event"], "device_code", "{prompt}");
+            assert!(prompt["user_code"].is_string() && prompt["verification_uri"].is_string());
+            assert!(prompt["expires_in"].as_u64().unwrap() > 0);
+            play_user(prompt["verification_uri_complete"].as_str().unwrap());
+        })
     }
 
     /// Runs a login (or token) that waits for a person: reads its first JSON

@@ -3,8 +3,10 @@
 // ready. Also serves a plgd-shaped /.well-known/hub-configuration whose
 // authority is this server, broken discovery documents under /broken-json and
 // /no-token-endpoint, GET /test/refresh-tokens (every refresh token issued,
-// for leak checks) and POST /test/revoke-refresh-tokens (forgets every
-// refresh token, as an administrator revoking them would).
+// for leak checks), POST /test/revoke-refresh-tokens (forgets every
+// refresh token, as an administrator revoking them would) and
+// GET /test/token-requests (how many requests reached the token endpoint,
+// by grant type, answered or refused).
 //
 // Environment: ACCESS_TTL (seconds, default 3600), DEVICE_CODE_TTL (600),
 // HUB_DEVICE_GRANT (authorizationCode | clientCredentials),
@@ -30,6 +32,8 @@ const deviceRedirect = process.env.DEVICE_REDIRECT_URI || 'http://127.0.0.1:1/de
 const stores = new Map();
 // Every refresh token ever issued, so tests can check none leaks.
 const issuedRefreshTokens = [];
+// Requests that reached the token endpoint, by grant type.
+const tokenRequests = {};
 class TestAdapter {
   constructor(name) {
     if (!stores.has(name)) stores.set(name, { items: new Map(), expiry: new Map(), uid: new Map(), userCode: new Map() });
@@ -171,6 +175,19 @@ async function main() {
     }
     if (ctx.path === '/test/refresh-tokens') {
       ctx.body = { issued: issuedRefreshTokens };
+      return;
+    }
+    if (ctx.path === '/test/token-requests') {
+      ctx.body = tokenRequests;
+      return;
+    }
+    if (ctx.path === '/token' && ctx.method === 'POST') {
+      try {
+        await next();
+      } finally {
+        const grant = (ctx.oidc && ctx.oidc.params && ctx.oidc.params.grant_type) || 'unknown';
+        tokenRequests[grant] = (tokenRequests[grant] || 0) + 1;
+      }
       return;
     }
     if (ctx.path === '/test/revoke-refresh-tokens' && ctx.method === 'POST') {
