@@ -3,8 +3,8 @@
 //! touches the host's interfaces; the namespaces are deleted when each test
 //! ends, also on panic.
 //!
-//! Needs root (CI runs as root): each test skips with a message when it
-//! cannot create a namespace.
+//! Needs root (CI runs as root) and iproute2: each test fails, saying so,
+//! when it runs without them.
 
 mod common;
 
@@ -59,16 +59,16 @@ fn must(result: Result<String, String>) -> String {
 }
 
 impl Link {
-    /// Creates the namespaces (names carry the pid and `tag`), or `None`
-    /// with a message when namespaces cannot be made here.
-    fn create(tag: &str, addressing: Addressing) -> Option<Link> {
+    /// Creates the namespaces (names carry the pid and `tag`); fails the
+    /// test, naming what is missing, when namespaces cannot be made here.
+    fn create(tag: &str, addressing: Addressing) -> Link {
+        common::require_root("it creates network namespaces");
+        common::require(&["ip"], "iproute2");
+        common::require(&["sysctl"], "procps");
         let pid = std::process::id();
         let mediator_ns = format!("ocf-{pid}-{tag}-m");
         let device_ns = format!("ocf-{pid}-{tag}-d");
-        if let Err(e) = run_ip(&["netns", "add", &mediator_ns]) {
-            eprintln!("skipping: cannot create a network namespace (needs root): {e}");
-            return None;
-        }
+        must(run_ip(&["netns", "add", &mediator_ns]));
         // From here on, Drop removes whatever was made.
         let link = Link {
             mediator_ns,
@@ -147,7 +147,7 @@ impl Link {
                 run_ip(&["-n", ns, "addr"]).unwrap_or_default()
             );
         }
-        Some(link)
+        link
     }
 
     /// The device side's IPv6 link-local address.
@@ -245,15 +245,13 @@ fn record_of<'a>(records: &'a [Value], devsim: &DevSim, index: usize) -> &'a Val
 
 #[test]
 fn ipv4_multicast_finds_devices_with_their_endpoints() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "v4",
         Addressing {
             ipv4: true,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     // IPv4-only sockets: answers can only go back to IPv4 (224.0.1.187) requests.
     let devsim = link.devsim(&["--listen", &format!("{V4_DEVICE}:0"), "--count", "2"]);
     let run = link.mediator(&["--json", "discover", "--wait", "2s"]);
@@ -281,15 +279,13 @@ fn ipv4_multicast_finds_devices_with_their_endpoints() {
 #[test]
 fn ipv6_multicast_finds_devices_with_their_endpoints() {
     // No IPv4 on the link at all.
-    let Some(link) = Link::create(
+    let link = Link::create(
         "v6",
         Addressing {
             ipv4: false,
             ula: true,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--listen", &format!("[{ULA_DEVICE}]:0"), "--count", "2"]);
     let run = link.mediator(&["--json", "discover", "--wait", "2s"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
@@ -322,15 +318,13 @@ fn ipv6_multicast_finds_devices_with_their_endpoints() {
 /// (`coap://[fe80::…%if]:port`, as iotivity-lite does).
 #[test]
 fn link_local_only_ipv6_network() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "ll",
         Addressing {
             ipv4: false,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--listen", "[::]:0"]);
     let device_ll = link.device_link_local();
     let port = port_of(&devsim.devices[0]["endpoints"][0]);
@@ -374,15 +368,13 @@ fn link_local_only_ipv6_network() {
 
 #[test]
 fn dual_stack_devices_list_both_families_and_rounds_accumulate() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "ds",
         Addressing {
             ipv4: true,
             ula: true,
         },
-    ) else {
-        return;
-    };
+    );
     // The default: one wildcard dual-stack socket per device.
     let devsim = link.devsim(&["--count", "2"]);
     let started = Instant::now();
@@ -428,15 +420,13 @@ fn dual_stack_devices_list_both_families_and_rounds_accumulate() {
 
 #[test]
 fn get_by_uuid_and_by_name_resolves_through_multicast() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "get",
         Addressing {
             ipv4: true,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--name", "netns lamp"]);
     let di = devsim.di(0);
     let port = port_of(&devsim.devices[0]["endpoints"][0]);
