@@ -21,7 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'ocf-mediator' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
@@ -51,9 +51,9 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
         'ocf-mediator;discover' {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable')
             [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long each multicast round listens')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long each multicast round listens (at most 1h)')
             [CompletionResult]::new('--rounds', '--rounds', [CompletionResultType]::ParameterName, 'Multicast rounds; answers accumulate over rounds')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--owned', '--owned', [CompletionResultType]::ParameterName, 'Only devices that are owned')
             [CompletionResult]::new('--unowned', '--unowned', [CompletionResultType]::ParameterName, 'Only devices that are not owned yet')
@@ -75,7 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Our certificate chain (PEM), for mutual authentication with certificate suites')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--psk-stdin', '--psk-stdin', [CompletionResultType]::ParameterName, 'Read the pre-shared key from stdin, as hex')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
@@ -98,7 +98,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Our certificate chain (PEM), for mutual authentication with certificate suites')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--psk-stdin', '--psk-stdin', [CompletionResultType]::ParameterName, 'Read the pre-shared key from stdin, as hex')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
@@ -126,7 +126,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             [CompletionResult]::new('--apn', '--apn', [CompletionResultType]::ParameterName, 'The cloud''s authorization provider name (coapcloudconf apn)')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud''s trust anchor for devices')
             [CompletionResult]::new('--device-redirect-uri', '--device-redirect-uri', [CompletionResultType]::ParameterName, 'The redirect URI of the hub''s device OAuth client (the coap-gateway''s redirect URL) [default: from the hub, else <hub>/devices as plgd''s UI]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--device-code', '--device-code', [CompletionResultType]::ParameterName, 'Device code flow (RFC 8628): a code to enter on another device''s browser')
             [CompletionResult]::new('--browser', '--browser', [CompletionResultType]::ParameterName, 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)')
@@ -147,7 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
         }
         'ocf-mediator;logout' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The cloud profile')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
@@ -163,7 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;profiles' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
@@ -181,7 +181,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
         'ocf-mediator;token' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The cloud profile')
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'The device the token or code is for (its di); needed for authorization-code hubs')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
@@ -199,7 +199,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
         'ocf-mediator;own' {
             [CompletionResult]::new('--otm', '--otm', [CompletionResultType]::ParameterName, 'Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp')
             [CompletionResult]::new('--mfg-ca', '--mfg-ca', [CompletionResultType]::ParameterName, 'Trust anchors (PEM) for manufacturer certificates; repeatable')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--pin-stdin', '--pin-stdin', [CompletionResultType]::ParameterName, 'Read the Random PIN from stdin instead of prompting for it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
@@ -216,7 +216,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;disown' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--forget', '--forget', [CompletionResultType]::ParameterName, 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
@@ -233,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;devices' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')
@@ -249,7 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-mediator' -ScriptBlock {
             break
         }
         'ocf-mediator;completions' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object per line on stdout instead of text for people')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; implied when stdin is not a terminal')

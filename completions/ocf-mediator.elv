@@ -18,7 +18,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
     }
     var completions = [
         &'ocf-mediator'= {
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -47,9 +47,9 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;discover'= {
             cand -a 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable'
             cand --address 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable'
-            cand --wait 'How long each multicast round listens'
+            cand --wait 'How long each multicast round listens (at most 1h)'
             cand --rounds 'Multicast rounds; answers accumulate over rounds'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --owned 'Only devices that are owned'
             cand --unowned 'Only devices that are not owned yet'
@@ -70,7 +70,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --cert 'Our certificate chain (PEM), for mutual authentication with certificate suites'
             cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
             cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -92,7 +92,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --cert 'Our certificate chain (PEM), for mutual authentication with certificate suites'
             cand --key 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert'
             cand --ca 'Trust anchors (PEM) that the device''s certificate chain must verify against; repeatable'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --psk-stdin 'Read the pre-shared key from stdin, as hex'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -119,7 +119,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --apn 'The cloud''s authorization provider name (coapcloudconf apn)'
             cand --ca 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud''s trust anchor for devices'
             cand --device-redirect-uri 'The redirect URI of the hub''s device OAuth client (the coap-gateway''s redirect URL) [default: from the hub, else <hub>/devices as plgd''s UI]'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --device-code 'Device code flow (RFC 8628): a code to enter on another device''s browser'
             cand --browser 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)'
@@ -139,7 +139,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         }
         &'ocf-mediator;logout'= {
             cand --profile 'The cloud profile'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -154,7 +154,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
         }
         &'ocf-mediator;profiles'= {
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -171,7 +171,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;token'= {
             cand --profile 'The cloud profile'
             cand --device 'The device the token or code is for (its di); needed for authorization-code hubs'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -188,7 +188,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
         &'ocf-mediator;own'= {
             cand --otm 'Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp'
             cand --mfg-ca 'Trust anchors (PEM) for manufacturer certificates; repeatable'
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --pin-stdin 'Read the Random PIN from stdin instead of prompting for it'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -204,7 +204,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
         }
         &'ocf-mediator;disown'= {
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --forget 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
@@ -220,7 +220,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
         }
         &'ocf-mediator;devices'= {
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'
@@ -235,7 +235,7 @@ set edit:completion:arg-completer[ocf-mediator] = {|@words|
             cand --version 'Print version'
         }
         &'ocf-mediator;completions'= {
-            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms)'
+            cand --timeout 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)'
             cand --state-dir 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there'
             cand --json 'Print one JSON object per line on stdout instead of text for people'
             cand --no-input 'Never prompt; implied when stdin is not a terminal'

@@ -24,7 +24,7 @@ function __fish_ocf_mediator_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -46,9 +46,9 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "devices" 
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ocf-mediator -n "__fish_ocf_mediator_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -s a -l address -d 'Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable' -r
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l wait -d 'How long each multicast round listens' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l wait -d 'How long each multicast round listens (at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l rounds -d 'Multicast rounds; answers accumulate over rounds' -r
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l owned -d 'Only devices that are owned'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand discover" -l unowned -d 'Only devices that are not owned yet'
@@ -63,7 +63,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-id
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l cert -d 'Our certificate chain (PEM), for mutual authentication with certificate suites' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand get" -l json -d 'Print one JSON object per line on stdout instead of text for people'
@@ -78,7 +78,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l psk
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l cert -d 'Our certificate chain (PEM), for mutual authentication with certificate suites' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l key -d 'The private key (PEM, PKCS#8 or SEC1, P-256) of --cert' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l ca -d 'Trust anchors (PEM) that the device\'s certificate chain must verify against; repeatable' -r -F
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l psk-stdin -d 'Read the pre-shared key from stdin, as hex'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand update" -l json -d 'Print one JSON object per line on stdout instead of text for people'
@@ -99,7 +99,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l sid 
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l apn -d 'The cloud\'s authorization provider name (coapcloudconf apn)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l ca -d 'A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud\'s trust anchor for devices' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l device-redirect-uri -d 'The redirect URI of the hub\'s device OAuth client (the coap-gateway\'s redirect URL) [default: from the hub, else <hub>/devices as plgd\'s UI]' -r
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l device-code -d 'Device code flow (RFC 8628): a code to enter on another device\'s browser'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l browser -d 'Authorization code flow with PKCE and a loopback redirect (RFC 8252)'
@@ -113,7 +113,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -l vola
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand login" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l profile -d 'The cloud profile' -r
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -122,7 +122,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s q -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand logout" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -133,7 +133,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s h
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand profiles" -s V -l version -d 'Print version'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l profile -d 'The cloud profile' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l device -d 'The device the token or code is for (its di); needed for authorization-code hubs' -r
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand token" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -147,7 +147,7 @@ jw\t'Just Works (anonymous; anyone on the link could own the device)'
 rdp\t'Random PIN shown by the device'
 mfg\t'Manufacturer certificate'"
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l mfg-ca -d 'Trust anchors (PEM) for manufacturer certificates; repeatable' -r -F
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l pin-stdin -d 'Read the Random PIN from stdin instead of prompting for it'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l json -d 'Print one JSON object per line on stdout instead of text for people'
@@ -157,7 +157,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s q -l q
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand own" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l forget -d 'Do not talk to the device: only drop its entry and its key. For a device that is gone for good (broken, replaced, reset at the device), or an entry left by an ownership that never reached it'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l json -d 'Print one JSON object per line on stdout instead of text for people'
@@ -167,7 +167,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s q -
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand disown" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l no-input -d 'Never prompt; implied when stdin is not a terminal'
@@ -176,7 +176,7 @@ complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s q 
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -l volatile-keyring -d 'Keep new secrets in the Linux kernel keyring instead of the Secret Service: works headless, but the keys are lost on reboot, and with them the devices they own'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand devices" -s V -l version -d 'Print version'
-complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms)' -r
+complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l timeout -d 'How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h)' -r
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l state-dir -d 'Where the mediator keeps its state (owned devices, cloud profiles, its own UUID). Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there' -r -F
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l json -d 'Print one JSON object per line on stdout instead of text for people'
 complete -c ocf-mediator -n "__fish_ocf_mediator_using_subcommand completions" -l no-input -d 'Never prompt; implied when stdin is not a terminal'

@@ -48,7 +48,7 @@ pub struct GlobalArgs {
         conflicts_with = "verbose"
     )]
     pub quiet: bool,
-    /// How long to wait for one device before giving up (e.g. 10s, 500ms).
+    /// How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h).
     #[arg(long, global = true, env = "OCF_MEDIATOR_TIMEOUT", value_name = "DURATION",
           default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -213,7 +213,7 @@ pub struct DiscoverArgs {
     /// Only devices that are not owned yet.
     #[arg(long)]
     pub unowned: bool,
-    /// How long each multicast round listens.
+    /// How long each multicast round listens (at most 1h).
     #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
     pub wait: Duration,
     /// Multicast rounds; answers accumulate over rounds.
@@ -349,12 +349,51 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Parses `3s`, `500ms`, `1m30s`, or a bare number of seconds.
+/// The longest duration a flag takes. Longer ones are typos (`1e20`) or
+/// jobs for a loop in a script; the bound also keeps deadline arithmetic
+/// (`Instant + Duration`) far from overflowing.
+pub const MAX_DURATION: Duration = Duration::from_secs(60 * 60);
+
+const DURATION_EXAMPLES: &str = "examples: 3s, 500ms, 1m30s";
+
+/// Parses `3s`, `500ms`, `1m30s`, or a bare number of seconds: more than
+/// zero and at most [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(seconds) = text.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(Duration::from_secs_f64(seconds));
+    let text = text.trim();
+    let duration = match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() => {
+            // Compared before converting: Duration::from_secs_f64 panics
+            // on values it cannot hold.
+            if seconds > MAX_DURATION.as_secs_f64() {
+                return Err(too_long(text));
+            }
+            if seconds <= 0.0 {
+                return Err(format!(
+                    "{text} is not more than zero ({DURATION_EXAMPLES})"
+                ));
+            }
+            Duration::from_secs_f64(seconds)
         }
+        Ok(_) => return Err(format!("{text} is not a duration ({DURATION_EXAMPLES})")),
+        Err(_) => humantime::parse_duration(text).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => too_long(text),
+            e => format!("{e} ({DURATION_EXAMPLES})"),
+        })?,
+    };
+    if duration.is_zero() {
+        return Err(format!(
+            "{text} is not more than zero ({DURATION_EXAMPLES})"
+        ));
     }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 3s, 500ms, 1m)"))
+    if duration > MAX_DURATION {
+        return Err(too_long(text));
+    }
+    Ok(duration)
+}
+
+fn too_long(text: &str) -> String {
+    format!(
+        "{text} is longer than {}, the longest wait this tool takes",
+        humantime::format_duration(MAX_DURATION)
+    )
 }

@@ -48,8 +48,9 @@ pub struct DeviceArgs {
     /// Keep each device's state in this directory across restarts.
     #[arg(long, value_name = "DIR", env = "OCF_DEVSIM_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Delay multicast answers by a random time up to this many milliseconds.
-    #[arg(long, value_name = "MAX", default_value_t = 2000)]
+    /// Delay multicast answers by a random time up to this many milliseconds (at most 60000).
+    #[arg(long, value_name = "MAX", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub multicast_delay_ms: u64,
     /// Do not join the OCF multicast groups.
     #[arg(long)]
@@ -75,12 +76,16 @@ pub struct DeviceArgs {
     /// The manufacturer certificate's private key, PKCS#8 PEM (P-256).
     #[arg(long, value_name = "FILE", requires = "mfg_cert")]
     pub mfg_key: Option<PathBuf>,
-    /// How long after a hard reset request the device wipes itself.
-    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    /// How long after a hard reset request the device wipes itself, in
+    /// milliseconds (at most 3600000, an hour).
+    #[arg(long, value_name = "MS", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
     pub reset_delay_ms: u64,
-    /// Close DTLS sessions that are silent this long. A device ownership
-    /// session that ends before the device leaves RFOTM is undone.
-    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    /// Close DTLS sessions that are silent this many milliseconds (1 to
+    /// 86400000, a day). A device ownership session that ends before the
+    /// device leaves RFOTM is undone.
+    #[arg(long, value_name = "MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub session_idle_ms: u64,
     /// List no eps to peers on loopback, exactly as the reference device
     /// (for the tests that compare with its captures).
