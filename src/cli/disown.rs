@@ -19,7 +19,8 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
     let mut state = state_file.load()?;
     let owner = state.mediator_uuid();
     let known = crate::ocf::address::DeviceRef::parse(&args.device)
-        .uuid()
+        .ok()
+        .and_then(|r| r.uuid())
         .filter(|di| state.devices.contains_key(di));
     if args.forget {
         let known = known.and_then(|di| state.devices.get(&di).map(|e| (di, e.keyring)));

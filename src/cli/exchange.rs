@@ -67,7 +67,11 @@ async fn owner_exchange(
     let Some(owner) = state.mediator_uuid else {
         return Ok(None);
     };
-    let owned = match DeviceRef::parse(device) {
+    // A malformed address is reported by resolve_device.
+    let Ok(reference) = DeviceRef::parse(device) else {
+        return Ok(None);
+    };
+    let owned = match reference {
         DeviceRef::Uuid(di) => state.devices.get_key_value(&di),
         DeviceRef::Address {
             scheme: Scheme::Coaps,

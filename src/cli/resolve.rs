@@ -16,7 +16,7 @@ pub async fn resolve_device(
     timeout: Duration,
     output: &Output,
 ) -> anyhow::Result<Endpoint> {
-    match DeviceRef::parse(device) {
+    match parse_device(device)? {
         DeviceRef::Address { scheme, host, port } => Ok(Endpoint {
             scheme,
             addr: resolve_host(&host, port).await?,
@@ -72,7 +72,7 @@ async fn resolve_coap(
 
 /// Resolves an address argument (`HOST[:PORT]`, `coap://HOST:PORT`).
 pub async fn resolve_address(text: &str) -> anyhow::Result<SocketAddr> {
-    match DeviceRef::parse(text) {
+    match parse_device(text)? {
         DeviceRef::Address {
             scheme: Scheme::Coap,
             host,
@@ -92,6 +92,12 @@ pub async fn resolve_address(text: &str) -> anyhow::Result<SocketAddr> {
             ),
         )),
     }
+}
+
+/// A DEVICE argument read; one that looks like an address but is not a
+/// valid one is a usage error (exit 2), before anything is sent.
+pub fn parse_device(text: &str) -> anyhow::Result<DeviceRef> {
+    DeviceRef::parse(text).map_err(|e| failure(Exit::Usage, e.to_string()))
 }
 
 async fn resolve_host(host: &str, port: u16) -> anyhow::Result<SocketAddr> {

@@ -34,7 +34,7 @@ pub async fn locate(
     // A device we own is asked at its last known address first: its UUID
     // does not answer multicast filters for unowned devices, and the
     // address saves a multicast round.
-    if let DeviceRef::Uuid(di) = DeviceRef::parse(device) {
+    if let Ok(DeviceRef::Uuid(di)) = DeviceRef::parse(device) {
         if let Some(entry) = state.devices.get(&di) {
             let known: Vec<SocketAddr> = entry
                 .endpoints
