@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::args::DtlsArgs;
 use super::exit::{Exit, failure};
+use super::input::{PEM_LIMIT, SECRET_LIMIT, read_file, read_text};
 use crate::dtls::{CertifiedKey, CipherSuite, ClientConfig};
 
 /// The DTLS client configuration the arguments describe.
@@ -67,11 +68,7 @@ pub fn psk_identity(text: &str) -> anyhow::Result<Vec<u8>> {
 
 /// Reads a pre-shared key as hex from stdin (whitespace ignored).
 pub fn read_hex_key(stdin: &mut dyn Read) -> anyhow::Result<Vec<u8>> {
-    let mut text = String::new();
-    stdin
-        .take(4096)
-        .read_to_string(&mut text)
-        .map_err(|e| failure(Exit::Usage, format!("cannot read the key from stdin: {e}")))?;
+    let text = read_text(stdin, SECRET_LIMIT, "the key on stdin (--psk-stdin)")?;
     let hex: String = text.split_whitespace().collect();
     let bad = || {
         failure(
@@ -89,9 +86,8 @@ pub fn read_hex_key(stdin: &mut dyn Read) -> anyhow::Result<Vec<u8>> {
 }
 
 pub(crate) fn certificates(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    let iter = CertificateDer::pem_file_iter(path)
-        .map_err(|e| failure(Exit::Usage, format!("{}: {e}", path.display())))?;
-    let certs: Vec<Vec<u8>> = iter
+    let pem = read_file(path, PEM_LIMIT, &path.display().to_string())?;
+    let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&pem)
         .map(|c| c.map(|c| c.as_ref().to_vec()))
         .collect::<Result<_, _>>()
         .map_err(|e| failure(Exit::Usage, format!("{}: {e}", path.display())))?;
@@ -107,7 +103,8 @@ pub(crate) fn certificates(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
 /// A P-256 private key as PKCS#8 DER, from a PKCS#8 or SEC1 PEM file.
 fn private_key(path: &Path) -> anyhow::Result<Vec<u8>> {
     use p256::pkcs8::EncodePrivateKey;
-    let key = PrivateKeyDer::from_pem_file(path)
+    let pem = read_file(path, PEM_LIMIT, &path.display().to_string())?;
+    let key = PrivateKeyDer::from_pem_slice(&pem)
         .map_err(|e| failure(Exit::Usage, format!("{}: {e}", path.display())))?;
     match key {
         PrivateKeyDer::Pkcs8(der) => Ok(der.secret_pkcs8_der().to_vec()),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::args::{DtlsArgs, GlobalArgs};
 use super::credentials::client_config;
 use super::exit::{Exit, failure};
-use super::output::Output;
+use super::output::{Output, printable, printable_lines};
 use super::resolve::resolve_device;
 use super::session::{locate, owner_config, owner_key, secure_endpoint};
 use crate::coap::{ClientConfig, Code, Event, Request, Response};
@@ -136,7 +136,7 @@ pub fn report(
         .map_err(|e| failure(Exit::Failed, format!("{}: {href}: {e}", format_addr(peer))))?;
     if !response.code.is_success() {
         let detail = match &shown {
-            Shown::Text(t) if !t.is_empty() => format!(": {t}"),
+            Shown::Text(t) if !t.is_empty() => format!(": {}", printable(t)),
             _ => String::new(),
         };
         return Err(failure(
@@ -164,8 +164,9 @@ pub fn report(
         }));
     } else {
         match shown {
-            Shown::Json(v) => println!("{}", serde_json::to_string_pretty(&v)?),
-            Shown::Text(t) => println!("{t}"),
+            // JSON escapes C0 controls itself; DEL, C1 and bidi overrides it does not.
+            Shown::Json(v) => println!("{}", printable_lines(&serde_json::to_string_pretty(&v)?)),
+            Shown::Text(t) => println!("{}", printable_lines(&t)),
             Shown::Binary(b) => println!("{b}"),
         }
     }

@@ -1,8 +1,6 @@
 //! `login`: build (or reuse) a cloud profile, run a login flow, keep the
 //! secrets in the keyring and the profile in the state file.
 
-use std::io::Read;
-
 use oauth2::basic::BasicTokenResponse;
 use oauth2::{ClientSecret, TokenResponse};
 use serde_json::json;
@@ -11,6 +9,7 @@ use url::Url;
 use super::args::{GlobalArgs, LoginArgs};
 use super::cloud_state;
 use super::exit::{Exit, failure};
+use super::input::{PEM_LIMIT, SECRET_LIMIT, read_file_text, read_text};
 use super::output::Output;
 use crate::oauth::discovery::{self, HubConfig};
 use crate::oauth::http::{Http, parse_url};
@@ -27,12 +26,11 @@ pub async fn run(args: &LoginArgs, global: &GlobalArgs, output: &Output) -> anyh
     let state = cloud_state::state(global)?;
     let existing = profile::load(&state, name)?;
     let tls_ca = match &args.ca {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-            failure(
-                Exit::Usage,
-                format!("cannot read --ca {}: {e}", path.display()),
-            )
-        })?),
+        Some(path) => Some(read_file_text(
+            path,
+            PEM_LIMIT,
+            &format!("--ca {}", path.display()),
+        )?),
         None => existing.as_ref().and_then(|p| p.tls_ca.clone()),
     };
     let http = cloud_state::http(tls_ca.as_deref(), global.timeout)?;
@@ -173,13 +171,11 @@ fn read_client_secret(
     previous_kind: Option<crate::store::KeyringKind>,
 ) -> anyhow::Result<ClientSecret> {
     if args.client_secret_stdin {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| {
-            failure(
-                Exit::Usage,
-                format!("cannot read the client secret from stdin: {e}"),
-            )
-        })?;
+        let text = read_text(
+            &mut std::io::stdin(),
+            SECRET_LIMIT,
+            "the client secret on stdin (--client-secret-stdin)",
+        )?;
         let secret = text.trim_end_matches(['\r', '\n']).to_owned();
         if secret.is_empty() {
             return Err(failure(Exit::Usage, "stdin held no client secret"));
@@ -310,7 +306,11 @@ async fn from_issuer(
         args.scopes.clone()
     };
     let trust_anchor = match &args.ca {
-        Some(path) => Some(std::fs::read_to_string(path)?),
+        Some(path) => Some(read_file_text(
+            path,
+            PEM_LIMIT,
+            &format!("--ca {}", path.display()),
+        )?),
         None => None,
     };
     Ok(Profile {

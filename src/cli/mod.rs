@@ -12,6 +12,7 @@ pub mod exit;
 mod failpoint;
 pub mod generate;
 pub mod get;
+pub mod input;
 pub mod login;
 pub mod logout;
 pub mod output;
@@ -79,6 +80,7 @@ fn report(error: &anyhow::Error, output: &Output) {
         let value = serde_json::json!({ "error": format!("{error:#}"), "exit": code });
         eprintln!("{value}");
     } else {
-        eprintln!("error: {error:#}");
+        // Messages may quote what a device or server said.
+        eprintln!("error: {}", output::printable_lines(&format!("{error:#}")));
     }
 }

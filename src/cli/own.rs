@@ -23,7 +23,6 @@
 //! over.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +35,8 @@ use super::devices::forget_device;
 use super::exchange::send_plain;
 use super::exit::{Exit, exit_of, failure};
 use super::failpoint;
-use super::output::Output;
+use super::input::{SECRET_LIMIT, read_text};
+use super::output::{Output, printable};
 use super::pending_store::PendingStore;
 use super::session::{
     locate, open, open_watching_keys, owner_config, owner_key, secure_endpoint, send_step,
@@ -502,14 +502,11 @@ impl Job<'_> {
     /// The PIN the device shows: from stdin with --pin-stdin, else a hidden prompt.
     fn read_pin(&self) -> anyhow::Result<String> {
         let typed = if self.args.pin_stdin {
-            let mut text = String::new();
-            std::io::stdin()
-                .take(256)
-                .read_to_string(&mut text)
-                .map_err(|e| {
-                    failure(Exit::Usage, format!("cannot read the PIN from stdin: {e}"))
-                })?;
-            text
+            read_text(
+                &mut std::io::stdin(),
+                SECRET_LIMIT,
+                "the PIN on stdin (--pin-stdin)",
+            )?
         } else if self.output.interactive {
             dialoguer::Password::new()
                 .with_prompt("PIN shown by the device")
@@ -599,7 +596,11 @@ impl Job<'_> {
                 "state": "rfnop",
             }));
         } else if !self.output.quiet {
-            let name = self.record.name.as_deref().unwrap_or("the device");
+            let name = self
+                .record
+                .name
+                .as_deref()
+                .map_or("the device".into(), printable);
             println!(
                 "{} {name}: now {} (was {}), by {}; owner key in the {} keyring",
                 if outcome.repaired {
