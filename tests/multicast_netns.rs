@@ -174,16 +174,26 @@ impl Link {
     /// Starts `ocf-devsim device --json` in the device namespace, answering
     /// multicast after up to 300 ms.
     fn devsim(&self, extra: &[&str]) -> DevSim {
+        self.devsim_delaying("300", extra)
+    }
+
+    /// The same, answering multicast after up to `delay_ms`.
+    fn devsim_delaying(&self, delay_ms: &str, extra: &[&str]) -> DevSim {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &self.device_ns, DEVSIM])
-            .args(["device", "--json", "--multicast-delay-ms", "300"]);
+            .args(["device", "--json", "--multicast-delay-ms", delay_ms]);
         command.args(extra);
         DevSim::start_with(&mut command)
     }
 
     /// Runs `ocf-mediator` in the mediator namespace.
     fn mediator(&self, args: &[&str]) -> Run {
+        self.mediator_with_env(args, &[])
+    }
+
+    /// Runs `ocf-mediator` in the mediator namespace with these variables.
+    fn mediator_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &self.mediator_ns, MEDIATOR])
@@ -194,6 +204,7 @@ impl Link {
                 command.env_remove(key);
             }
         }
+        command.envs(env.iter().copied());
         let output = command.output().expect("run ocf-mediator in a namespace");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
@@ -459,4 +470,36 @@ fn get_by_uuid_and_by_name_resolves_through_multicast() {
     let run = link.mediator(&["--timeout", "1s", "get", absent, "/oic/d"]);
     assert_eq!(run.code, 3, "stdout: {} stderr: {}", run.stdout, run.stderr);
     assert!(run.stderr.contains(absent), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn shell_completion_offers_devices_that_answer_a_short_multicast_look() {
+    let link = Link::create(
+        "complete",
+        Addressing {
+            ipv4: true,
+            ula: false,
+        },
+    );
+    // A device that answers at once: the look lasts at most 300 ms.
+    let devsim = link.devsim_delaying("0", &["--listen", &format!("{V4_DEVICE}:0")]);
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let ask = |extra: &[(&str, &str)]| {
+        let mut env = vec![
+            ("COMPLETE", "bash"),
+            ("_CLAP_COMPLETE_INDEX", "2"),
+            ("OCF_MEDIATOR_STATE_DIR", state_dir),
+        ];
+        env.extend_from_slice(extra);
+        let started = Instant::now();
+        let run = link.mediator_with_env(&["--", "ocf-mediator", "own", ""], &env);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (run.stdout.replace('\u{b}', " "), started.elapsed())
+    };
+    let (offered, took) = ask(&[]);
+    assert!(offered.contains(&devsim.di(0)), "{offered}");
+    assert!(took < Duration::from_secs(1), "completion took {took:?}");
+    let (offered, _) = ask(&[("OCF_MEDIATOR_NO_NETWORK_COMPLETION", "1")]);
+    assert!(!offered.contains(&devsim.di(0)), "{offered}");
 }

@@ -4,10 +4,11 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::path::Path;
 
 use ocf_mediator::cli::devsim_args::{DeviceArgs, DevsimCli, DevsimCommand, Otm};
+use ocf_mediator::cli::generate::COMPLETE_VAR;
 use ocf_mediator::cli::input::{PEM_LIMIT, read_file};
 use ocf_mediator::dtls::CertifiedKey;
 use ocf_mediator::ocf::address::COAP_PORT;
@@ -17,6 +18,10 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 fn main() -> ExitCode {
+    // First: a shell asking for completions (COMPLETE=<shell>) gets them.
+    clap_complete::CompleteEnv::with_factory(DevsimCli::command)
+        .var(COMPLETE_VAR)
+        .complete();
     let cli = match DevsimCli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

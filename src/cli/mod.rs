@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod cloud_state;
+pub mod complete;
 pub mod credentials;
 pub mod devices;
 pub mod devsim_args;
@@ -12,6 +13,7 @@ pub mod exit;
 mod failpoint;
 pub mod generate;
 pub mod get;
+pub mod help;
 pub mod input;
 pub mod login;
 pub mod logout;
