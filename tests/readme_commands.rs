@@ -30,7 +30,11 @@ fn ci_runs_exactly_the_readme_s_test_command() {
         .lines()
         .filter(|l| !l.trim_start().starts_with('#') && l.contains("cargo test"))
         .collect();
-    assert_eq!(test_lines.len(), 1, ".ci/run runs the tests once: {test_lines:?}");
+    assert_eq!(
+        test_lines.len(),
+        1,
+        ".ci/run runs the tests once: {test_lines:?}"
+    );
     let command = test_lines[0].trim();
     assert!(
         command.starts_with("scripts/setup.sh && "),
