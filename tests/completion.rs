@@ -31,7 +31,8 @@ fn path_with_binaries() -> String {
 /// sourced, the state directory given in the environment.
 struct Bash {
     socket: String,
-    home: tempfile::TempDir,
+    /// Holds the rc file and HOME; removed when the shell is done.
+    _home: tempfile::TempDir,
 }
 
 impl Bash {
@@ -69,7 +70,10 @@ impl Bash {
             "tmux did not start: {}",
             String::from_utf8_lossy(&status.stderr)
         );
-        let bash = Bash { socket, home };
+        let bash = Bash {
+            socket,
+            _home: home,
+        };
         bash.wait_for_prompt();
         bash
     }
@@ -134,10 +138,15 @@ impl Bash {
 
 impl Drop for Bash {
     fn drop(&mut self) {
+        // tmux may leave its socket file behind: remove it too.
+        let socket_path = self.tmux(&["display-message", "-p", "#{socket_path}"]);
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .status();
-        let _ = &self.home;
+        let socket_path = socket_path.trim();
+        if !socket_path.is_empty() {
+            let _ = std::fs::remove_file(socket_path);
+        }
     }
 }
 
