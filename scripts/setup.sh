@@ -4,13 +4,14 @@
 # iproute2 (network namespaces for multicast tests), procps (sysctl), and a
 # real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
 # secret-tool as an independent client; keyutils for the kernel keyring), and
-# tmux to drive interactive prompts, and nodejs and npm (oidc-provider, a
-# real OAuth 2.0 server for the login tests, from tests/oidc/package-lock.json).
+# tmux to drive interactive prompts, zsh and fish (the completion scripts
+# must load in them; bash is already there), and nodejs and npm (oidc-provider,
+# a real OAuth 2.0 server for the login tests, from tests/oidc/package-lock.json).
 # Runs as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config
-          dbus gnome-keyring libsecret-tools keyutils tmux nodejs npm)
+          dbus gnome-keyring libsecret-tools keyutils tmux zsh fish nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

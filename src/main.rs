@@ -2,10 +2,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use ocf_mediator::cli::{self, args::Cli, exit::Exit};
+use clap::{CommandFactory, Parser};
+use ocf_mediator::cli::{self, args::Cli, exit::Exit, generate::COMPLETE_VAR};
 
 fn main() -> ExitCode {
+    // First: a shell asking for completions (COMPLETE=<shell>) gets them and
+    // nothing else runs. Without the variable this is one lookup.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(COMPLETE_VAR)
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

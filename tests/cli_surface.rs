@@ -82,7 +82,13 @@ fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let run = mediator(&["completions", shell]);
         assert_eq!(run.code, 0, "{shell}");
-        assert!(run.stdout.contains("discover"), "{shell}");
+        // The script asks the binary, by name, through COMPLETE=<shell>.
+        assert!(run.stdout.contains("COMPLETE"), "{shell}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("ocf-mediator"),
+            "{shell}: {}",
+            run.stdout
+        );
     }
     assert_eq!(mediator(&["completions", "tcsh"]).code, 2);
 }

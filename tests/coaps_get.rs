@@ -64,12 +64,11 @@ impl CoapsServer {
     }
 }
 
-fn missing_tools() -> bool {
-    let missing = !common::have(SERVER) || !common::have("openssl");
-    if missing {
-        eprintln!("skipping: {SERVER} or openssl not installed (scripts/setup.sh installs them)");
-    }
-    missing
+/// libcoap's DTLS server and the openssl tool (for the test PKI), or a
+/// failure naming the set-up step.
+fn require_tools() {
+    common::require(&[SERVER], "libcoap3-bin");
+    common::require(&["openssl"], "openssl");
 }
 
 /// Runs the mediator with `stdin` piped in.
@@ -100,9 +99,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn psk_session_with_libcoap() {
-    if missing_tools() {
-        return;
-    }
+    require_tools();
     let server = CoapsServer::start(&["-k", PSK]);
     let run = mediator_with_stdin(
         &[
@@ -136,9 +133,7 @@ fn psk_session_with_libcoap() {
 
 #[test]
 fn a_wrong_psk_fails_without_an_answer() {
-    if missing_tools() {
-        return;
-    }
+    require_tools();
     let server = CoapsServer::start(&["-k", PSK]);
     let run = mediator_with_stdin(
         &[
@@ -274,9 +269,7 @@ fn s(path: &Path) -> &str {
 
 #[test]
 fn certificate_session_with_mutual_authentication() {
-    if missing_tools() {
-        return;
-    }
+    require_tools();
     let pki = Pki::new();
     let (server_cert, server_key) = pki.leaf("server", "uuid:11111111-2222-3333-4444-555555555555");
     let (client_cert, client_key) = pki.leaf("client", "uuid:aaaaaaaa-2222-3333-4444-555555555555");
@@ -305,9 +298,7 @@ fn certificate_session_with_mutual_authentication() {
 
 #[test]
 fn a_device_chain_outside_the_trust_anchors_is_an_authentication_failure() {
-    if missing_tools() {
-        return;
-    }
+    require_tools();
     let pki = Pki::new();
     let other = Pki::new();
     let (server_cert, server_key) = pki.leaf("server", "uuid:11111111-2222-3333-4444-555555555555");

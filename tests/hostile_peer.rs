@@ -120,7 +120,79 @@ fn a_payload_that_is_not_cbor_is_reported_not_printed() {
         vec![m.encode()]
     });
     let run = mediator(&["get", &address, "/oic/d"]);
-    assert_clean_failure(&run, 1, "not valid CBOR");
+    assert_clean_failure(&run, 1, "not valid CBOR: it ends in the middle of an item");
+    assert_plain_sentence(&run);
+}
+
+/// One plain sentence: none of the decoder's own debug text.
+#[track_caller]
+fn assert_plain_sentence(run: &common::Run) {
+    for debug in [
+        "Io(",
+        "Error {",
+        "kind:",
+        "RecursionLimitExceeded",
+        "Syntax(",
+        "Semantic(",
+    ] {
+        assert!(!run.stderr.contains(debug), "{debug} in: {}", run.stderr);
+    }
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn cbor_nested_too_deep_or_malformed_reads_as_a_sentence() {
+    for (payload, says) in [
+        (
+            [vec![0x81; 300], vec![0x00]].concat(), // 300 nested arrays
+            "its items nest more than 256 levels deep",
+        ),
+        (
+            // Additional information 28 is reserved (RFC 8949 §3.1).
+            vec![0xa1, 0x1c],
+            "the byte at offset 1 does not belong there",
+        ),
+    ] {
+        let address = fake_device(move |request, _| {
+            let mut m = reply(request);
+            m.options.set_uint(OptionNumber::CONTENT_FORMAT, 10000);
+            m.payload = payload.clone();
+            vec![m.encode()]
+        });
+        let run = mediator(&["get", &address, "/oic/d"]);
+        assert_clean_failure(&run, 1, says);
+        assert_plain_sentence(&run);
+    }
+}
+
+#[test]
+fn control_characters_in_what_a_device_says_are_shown_escaped() {
+    // A refusal with a diagnostic payload, and a text representation.
+    let refusing = fake_device(|request, _| {
+        let mut m = reply(request);
+        m.code = Code::NOT_FOUND;
+        m.payload = b"\x1b[2K\rno such thing".to_vec();
+        vec![m.encode()]
+    });
+    let run = mediator(&["get", &refusing, "/oic/d"]);
+    assert_clean_failure(&run, 6, "\\e[2K\\rno such thing");
+    assert!(!run.stderr.contains(['\x1b', '\r']), "{:?}", run.stderr);
+
+    let texting = fake_device(|request, _| {
+        let mut m = reply(request);
+        m.options.set_uint(OptionNumber::CONTENT_FORMAT, 0);
+        m.payload = b"line one\n\x1b]0;title\x07line two".to_vec();
+        vec![m.encode()]
+    });
+    let run = mediator(&["get", &texting, "/text"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "line one\n\\e]0;title\\u{7}line two\n");
+    let json = mediator(&["--json", "get", &texting, "/text"]);
+    assert_eq!(
+        json.json()["representation"],
+        "line one\n\u{1b}]0;title\u{7}line two",
+        "JSON keeps it exact"
+    );
 }
 
 #[test]

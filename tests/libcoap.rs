@@ -10,29 +10,24 @@
 //!   debug log shows the options and the CBOR payload, which decodes to the
 //!   device's `di`), and error responses, which carry no 2053, reach it.
 //!
-//! Each test skips (with a message) when the libcoap binaries are missing.
+//! Each test fails, naming scripts/setup.sh, when the libcoap binaries are missing.
 
 mod common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{DevSim, free_udp_port, have, mediator, raw_exchange, wait_until};
+use common::{DevSim, free_udp_port, mediator, raw_exchange, wait_until};
 use ocf_mediator::ocf::representation::{cbor_to_json, decode_cbor};
 
 const SERVER: &str = "coap-server-notls";
 const CLIENT: &str = "coap-client-notls";
 
-fn libcoap_missing() -> bool {
-    let missing: Vec<&str> = [SERVER, CLIENT].into_iter().filter(|p| !have(p)).collect();
-    if missing.is_empty() {
-        return false;
-    }
-    eprintln!(
-        "skipping: {} not installed (Debian package libcoap3-bin)",
-        missing.join(", ")
-    );
-    true
+/// libcoap's tools, or a failure naming the set-up step.
+fn require_libcoap() {
+    common::require(&[SERVER, CLIENT], "libcoap3-bin");
+    // Line-buffers the server's log (below).
+    common::require(&["stdbuf"], "coreutils");
 }
 
 /// A `coap-server-notls` on 127.0.0.1, logging every PDU (`-v 7`) to a
@@ -165,9 +160,7 @@ fn numbered_text(len: usize) -> Vec<u8> {
 
 #[test]
 fn get_time_from_libcoap_retries_without_ocf_options() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let server = LibcoapServer::start();
     let uri = format!("coap://{}", server.address());
 
@@ -228,9 +221,7 @@ fn get_time_from_libcoap_retries_without_ocf_options() {
 
 #[test]
 fn get_json_from_libcoap() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let server = LibcoapServer::start();
     let device = format!("coap://{}", server.address());
 
@@ -294,9 +285,7 @@ fn block2_responses(pdus: &[String]) -> Vec<(u32, bool, u32)> {
 
 #[test]
 fn get_large_text_resource_blockwise() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let server = LibcoapServer::start();
     let payload = numbered_text(5000);
     server.put_example_data(&payload, None);
@@ -351,9 +340,7 @@ fn get_large_text_resource_blockwise() {
 
 #[test]
 fn get_large_binary_resource_blockwise() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     use base64::Engine;
     let server = LibcoapServer::start();
     // Every byte value, not UTF-8: shown as base64 (content format 42).
@@ -382,9 +369,7 @@ fn get_large_binary_resource_blockwise() {
 
 #[test]
 fn discover_libcoap_server_is_not_an_ocf_device() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let server = LibcoapServer::start();
     let address = server.address();
 
@@ -441,9 +426,7 @@ fn coap_client(args: &[&str]) -> (String, String) {
 
 #[test]
 fn libcoap_client_gets_devsim_error_responses() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let devsim = DevSim::start(&[]);
     let base = format!("coap://{}", devsim.address(0));
 
@@ -463,9 +446,7 @@ fn libcoap_client_gets_devsim_error_responses() {
 
 #[test]
 fn libcoap_client_reads_the_devices_well_known_core() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let devsim = DevSim::start(&[]);
     let base = format!("coap://{}", devsim.address(0));
     // RFC 6690 link format carries no OCF option: a generic client reads it whole,
@@ -504,9 +485,7 @@ fn logged_payload(log: &str) -> Option<Vec<u8>> {
 
 #[test]
 fn libcoap_client_parses_devsim_response_but_rejects_option_2053() {
-    if libcoap_missing() {
-        return;
-    }
+    require_libcoap();
     let devsim = DevSim::start(&[]);
     let uri = format!("coap://{}/oic/d", devsim.address(0));
 

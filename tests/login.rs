@@ -316,3 +316,49 @@ fn plain_http_is_only_for_loopback() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("https://"), "{}", run.stderr);
 }
+
+#[test]
+fn a_client_secret_on_stdin_is_read_with_a_limit() {
+    let oidc = Oidc::start();
+    let home = Home::new();
+    let secret = "s".repeat(10_000);
+    let run = home.run_with_stdin(
+        &[
+            "login",
+            "--client-credentials",
+            "--issuer",
+            &oidc.issuer,
+            "--client-id",
+            "factory",
+            "--client-secret-stdin",
+        ],
+        &secret,
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the client secret on stdin (--client-secret-stdin) is larger than 4 KiB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_trust_anchor_file_is_read_with_a_limit() {
+    let home = Home::new();
+    let run = home.run(&[
+        "login",
+        "--issuer",
+        "http://127.0.0.1:9",
+        "--client-id",
+        "x",
+        "--ca",
+        "/dev/zero",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--ca /dev/zero is larger than 1 MiB"),
+        "{}",
+        run.stderr
+    );
+}

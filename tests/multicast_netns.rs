@@ -3,8 +3,8 @@
 //! touches the host's interfaces; the namespaces are deleted when each test
 //! ends, also on panic.
 //!
-//! Needs root (CI runs as root): each test skips with a message when it
-//! cannot create a namespace.
+//! Needs root (CI runs as root) and iproute2: each test fails, saying so,
+//! when it runs without them.
 
 mod common;
 
@@ -59,16 +59,16 @@ fn must(result: Result<String, String>) -> String {
 }
 
 impl Link {
-    /// Creates the namespaces (names carry the pid and `tag`), or `None`
-    /// with a message when namespaces cannot be made here.
-    fn create(tag: &str, addressing: Addressing) -> Option<Link> {
+    /// Creates the namespaces (names carry the pid and `tag`); fails the
+    /// test, naming what is missing, when namespaces cannot be made here.
+    fn create(tag: &str, addressing: Addressing) -> Link {
+        common::require_root("it creates network namespaces");
+        common::require(&["ip"], "iproute2");
+        common::require(&["sysctl"], "procps");
         let pid = std::process::id();
         let mediator_ns = format!("ocf-{pid}-{tag}-m");
         let device_ns = format!("ocf-{pid}-{tag}-d");
-        if let Err(e) = run_ip(&["netns", "add", &mediator_ns]) {
-            eprintln!("skipping: cannot create a network namespace (needs root): {e}");
-            return None;
-        }
+        must(run_ip(&["netns", "add", &mediator_ns]));
         // From here on, Drop removes whatever was made.
         let link = Link {
             mediator_ns,
@@ -147,7 +147,7 @@ impl Link {
                 run_ip(&["-n", ns, "addr"]).unwrap_or_default()
             );
         }
-        Some(link)
+        link
     }
 
     /// The device side's IPv6 link-local address.
@@ -174,16 +174,26 @@ impl Link {
     /// Starts `ocf-devsim device --json` in the device namespace, answering
     /// multicast after up to 300 ms.
     fn devsim(&self, extra: &[&str]) -> DevSim {
+        self.devsim_delaying("300", extra)
+    }
+
+    /// The same, answering multicast after up to `delay_ms`.
+    fn devsim_delaying(&self, delay_ms: &str, extra: &[&str]) -> DevSim {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &self.device_ns, DEVSIM])
-            .args(["device", "--json", "--multicast-delay-ms", "300"]);
+            .args(["device", "--json", "--multicast-delay-ms", delay_ms]);
         command.args(extra);
         DevSim::start_with(&mut command)
     }
 
     /// Runs `ocf-mediator` in the mediator namespace.
     fn mediator(&self, args: &[&str]) -> Run {
+        self.mediator_with_env(args, &[])
+    }
+
+    /// Runs `ocf-mediator` in the mediator namespace with these variables.
+    fn mediator_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = Command::new("ip");
         command
             .args(["netns", "exec", &self.mediator_ns, MEDIATOR])
@@ -194,6 +204,7 @@ impl Link {
                 command.env_remove(key);
             }
         }
+        command.envs(env.iter().copied());
         let output = command.output().expect("run ocf-mediator in a namespace");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
@@ -245,15 +256,13 @@ fn record_of<'a>(records: &'a [Value], devsim: &DevSim, index: usize) -> &'a Val
 
 #[test]
 fn ipv4_multicast_finds_devices_with_their_endpoints() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "v4",
         Addressing {
             ipv4: true,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     // IPv4-only sockets: answers can only go back to IPv4 (224.0.1.187) requests.
     let devsim = link.devsim(&["--listen", &format!("{V4_DEVICE}:0"), "--count", "2"]);
     let run = link.mediator(&["--json", "discover", "--wait", "2s"]);
@@ -281,15 +290,13 @@ fn ipv4_multicast_finds_devices_with_their_endpoints() {
 #[test]
 fn ipv6_multicast_finds_devices_with_their_endpoints() {
     // No IPv4 on the link at all.
-    let Some(link) = Link::create(
+    let link = Link::create(
         "v6",
         Addressing {
             ipv4: false,
             ula: true,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--listen", &format!("[{ULA_DEVICE}]:0"), "--count", "2"]);
     let run = link.mediator(&["--json", "discover", "--wait", "2s"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
@@ -322,15 +329,13 @@ fn ipv6_multicast_finds_devices_with_their_endpoints() {
 /// (`coap://[fe80::…%if]:port`, as iotivity-lite does).
 #[test]
 fn link_local_only_ipv6_network() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "ll",
         Addressing {
             ipv4: false,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--listen", "[::]:0"]);
     let device_ll = link.device_link_local();
     let port = port_of(&devsim.devices[0]["endpoints"][0]);
@@ -374,15 +379,13 @@ fn link_local_only_ipv6_network() {
 
 #[test]
 fn dual_stack_devices_list_both_families_and_rounds_accumulate() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "ds",
         Addressing {
             ipv4: true,
             ula: true,
         },
-    ) else {
-        return;
-    };
+    );
     // The default: one wildcard dual-stack socket per device.
     let devsim = link.devsim(&["--count", "2"]);
     let started = Instant::now();
@@ -428,15 +431,13 @@ fn dual_stack_devices_list_both_families_and_rounds_accumulate() {
 
 #[test]
 fn get_by_uuid_and_by_name_resolves_through_multicast() {
-    let Some(link) = Link::create(
+    let link = Link::create(
         "get",
         Addressing {
             ipv4: true,
             ula: false,
         },
-    ) else {
-        return;
-    };
+    );
     let devsim = link.devsim(&["--name", "netns lamp"]);
     let di = devsim.di(0);
     let port = port_of(&devsim.devices[0]["endpoints"][0]);
@@ -469,4 +470,36 @@ fn get_by_uuid_and_by_name_resolves_through_multicast() {
     let run = link.mediator(&["--timeout", "1s", "get", absent, "/oic/d"]);
     assert_eq!(run.code, 3, "stdout: {} stderr: {}", run.stdout, run.stderr);
     assert!(run.stderr.contains(absent), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn shell_completion_offers_devices_that_answer_a_short_multicast_look() {
+    let link = Link::create(
+        "complete",
+        Addressing {
+            ipv4: true,
+            ula: false,
+        },
+    );
+    // A device that answers at once: the look lasts at most 300 ms.
+    let devsim = link.devsim_delaying("0", &["--listen", &format!("{V4_DEVICE}:0")]);
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let ask = |extra: &[(&str, &str)]| {
+        let mut env = vec![
+            ("COMPLETE", "bash"),
+            ("_CLAP_COMPLETE_INDEX", "2"),
+            ("OCF_MEDIATOR_STATE_DIR", state_dir),
+        ];
+        env.extend_from_slice(extra);
+        let started = Instant::now();
+        let run = link.mediator_with_env(&["--", "ocf-mediator", "own", ""], &env);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (run.stdout.replace('\u{b}', " "), started.elapsed())
+    };
+    let (offered, took) = ask(&[]);
+    assert!(offered.contains(&devsim.di(0)), "{offered}");
+    assert!(took < Duration::from_secs(1), "completion took {took:?}");
+    let (offered, _) = ask(&[("OCF_MEDIATOR_NO_NETWORK_COMPLETION", "1")]);
+    assert!(!offered.contains(&devsim.di(0)), "{offered}");
 }

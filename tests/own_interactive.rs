@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::keyring::TestHome;
-use common::{DevSim, MEDIATOR, have, wait_until};
+use common::{DevSim, MEDIATOR, wait_until};
 
 /// A tmux server of its own, running one command in a 120x30 pane.
 struct Terminal<'a> {
@@ -88,10 +88,7 @@ impl Drop for Terminal<'_> {
 
 #[test]
 fn the_pin_prompt_hides_input_and_ownership_succeeds() {
-    assert!(
-        have("tmux"),
-        "tmux is needed (scripts/setup.sh installs it)"
-    );
+    common::require(&["tmux"], "tmux");
     let home = TestHome::start();
     let sim = DevSim::start(&["--otm", "rdp", "--pin", "90210473"]);
     let terminal = Terminal::run(&home, &format!("{MEDIATOR} own {}", sim.address(0)));

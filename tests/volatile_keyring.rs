@@ -6,14 +6,11 @@
 mod common;
 
 use common::keyring::TestHome;
-use common::{DevSim, MEDIATOR, Run, have};
+use common::{DevSim, MEDIATOR, Run};
 
 #[test]
 fn keys_go_to_the_kernel_keyring_only_when_asked_and_with_a_warning() {
-    assert!(
-        have("keyctl"),
-        "keyutils is needed (scripts/setup.sh installs it)"
-    );
+    common::require(&["keyctl"], "keyutils");
     let home = TestHome::start();
     let sim = DevSim::start(&[]);
     let script = format!(

@@ -4,10 +4,12 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use std::path::Path;
 
 use ocf_mediator::cli::devsim_args::{DeviceArgs, DevsimCli, DevsimCommand, Otm};
+use ocf_mediator::cli::generate::COMPLETE_VAR;
+use ocf_mediator::cli::input::{PEM_LIMIT, read_file};
 use ocf_mediator::dtls::CertifiedKey;
 use ocf_mediator::ocf::address::COAP_PORT;
 use ocf_mediator::sim::SecurityConfig;
@@ -16,6 +18,10 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 fn main() -> ExitCode {
+    // First: a shell asking for completions (COMPLETE=<shell>) gets them.
+    clap_complete::CompleteEnv::with_factory(DevsimCli::command)
+        .var(COMPLETE_VAR)
+        .complete();
     let cli = match DevsimCli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -92,13 +98,17 @@ fn security_config(args: &DeviceArgs) -> Result<SecurityConfig, String> {
 }
 
 fn manufacturer_certificate(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
-    let chain: Vec<Vec<u8>> = CertificateDer::pem_file_iter(cert)
-        .and_then(|iter| iter.map(|c| c.map(|c| c.as_ref().to_vec())).collect())
+    let read = |path: &Path| {
+        read_file(path, PEM_LIMIT, &path.display().to_string()).map_err(|e| e.to_string())
+    };
+    let chain: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&read(cert)?)
+        .map(|c| c.map(|c| c.as_ref().to_vec()))
+        .collect::<Result<_, _>>()
         .map_err(|e| format!("{}: {e}", cert.display()))?;
     if chain.is_empty() {
         return Err(format!("{}: no PEM certificate in it", cert.display()));
     }
-    let key_der = match PrivateKeyDer::from_pem_file(key) {
+    let key_der = match PrivateKeyDer::from_pem_slice(&read(key)?) {
         Ok(PrivateKeyDer::Pkcs8(der)) => der.secret_pkcs8_der().to_vec(),
         Ok(_) => return Err(format!("{}: not a PKCS#8 key", key.display())),
         Err(e) => return Err(format!("{}: {e}", key.display())),

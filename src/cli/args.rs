@@ -6,18 +6,26 @@ use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter};
 
-use super::exit::EXIT_CODES_HELP;
+use super::complete;
+use super::help;
 
+/// Discover, onboard and cloud-provision OCF devices
+///
+/// ocf-mediator finds OCF devices on the local network, takes ownership of
+/// them over OCF's DTLS, reads and updates their resources, and gives them
+/// what they need to join an OCF cloud.
+///
+/// DEVICE arguments accept an address (127.0.0.1:5683, [::1]:5683,
+/// [fe80::1%eth0]:5683, coap://host:port, coaps://host:port), a device UUID
+/// or a unique device name; UUIDs and names are looked up in the state
+/// (devices this mediator owns) and by multicast discovery.
 #[derive(Parser, Debug)]
 #[command(
     name = "ocf-mediator",
     version,
-    about = "Discover, onboard and cloud-provision OCF devices",
-    long_about = "ocf-mediator finds OCF devices on the local network and talks to them over CoAP.\n\n\
-                  DEVICE arguments accept an address (127.0.0.1:5683, [::1]:5683, coap://host:port), \
-                  a device UUID (found by multicast discovery) or a unique device name.",
-    after_long_help = EXIT_CODES_HELP,
+    after_long_help = help::TOP_AFTER_HELP,
     propagate_version = true,
 )]
 pub struct Cli {
@@ -28,7 +36,9 @@ pub struct Cli {
 }
 
 /// Flags every command takes; each also reads an environment variable.
+/// Listed under their own heading, after each command's own options.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Print one JSON object per line on stdout instead of text for people.
     #[arg(long, global = true, env = "OCF_MEDIATOR_JSON", value_parser = BoolishValueParser::new())]
@@ -48,9 +58,10 @@ pub struct GlobalArgs {
         conflicts_with = "verbose"
     )]
     pub quiet: bool,
-    /// How long to wait for one device before giving up (e.g. 10s, 500ms).
+    /// How long to wait for one device before giving up (e.g. 10s, 500ms; at most 1h).
     #[arg(long, global = true, env = "OCF_MEDIATOR_TIMEOUT", value_name = "DURATION",
-          default_value = "10s", value_parser = parse_duration)]
+          default_value = "10s", value_parser = parse_duration,
+          add = ArgValueCandidates::new(complete::durations))]
     pub timeout: Duration,
     /// Where the mediator keeps its state (owned devices, cloud profiles, its own UUID).
     /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there.
@@ -58,7 +69,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "OCF_MEDIATOR_STATE_DIR",
-        value_name = "DIR"
+        value_name = "DIR",
+        value_hint = clap::ValueHint::DirPath
     )]
     pub state_dir: Option<PathBuf>,
     /// Keep new secrets in the Linux kernel keyring instead of the Secret Service:
@@ -69,55 +81,130 @@ pub struct GlobalArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Find OCF devices by multicast, or ask given addresses.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Find OCF devices by multicast, or ask given addresses
+    ///
+    /// Without --address, sends GET /oic/res to 224.0.1.187 and ff02::158
+    /// (and ff03::158, ff05::158) on port 5683 on every interface and listens
+    /// for --wait; real devices delay their answers by up to 2 s. With
+    /// --address, asks only those devices and returns as soon as each has
+    /// answered.
+    ///
+    /// For each device: di, name (/oic/d n), whether it is owned and the
+    /// ownership transfer methods it offers (/oic/sec/doxm), its endpoints,
+    /// and the href of its cloud configuration resource.
+    #[command(after_long_help = help::DISCOVER_EXAMPLES)]
     Discover(DiscoverArgs),
-    /// Read a resource of a device and print its representation.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Read a resource of a device and print its representation
+    ///
+    /// Prints CBOR as JSON (byte strings as base64) and text as text. The
+    /// request carries OCF's Accept options (content format 10000, version
+    /// 1.0.0); a generic CoAP server that rejects them (4.02 Bad Option,
+    /// 4.06 Not Acceptable) is asked again without them. A device this
+    /// mediator owns is asked over an owner session; coaps:// addresses take
+    /// the DTLS credentials below.
+    #[command(after_long_help = help::GET_EXAMPLES)]
     Get(GetArgs),
-    /// Update a resource of a device: POST a JSON body as OCF CBOR.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Update a resource of a device: POST a JSON body as OCF CBOR
+    ///
+    /// The body is sent as OCF CBOR (content format 10000, version 1.0.0)
+    /// and the device's answer printed like `get` does. Bodies larger than
+    /// 1024 bytes go block-wise (Block1).
+    #[command(after_long_help = help::UPDATE_EXAMPLES)]
     Update(UpdateArgs),
-    /// Log in to a cloud's OAuth server and save a cloud profile.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Log in to a cloud's OAuth server and save a cloud profile
+    ///
+    /// With --hub, everything comes from the plgd hub's
+    /// /.well-known/hub-configuration (hub id as sid, coapGateway as cis,
+    /// certificateAuthorities as the trust anchor, the authority and its
+    /// OAuth clients) and the authority's OpenID discovery document. Without
+    /// a hub, name the OAuth server with --issuer and --client-id, and the
+    /// cloud with --cis, --sid, --apn and --ca. A second login to an
+    /// existing profile reuses its settings.
+    ///
+    /// Flows: --device-code (RFC 8628; the default without a browser),
+    /// --browser (authorization code with PKCE and a redirect to 127.0.0.1;
+    /// the default where a browser can be opened), --client-credentials
+    /// (factory lines; the secret from --client-secret-stdin, the
+    /// OCF_MEDIATOR_CLIENT_SECRET environment variable, or the keyring where
+    /// a previous login stored it). With --json every prompt is a JSON line
+    /// on stdout.
+    ///
+    /// The refresh token, the client secret and the cached access token go
+    /// to the keyring only.
+    #[command(after_long_help = help::LOGIN_EXAMPLES)]
     Login(LoginArgs),
-    /// Revoke a cloud profile's tokens (where the server can) and delete the profile and its secrets.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Revoke a cloud profile's tokens and delete the profile and its secrets
+    ///
+    /// The tokens are revoked where the OAuth server offers revocation (RFC
+    /// 7009); the profile leaves the state, its secrets the keyring.
+    #[command(after_long_help = help::LOGOUT_EXAMPLES)]
     Logout(ProfileArgs),
-    /// List the cloud profiles.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// List the cloud profiles
+    ///
+    /// For each profile: the OAuth server, the client, the flow, what the
+    /// device token is, the cloud's id and whether the keyring holds what the
+    /// profile needs to get tokens. No secret is shown.
+    #[command(after_long_help = help::PROFILES_EXAMPLES)]
     Profiles,
-    /// Print what a device needs as its cloud access token (`at`) on stdout.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Print what a device needs as its cloud access token (`at`) on stdout
+    ///
+    /// For clouds that take an access token, prints the profile's access
+    /// token (for the cloud's audience, carrying the user's or factory
+    /// client's identity), refreshed first when it is about to expire; a
+    /// cached token that is still valid needs no network. For plgd hubs whose
+    /// device OAuth client uses authorization codes (plgd's default), prints
+    /// a one-time code from an authorization request for the device client
+    /// with --device's id, as plgd's UI does: captured from the redirect when
+    /// the hub's redirect URI is a loopback address, pasted by the person at
+    /// the terminal otherwise. The token goes to stdout and nowhere else.
+    #[command(after_long_help = help::TOKEN_EXAMPLES)]
     Token(TokenArgs),
-    /// Take ownership of a new device (Just Works, Random PIN or manufacturer certificate).
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Take ownership of a new device (Just Works, Random PIN or manufacturer certificate)
+    ///
+    /// The mediator selects the method, opens the DTLS session it uses (Just
+    /// Works: anonymous ECDH; Random PIN: ECDHE-PSK keyed by the PIN the
+    /// device shows; manufacturer certificate: ECDHE-ECDSA with the device's
+    /// chain checked against --mfg-ca), derives the owner key from that
+    /// session, stores it in the OS keyring, and only then makes itself the
+    /// device's owner: owner and resource owners, a new device UUID, the
+    /// owner credential, RFPRO, an ACL that gives this mediator the device
+    /// configuration resources it needs (including cloud configuration), and
+    /// RFNOP.
+    ///
+    /// If anything fails half-way, the device is reset to RFOTM when the
+    /// session still allows it; otherwise the key stays stored and running
+    /// `own` again finishes or repairs the ownership.
+    #[command(after_long_help = help::OWN_EXAMPLES)]
     Own(OwnArgs),
-    /// Hard-reset a device this mediator owns and forget its owner key.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// Hard-reset a device this mediator owns and forget its owner key
+    ///
+    /// POSTs pstat RESET over the owner session, waits until the device is
+    /// back unowned in RFOTM (it takes a new UUID), then removes its owner
+    /// key from the keyring and its entry from the state.
+    #[command(after_long_help = help::DISOWN_EXAMPLES)]
     Disown(DisownArgs),
-    /// List the devices this mediator owns, and whether each owner key is in the keyring.
-    #[command(after_long_help = EXIT_CODES_HELP)]
+    /// List the devices this mediator owns, and whether each owner key is in the keyring
+    ///
+    /// A device whose key is missing can no longer be managed, only reset at
+    /// the device; an entry marked incomplete is finished by running `own`
+    /// again.
+    #[command(after_long_help = help::DEVICES_EXAMPLES)]
     Devices,
-    /// Print a shell completion script.
+    /// Print a shell completion script
+    ///
+    /// The script asks ocf-mediator for completions as you type (through the
+    /// COMPLETE environment variable), so it completes live values too: the
+    /// UUIDs and names of owned devices and of devices that answer a short
+    /// multicast look (not when OCF_MEDIATOR_NO_NETWORK_COMPLETION is set),
+    /// profile names, methods and durations. `COMPLETE=<SHELL> ocf-mediator`
+    /// prints the same script.
+    #[command(after_long_help = help::COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
 }
 
 #[derive(Args, Debug)]
 #[command(
     group(clap::ArgGroup::new("flow").args(["device_code", "browser", "client_credentials"])),
-    long_about = "Log in to a cloud's OAuth 2.0 server and save (or refresh) a cloud profile.\n\n\
-    With --hub, everything comes from the plgd hub's /.well-known/hub-configuration (hub id as sid, \
-    coapGateway as cis, certificateAuthorities as the trust anchor, the authority and its OAuth clients) \
-    and the authority's OpenID discovery document. Without a hub, name the OAuth server with --issuer and \
-    --client-id, and the cloud with --cis, --sid, --apn and --ca. A second login to an existing profile \
-    reuses its settings.\n\n\
-    Flows: --device-code (RFC 8628; the default without a browser), --browser (authorization code with \
-    PKCE and a redirect to 127.0.0.1; the default where a browser can be opened), --client-credentials \
-    (factory lines; the secret from --client-secret-stdin, the OCF_MEDIATOR_CLIENT_SECRET environment \
-    variable, or the keyring where a previous login stored it). With --json every prompt is a JSON line \
-    on stdout.\n\n\
-    The refresh token, the client secret and the cached access token go to the keyring only."
 )]
 pub struct LoginArgs {
     #[command(flatten)]
@@ -159,7 +246,7 @@ pub struct LoginArgs {
     #[arg(long, value_name = "NAME")]
     pub apn: Option<String>,
     /// A CA certificate (PEM) trusted for HTTPS to the hub and OAuth server; without a hub, also the cloud's trust anchor for devices.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub ca: Option<PathBuf>,
     /// The redirect URI of the hub's device OAuth client (the coap-gateway's redirect URL) [default: from the hub, else <hub>/devices as plgd's UI].
     #[arg(long, value_name = "URI")]
@@ -173,39 +260,26 @@ pub struct ProfileArgs {
         long,
         value_name = "NAME",
         default_value = "default",
-        env = "OCF_MEDIATOR_PROFILE"
+        env = "OCF_MEDIATOR_PROFILE",
+        add = ArgValueCandidates::new(complete::profiles)
     )]
     pub profile: String,
 }
 
 #[derive(Args, Debug)]
-#[command(
-    long_about = "Print what a device needs as its cloud access token (`at`), on stdout and nowhere else.\n\n\
-    For clouds that take an access token, prints the profile's access token (for the cloud's audience, \
-    carrying the user's or factory client's identity), refreshed first when it is about to expire; a \
-    cached token that is still valid needs no network. For plgd hubs whose device OAuth client uses \
-    authorization codes (plgd's default), prints a one-time code from an authorization request for the \
-    device client with --device's id, as plgd's UI does: captured from the redirect when the hub's \
-    redirect URI is a loopback address, pasted by the person at the terminal otherwise."
-)]
 pub struct TokenArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
     /// The device the token or code is for (its di); needed for authorization-code hubs.
-    #[arg(long, value_name = "DI")]
+    #[arg(long, value_name = "DI", add = ArgValueCandidates::new(complete::owned_uuids))]
     pub device: Option<uuid::Uuid>,
 }
 
 #[derive(Args, Debug)]
-#[command(long_about = "Find OCF devices.\n\n\
-    Without --address, sends GET /oic/res to 224.0.1.187 and ff02::158 (and ff03::158, ff05::158) \
-    on port 5683 on every interface and listens for --wait; real devices delay their answers by up \
-    to 2 s. With --address, asks only those devices and returns as soon as each has answered.\n\n\
-    For each device: di, name (/oic/d n), whether it is owned and the ownership transfer methods it \
-    offers (/oic/sec/doxm), its endpoints, and the href of its cloud configuration resource.")]
 pub struct DiscoverArgs {
     /// Ask this device directly (HOST[:PORT], coap://HOST:PORT); repeatable.
-    #[arg(long = "address", short = 'a', value_name = "HOST[:PORT]")]
+    #[arg(long = "address", short = 'a', value_name = "HOST[:PORT]",
+          add = ArgValueCandidates::new(complete::owned_addresses))]
     pub addresses: Vec<String>,
     /// Only devices that are owned.
     #[arg(long, conflicts_with = "unowned")]
@@ -213,8 +287,9 @@ pub struct DiscoverArgs {
     /// Only devices that are not owned yet.
     #[arg(long)]
     pub unowned: bool,
-    /// How long each multicast round listens.
-    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    /// How long each multicast round listens (at most 1h).
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration,
+          add = ArgValueCandidates::new(complete::durations))]
     pub wait: Duration,
     /// Multicast rounds; answers accumulate over rounds.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -222,15 +297,9 @@ pub struct DiscoverArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(
-    long_about = "Read a resource over plain CoAP and print its representation: \
-    CBOR as JSON (byte strings as base64), text as text.\n\n\
-    The request carries OCF's Accept options (content format 10000, version 1.0.0); \
-    a generic CoAP server that rejects them (4.02 Bad Option, 4.06 Not Acceptable) is asked again without them."
-)]
 pub struct GetArgs {
-    /// The device: address, coap:// URI, device UUID or device name.
-    #[arg(value_name = "DEVICE")]
+    /// The device: address, coap:// or coaps:// URI, device UUID or device name.
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::devices))]
     pub device: String,
     /// The resource path, with an optional query (e.g. /oic/d, /oic/res?rt=oic.r.doxm).
     #[arg(value_name = "HREF")]
@@ -240,14 +309,9 @@ pub struct GetArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(
-    long_about = "Update a resource: POST a JSON body, sent as OCF CBOR (content format 10000, \
-    version 1.0.0), and print the device's answer like `get` does. Bodies larger than 1024 bytes go \
-    block-wise (Block1).\n\nExample: ocf-mediator update 192.0.2.7:5683 /oic/sec/doxm --data '{\"oxmsel\":0}'"
-)]
 pub struct UpdateArgs {
     /// The device: address, coap:// or coaps:// URI, device UUID or device name.
-    #[arg(value_name = "DEVICE")]
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::devices))]
     pub device: String,
     /// The resource path, with an optional query.
     #[arg(value_name = "HREF")]
@@ -272,34 +336,23 @@ pub struct DtlsArgs {
     /// Our certificate chain (PEM), for mutual authentication with certificate suites.
     #[arg(
         long,
-        value_name = "FILE",
+        value_name = "FILE", value_hint = clap::ValueHint::FilePath,
         requires = "key",
         conflicts_with = "psk_identity"
     )]
     pub cert: Option<PathBuf>,
     /// The private key (PEM, PKCS#8 or SEC1, P-256) of --cert.
-    #[arg(long, value_name = "FILE", requires = "cert")]
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, requires = "cert")]
     pub key: Option<PathBuf>,
     /// Trust anchors (PEM) that the device's certificate chain must verify against; repeatable.
-    #[arg(long = "ca", value_name = "FILE", conflicts_with = "psk_identity")]
+    #[arg(long = "ca", value_name = "FILE", value_hint = clap::ValueHint::FilePath, conflicts_with = "psk_identity")]
     pub ca: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
-#[command(
-    long_about = "Take ownership of an unowned device over OCF's device ownership connection.\n\n\
-    The mediator selects the method, opens the DTLS session it uses (Just Works: anonymous ECDH; \
-    Random PIN: ECDHE-PSK keyed by the PIN the device shows; manufacturer certificate: ECDHE-ECDSA \
-    with the device's chain checked against --mfg-ca), derives the owner key from that session, stores \
-    it in the OS keyring, and only then makes itself the device's owner: owner and resource owners, a \
-    new device UUID, the owner credential, RFPRO, an ACL that gives this mediator the device \
-    configuration resources it needs (including cloud configuration), and RFNOP.\n\n\
-    If anything fails half-way, the device is reset to RFOTM when the session still allows it; \
-    otherwise the key stays stored and running `own` again finishes or repairs the ownership."
-)]
 pub struct OwnArgs {
     /// The device: coap:// address, HOST[:PORT], device UUID or device name.
-    #[arg(value_name = "DEVICE")]
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::devices))]
     pub device: String,
     /// Ownership transfer method; auto picks mfg when --mfg-ca is given, else jw, else rdp.
     #[arg(long, value_enum, default_value_t = OtmChoice::Auto)]
@@ -308,7 +361,7 @@ pub struct OwnArgs {
     #[arg(long)]
     pub pin_stdin: bool,
     /// Trust anchors (PEM) for manufacturer certificates; repeatable.
-    #[arg(long = "mfg-ca", value_name = "FILE")]
+    #[arg(long = "mfg-ca", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub mfg_ca: Vec<PathBuf>,
 }
 
@@ -326,14 +379,9 @@ pub enum OtmChoice {
 }
 
 #[derive(Args, Debug)]
-#[command(
-    long_about = "Hard-reset a device this mediator owns: POST pstat RESET over the owner \
-    session, wait until the device is back unowned in RFOTM (it takes a new UUID), then remove its \
-    owner key from the keyring and its entry from the state file."
-)]
 pub struct DisownArgs {
     /// The device: its UUID (as `devices` lists it), name or coap:// address.
-    #[arg(value_name = "DEVICE")]
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::owned_devices))]
     pub device: String,
     /// Do not talk to the device: only drop its entry and its key. For a
     /// device that is gone for good (broken, replaced, reset at the device),
@@ -352,12 +400,51 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Parses `3s`, `500ms`, `1m30s`, or a bare number of seconds.
+/// The longest duration a flag takes. Longer ones are typos (`1e20`) or
+/// jobs for a loop in a script; the bound also keeps deadline arithmetic
+/// (`Instant + Duration`) far from overflowing.
+pub const MAX_DURATION: Duration = Duration::from_secs(60 * 60);
+
+const DURATION_EXAMPLES: &str = "examples: 3s, 500ms, 1m30s";
+
+/// Parses `3s`, `500ms`, `1m30s`, or a bare number of seconds: more than
+/// zero and at most [`MAX_DURATION`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(seconds) = text.parse::<f64>() {
-        if seconds.is_finite() && seconds >= 0.0 {
-            return Ok(Duration::from_secs_f64(seconds));
+    let text = text.trim();
+    let duration = match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() => {
+            // Compared before converting: Duration::from_secs_f64 panics
+            // on values it cannot hold.
+            if seconds > MAX_DURATION.as_secs_f64() {
+                return Err(too_long(text));
+            }
+            if seconds <= 0.0 {
+                return Err(format!(
+                    "{text} is not more than zero ({DURATION_EXAMPLES})"
+                ));
+            }
+            Duration::from_secs_f64(seconds)
         }
+        Ok(_) => return Err(format!("{text} is not a duration ({DURATION_EXAMPLES})")),
+        Err(_) => humantime::parse_duration(text).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => too_long(text),
+            e => format!("{e} ({DURATION_EXAMPLES})"),
+        })?,
+    };
+    if duration.is_zero() {
+        return Err(format!(
+            "{text} is not more than zero ({DURATION_EXAMPLES})"
+        ));
     }
-    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 3s, 500ms, 1m)"))
+    if duration > MAX_DURATION {
+        return Err(too_long(text));
+    }
+    Ok(duration)
+}
+
+fn too_long(text: &str) -> String {
+    format!(
+        "{text} is longer than {}, the longest wait this tool takes",
+        humantime::format_duration(MAX_DURATION)
+    )
 }

@@ -7,13 +7,11 @@ use std::path::Path;
 
 use super::args::DtlsArgs;
 use super::exit::{Exit, failure};
+use super::input::{PEM_LIMIT, SECRET_LIMIT, read_file, read_text};
 use crate::dtls::CertifiedKey;
 use crate::ocf::credentials::{
     Credentials, certificates_from_pem, private_key_from_pem, psk_from_hex, psk_identity,
 };
-
-/// The largest PEM file read (a long chain is a few kilobytes).
-const MAX_PEM: u64 = 1 << 20;
 
 /// The credentials the arguments describe; `None` when none were given.
 pub fn credentials(args: &DtlsArgs, stdin: &mut dyn Read) -> anyhow::Result<Option<Credentials>> {
@@ -33,7 +31,8 @@ pub fn credentials(args: &DtlsArgs, stdin: &mut dyn Read) -> anyhow::Result<Opti
     let own = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => {
             let chain = certificates(cert)?;
-            let key_der = private_key_from_pem(&read_file(key)?)
+            let pem = read_file(key, PEM_LIMIT, &key.display().to_string())?;
+            let key_der = private_key_from_pem(&pem)
                 .map_err(|e| failure(Exit::Usage, format!("{}: {e}", key.display())))?;
             Some(
                 CertifiedKey::new(chain, &key_der)
@@ -47,35 +46,12 @@ pub fn credentials(args: &DtlsArgs, stdin: &mut dyn Read) -> anyhow::Result<Opti
 
 /// Reads a pre-shared key as hex from stdin (whitespace ignored).
 fn read_hex_key(stdin: &mut dyn Read) -> anyhow::Result<Vec<u8>> {
-    let mut text = String::new();
-    stdin
-        .take(4096)
-        .read_to_string(&mut text)
-        .map_err(|e| failure(Exit::Usage, format!("cannot read the key from stdin: {e}")))?;
+    let text = read_text(stdin, SECRET_LIMIT, "the key on stdin (--psk-stdin)")?;
     psk_from_hex(&text).map_err(|e| failure(Exit::Usage, format!("the key on stdin: {e}")))
 }
 
 /// The certificates (DER) of a PEM file.
 pub(crate) fn certificates(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    certificates_from_pem(&read_file(path)?)
+    certificates_from_pem(&read_file(path, PEM_LIMIT, &path.display().to_string())?)
         .map_err(|e| failure(Exit::Usage, format!("{}: {e}", path.display())))
-}
-
-fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| failure(Exit::Usage, format!("cannot read {}: {e}", path.display())))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_PEM + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| failure(Exit::Usage, format!("cannot read {}: {e}", path.display())))?;
-    if bytes.len() as u64 > MAX_PEM {
-        return Err(failure(
-            Exit::Usage,
-            format!(
-                "{} is larger than {MAX_PEM} bytes; a PEM file is not",
-                path.display()
-            ),
-        ));
-    }
-    Ok(bytes)
 }

@@ -7,12 +7,12 @@ use super::args::{DisownArgs, GlobalArgs};
 use super::exit::Exit;
 use super::interaction::Terminal;
 use super::output::Output;
-use crate::ocf::address::DeviceRef;
+use super::resolve::parse_device;
 use crate::otm::{self, DisownRequest, Disowned};
 
 pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let request = DisownRequest {
-        device: DeviceRef::parse(&args.device),
+        device: parse_device(&args.device)?,
         forget_only: args.forget,
         confirmed: args.yes,
     };

@@ -7,10 +7,11 @@ use super::args::{DtlsArgs, GlobalArgs};
 use super::credentials::credentials;
 use super::exit::{Exit, failure};
 use super::interaction::Terminal;
-use super::output::{Output, escape_lines};
+use super::output::{Output, printable_lines};
+use super::resolve::parse_device;
 use crate::coap::Request;
 use crate::mediator::{Access, Exchanged};
-use crate::ocf::address::{DeviceRef, format_addr};
+use crate::ocf::address::format_addr;
 use crate::ocf::link::expect_success;
 use crate::ocf::representation::{Shown, show_payload};
 
@@ -29,7 +30,7 @@ pub async fn exchange(
         None => Access::Auto,
     };
     let mediator = super::mediator(global, Arc::new(Terminal::new(output)))?;
-    let device = DeviceRef::parse(device);
+    let device = parse_device(device)?;
     output.debug(&format!(
         "{} {}",
         request.code.name(),
@@ -85,8 +86,8 @@ pub fn report(
         }));
     } else {
         match shown {
-            Shown::Json(v) => println!("{}", escape_lines(&serde_json::to_string_pretty(&v)?)),
-            Shown::Text(t) => println!("{}", escape_lines(&t)),
+            Shown::Json(v) => println!("{}", printable_lines(&serde_json::to_string_pretty(&v)?)),
+            Shown::Text(t) => println!("{}", printable_lines(&t)),
             Shown::Binary(b) => println!("{b}"),
         }
     }

@@ -38,8 +38,11 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// The exit code table, for help and man pages.
-pub const EXIT_CODES_HELP: &str = "\
+/// The exit code table, as a literal so that `concat!` can put it after
+/// the examples of the top-level help.
+macro_rules! exit_codes_table {
+    () => {
+        "\
 Exit status:
   0  success
   1  the operation failed
@@ -48,7 +51,13 @@ Exit status:
   4  timed out
   5  authentication failed (OAuth or DTLS)
   6  the device refused a request
-  7  some devices of a batch failed";
+  7  some devices of a batch failed"
+    };
+}
+pub(crate) use exit_codes_table;
+
+/// The exit code table, for the top-level help and man page.
+pub const EXIT_CODES_HELP: &str = exit_codes_table!();
 
 /// An error that knows its exit code. Commands return it through `anyhow`;
 /// `main` finds it with `downcast_ref`.

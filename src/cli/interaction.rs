@@ -14,12 +14,13 @@ use super::output::Output;
 use crate::interact::{Declined, Interaction, Notice, PinRequest, Progress, Secret};
 
 /// Where a Random PIN comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum PinSource {
     /// A hidden prompt on the terminal (when there is one).
     Prompt,
-    /// One line of stdin (`--pin-stdin`): one try only.
-    Stdin,
+    /// Given before the operation started (`--pin-stdin`, read and checked
+    /// before anything was sent): one try only.
+    Given(Mutex<Option<Secret>>),
 }
 
 /// The terminal (or script) running `ocf-mediator`.
@@ -82,11 +83,11 @@ const MAX_LINE: u64 = 4096;
 
 impl Interaction for Terminal {
     fn can_provide_pin(&self) -> Result<(), Declined> {
-        match self.pin {
-            PinSource::Stdin if *self.stdin_taken.lock().unwrap_or_else(|e| e.into_inner()) => {
-                Err(Declined::Exhausted)
-            }
-            PinSource::Stdin => Ok(()),
+        match &self.pin {
+            PinSource::Given(pin) => match pin.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                Some(_) => Ok(()),
+                None => Err(Declined::Exhausted),
+            },
             PinSource::Prompt if self.output.interactive => Ok(()),
             PinSource::Prompt => Err(Self::not_interactive(
                 "pass --pin-stdin and write the PIN the device shows to stdin, or run on a terminal",
@@ -95,17 +96,12 @@ impl Interaction for Terminal {
     }
 
     fn pin(&self, request: &PinRequest) -> Result<Secret, Declined> {
-        match self.pin {
-            PinSource::Stdin => {
-                self.take_stdin()?;
-                let mut text = String::new();
-                std::io::stdin()
-                    .lock()
-                    .take(MAX_LINE)
-                    .read_to_string(&mut text)
-                    .map_err(|_| Declined::Cancelled)?;
-                Ok(Secret::new(text))
-            }
+        match &self.pin {
+            PinSource::Given(pin) => pin
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .ok_or(Declined::Exhausted),
             PinSource::Prompt => {
                 self.can_provide_pin()?;
                 let prompt = if request.attempt > 1 {
@@ -275,7 +271,7 @@ impl Interaction for Terminal {
                         ProgressStyle::with_template("{spinner} {prefix} {msg} ({elapsed})")
                             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     );
-                    bar.set_prefix(super::output::escape(subject));
+                    bar.set_prefix(super::output::printable(subject).into_owned());
                     bar.enable_steady_tick(Duration::from_millis(100));
                     bar
                 });

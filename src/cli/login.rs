@@ -1,13 +1,12 @@
 //! `login`: turns the flags into a login request, lets the library log in
 //! (asking through the terminal), and reports the profile it saved.
 
-use std::io::Read;
-
 use serde_json::json;
 
 use super::args::{GlobalArgs, LoginArgs};
 use super::cloud_state;
 use super::exit::{Exit, failure};
+use super::input::{PEM_LIMIT, SECRET_LIMIT, read_file_text, read_text};
 use super::interaction::{Terminal, has_browser};
 use super::output::Output;
 use crate::interact::Secret;
@@ -20,12 +19,7 @@ pub async fn run(args: &LoginArgs, global: &GlobalArgs, output: &Output) -> anyh
     check_name(name)?;
     let store = cloud_state::store(global)?;
     let read_pem = |path: &std::path::PathBuf| {
-        std::fs::read_to_string(path).map_err(|e| {
-            failure(
-                Exit::Usage,
-                format!("cannot read --ca {}: {e}", path.display()),
-            )
-        })
+        read_file_text(path, PEM_LIMIT, &format!("--ca {}", path.display()))
     };
     let ca = args.ca.as_ref().map(read_pem).transpose()?;
     let source = if let Some(hub) = &args.hub {
@@ -118,16 +112,11 @@ fn report(outcome: &LoginOutcome, output: &Output) {
 /// leaves the library to take the one an earlier login kept.
 fn read_client_secret(args: &LoginArgs) -> anyhow::Result<Option<Secret>> {
     if args.client_secret_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .take(64 * 1024)
-            .read_to_string(&mut text)
-            .map_err(|e| {
-                failure(
-                    Exit::Usage,
-                    format!("cannot read the client secret from stdin: {e}"),
-                )
-            })?;
+        let text = read_text(
+            &mut std::io::stdin(),
+            SECRET_LIMIT,
+            "the client secret on stdin (--client-secret-stdin)",
+        )?;
         // Both copies are wiped when dropped.
         let text = Secret::new(text);
         let secret = Secret::new(text.expose().trim_end_matches(['\r', '\n']));

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod cloud_state;
+pub mod complete;
 pub mod credentials;
 pub mod devices;
 pub mod devsim_args;
@@ -11,6 +12,8 @@ pub mod exchange;
 pub mod exit;
 pub mod generate;
 pub mod get;
+pub mod help;
+pub mod input;
 pub mod interaction;
 pub mod login;
 pub mod logout;
@@ -119,11 +122,12 @@ pub fn run(cli: Cli) -> Exit {
 /// one `{"error", "exit", …}` line on stdout.
 fn report(error: &anyhow::Error, output: &Output) {
     let message = format!("{error:#}");
-    eprintln!("error: {message}");
+    // Messages may quote what a device or server said.
+    eprintln!("error: {}", output::printable_lines(&message));
     let device = exit::device_error_of(error);
     if output.verbose > 0 {
         if let Some(detail) = device.and_then(crate::ocf::error::authentication_detail) {
-            eprintln!("detail: {detail}");
+            eprintln!("detail: {}", output::printable_lines(detail));
         }
     }
     if output.json {

@@ -1,6 +1,14 @@
 //! How results reach people and scripts: text or JSON lines on stdout,
 //! notes and progress on stderr.
+//!
+//! Text that a device or server chose (a device name, an href, an error
+//! payload) goes through [`printable`] before it reaches a terminal: an
+//! escape sequence in a device name must not erase or fake table rows.
+//! JSON output keeps it exact (JSON escapes control characters itself),
+//! and the state file keeps the raw value.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -30,17 +38,18 @@ impl Output {
         }
     }
 
-    /// A note for people (stderr), unless quiet.
+    /// A note for people (stderr), unless quiet. Control characters other
+    /// than line breaks are escaped, whatever the message quotes.
     pub fn note(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", printable_lines(message));
         }
     }
 
     /// Detail shown with -v.
     pub fn debug(&self, message: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("debug: {message}");
+            eprintln!("debug: {}", printable_lines(message));
         }
     }
 
@@ -62,15 +71,65 @@ impl Output {
     }
 }
 
-/// As [`escape`], keeping the line breaks of multi-line text (pretty JSON).
-pub fn escape_lines(text: &str) -> String {
-    text.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+/// `text` as it may be shown on a terminal, on one line: control
+/// characters, bidirectional overrides and backslashes escaped the way `ls
+/// -b` and git do (`\e`, `\r`, `\n`, `\t`, `\\`, else `\u{..}`), everything
+/// else as it is. Use it for every string a device or server supplied.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    escape(text, false)
 }
 
-/// Lays out rows as aligned columns.
+/// Like [`printable`], but keeps line breaks and tabs: for multi-line text
+/// (a text representation, a message) where only what can move the cursor
+/// or change colours must go. Backslashes stay as they are.
+pub fn printable_lines(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
+    let needs = |c: char| match c {
+        '\\' => !keep_lines,
+        '\n' | '\t' => !keep_lines,
+        c => is_unsafe(c),
+    };
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !needs(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\x1b' => out.push_str("\\e"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that move the cursor, change how text looks, or reorder it.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() // C0, DEL and C1 (which includes the 8-bit CSI, U+009B)
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Lays out rows as aligned columns. Every cell is shown [`printable`].
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<Cow<'_, str>>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| printable(cell)).collect())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
                 *w = (*w).max(cell.chars().count());
@@ -90,25 +149,37 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     };
     line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
+    for row in &rows {
+        line(row.iter().map(|cell| cell.as_ref()).collect());
     }
     out
 }
 
-/// Text from a device or a server, made safe to show on a terminal:
-/// control characters (and the bidirectional overrides that reorder what
-/// is shown) are escaped, so that they cannot move the cursor, erase lines
-/// or fake output. Everything else, accents included, is shown as it is.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(printable("Porch lamp"), "Porch lamp");
+        assert_eq!(printable("K\u{e9}k"), "K\u{e9}k");
+        assert_eq!(printable("a\x1b[2K\rb"), "a\\e[2K\\rb");
+        assert_eq!(printable("a\nb\tc\\d"), "a\\nb\\tc\\\\d");
+        assert_eq!(
+            printable("\u{7}\u{7f}\u{9b}\u{202e}"),
+            "\\u{7}\\u{7f}\\u{9b}\\u{202e}"
+        );
+        assert_eq!(printable_lines("one\ntwo\tx\\y\x1b"), "one\ntwo\tx\\y\\e");
     }
-    out
+
+    #[test]
+    fn table_cells_cannot_break_the_layout() {
+        let rows = vec![vec!["\x1b[2K\rfake".to_owned(), "x".to_owned()]];
+        let shown = table(&["NAME", "X"], &rows);
+        assert!(
+            !shown.contains('\x1b') && !shown.contains('\r'),
+            "{shown:?}"
+        );
+        assert_eq!(shown.lines().nth(1), Some("\\e[2K\\rfake  x"));
+    }
 }

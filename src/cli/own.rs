@@ -1,18 +1,28 @@
 //! `ocf-mediator own`: parse, ask, call `otm::own`, render.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::args::{GlobalArgs, OtmChoice, OwnArgs};
 use super::credentials::certificates;
-use super::exit::Exit;
+use super::exit::{Exit, failure};
+use super::input::{SECRET_LIMIT, read_text};
 use super::interaction::{PinSource, Terminal};
-use super::output::{Output, escape};
-use crate::ocf::address::DeviceRef;
+use super::output::{Output, printable};
+use super::resolve::parse_device;
+use crate::interact::Secret;
 use crate::otm::{self, Method, MethodChoice, OwnChange, OwnRequest, Owned};
 
 pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
+    // A PIN on stdin is read and checked before anything is sent.
     let pin = if args.pin_stdin {
-        PinSource::Stdin
+        let text = read_text(
+            &mut std::io::stdin(),
+            SECRET_LIMIT,
+            "the PIN on stdin (--pin-stdin)",
+        )?;
+        let pin = otm::normalize_pin(&text)
+            .map_err(|e| failure(Exit::Usage, format!("the PIN on stdin: {e}")))?;
+        PinSource::Given(Mutex::new(Some(Secret::new(pin))))
     } else {
         PinSource::Prompt
     };
@@ -21,7 +31,7 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
         mfg_trust_anchors.extend(certificates(ca)?);
     }
     let request = OwnRequest {
-        device: DeviceRef::parse(&args.device),
+        device: parse_device(&args.device)?,
         method: match args.otm {
             OtmChoice::Auto => MethodChoice::Auto,
             OtmChoice::Jw => MethodChoice::Only(Method::JustWorks),
@@ -54,7 +64,7 @@ fn report(owned: &Owned, output: &Output) {
     if output.quiet {
         return;
     }
-    let name = escape(owned.name.as_deref().unwrap_or("the device"));
+    let name = printable(owned.name.as_deref().unwrap_or("the device"));
     match owned.change {
         OwnChange::AlreadyOwned => println!(
             "{name} ({}) is already owned by this mediator; nothing to do",

@@ -7,7 +7,7 @@ use crate::ocf::address::{DeviceRef, Scheme};
 
 /// Resolves an address argument (`HOST[:PORT]`, `coap://HOST:PORT`).
 pub async fn resolve_address(text: &str) -> anyhow::Result<SocketAddr> {
-    match DeviceRef::parse(text) {
+    match parse_device(text)? {
         DeviceRef::Address {
             scheme: Scheme::Coap,
             host,
@@ -27,6 +27,12 @@ pub async fn resolve_address(text: &str) -> anyhow::Result<SocketAddr> {
             ),
         )),
     }
+}
+
+/// A DEVICE argument: something that looks like an address but is not one
+/// is a usage error, never taken for a device name.
+pub fn parse_device(text: &str) -> anyhow::Result<DeviceRef> {
+    DeviceRef::parse(text).map_err(|e| failure(Exit::Usage, e.to_string()))
 }
 
 async fn resolve_host(host: &str, port: u16) -> anyhow::Result<SocketAddr> {

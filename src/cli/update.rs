@@ -1,10 +1,12 @@
 //! `ocf-mediator update`.
 
 use std::io::Read;
+use std::path::Path;
 
 use super::args::{GlobalArgs, UpdateArgs};
 use super::exchange::{exchange, normalize_href, report};
 use super::exit::{Exit, failure};
+use super::input::{BODY_LIMIT, read_file_text, read_text};
 use super::output::Output;
 use crate::coap::Code;
 use crate::ocf::representation::{encode_cbor, json_to_cbor};
@@ -36,15 +38,10 @@ pub async fn run(args: &UpdateArgs, global: &GlobalArgs, output: &Output) -> any
 /// The JSON body from the argument, a file (`@FILE`) or stdin (`-`).
 fn read_body(data: &str, stdin: &mut dyn Read) -> anyhow::Result<serde_json::Value> {
     let (text, origin) = if data == "-" {
-        let mut text = String::new();
-        stdin
-            .take(1 << 20)
-            .read_to_string(&mut text)
-            .map_err(|e| failure(Exit::Usage, format!("cannot read the body from stdin: {e}")))?;
+        let text = read_text(stdin, BODY_LIMIT, "the body on stdin (--data -)")?;
         (text, "stdin".to_owned())
     } else if let Some(path) = data.strip_prefix('@') {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| failure(Exit::Usage, format!("--data @{path}: {e}")))?;
+        let text = read_file_text(Path::new(path), BODY_LIMIT, &format!("--data @{path}"))?;
         (text, path.to_owned())
     } else {
         (data.to_owned(), "--data".to_owned())

@@ -96,6 +96,73 @@ pub enum DeviceRef {
     Name(String),
 }
 
+/// Why a DEVICE argument that looks like an address is not one. It is
+/// never taken for a device name instead: that would send a multicast
+/// round looking for a device called `127.0.0.1:99999`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressError {
+    /// A URI whose scheme is not `coap` or `coaps`.
+    UnsupportedScheme { input: String, scheme: String },
+    /// A URI with nothing where the host goes (`coap://`, `coap://:5683`).
+    MissingHost { input: String },
+    /// A `:` with no port after it (`127.0.0.1:`, `[::1]:`).
+    MissingPort { input: String },
+    /// A port that is not a number from 1 to 65535.
+    InvalidPort { input: String, port: String },
+    /// A path, query or fragment after a device URI's authority: a device
+    /// is named by its address alone, the resource is a separate argument.
+    UnexpectedPath { input: String, path: String },
+    /// An IPv6 address with a port but no brackets, a `[` without its `]`,
+    /// or something after the `]` other than `:PORT`.
+    Ipv6Brackets { input: String },
+    /// Brackets around something that is not an IPv6 address, or digits and
+    /// dots or colons that do not make an IP address.
+    InvalidIp { input: String, host: String },
+    /// An IPv6 zone (`%eth0`) that names no interface of this host.
+    UnknownZone { input: String, zone: String },
+}
+
+impl fmt::Display for AddressError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddressError::UnsupportedScheme { input, scheme } => write!(
+                f,
+                "{input} is not a device address: devices are reached over coap:// or coaps://, not {scheme}://"
+            ),
+            AddressError::MissingHost { input } => {
+                write!(f, "{input} is not a device address: it names no host")
+            }
+            AddressError::MissingPort { input } => write!(
+                f,
+                "{input} is not a device address: no port after the colon (leave out the colon for the default port)"
+            ),
+            AddressError::InvalidPort { input, port } => write!(
+                f,
+                "{input} is not a device address: the port {port} is not a number from 1 to 65535"
+            ),
+            AddressError::UnexpectedPath { input, path } => write!(
+                f,
+                "{input} is not a device address: it has {path} after the port; give the resource path as a separate argument"
+            ),
+            AddressError::Ipv6Brackets { input } => write!(
+                f,
+                "{input} is not a device address: an IPv6 address goes in brackets, optionally followed by a port, as in [fe80::1%eth0]:5683"
+            ),
+            AddressError::InvalidIp { input, host } => write!(
+                f,
+                "{input} is not a device address: {host} is not an IP address"
+            ),
+            AddressError::UnknownZone { input, zone } => write!(
+                f,
+                "{input} is not a device address: this host has no network interface {zone}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for AddressError {}
+
 impl DeviceRef {
     /// The device UUID, when the reference is one.
     pub fn uuid(&self) -> Option<Uuid> {
@@ -105,41 +172,210 @@ impl DeviceRef {
         }
     }
 
-    pub fn parse(text: &str) -> DeviceRef {
+    /// Reads a DEVICE argument: a UUID, an address (`HOST:PORT`, `[IPv6]`,
+    /// `[IPv6]:PORT`, a bare IP, `coap://…`, `coaps://…`) or else a device
+    /// name. Text that looks like an address but is not a valid one is an
+    /// error, never a name.
+    pub fn parse(text: &str) -> Result<DeviceRef, AddressError> {
         let text = text.trim();
         if let Ok(uuid) = Uuid::parse_str(text) {
-            return DeviceRef::Uuid(uuid);
+            return Ok(DeviceRef::Uuid(uuid));
         }
-        if let Some((scheme, rest)) = split_scheme(text) {
-            if let Some((host, port)) = split_host_port(rest.trim_end_matches('/')) {
-                return DeviceRef::Address {
-                    scheme,
-                    host,
-                    port: port.unwrap_or(scheme.default_port()),
-                };
+        if let Some((scheme, rest)) = text.split_once("://") {
+            if is_uri_scheme(scheme) {
+                return parse_uri(text, scheme, rest);
             }
         }
-        if parse_ip_with_zone(text).is_some() {
-            return DeviceRef::Address {
-                scheme: Scheme::Coap,
-                host: text
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_owned(),
-                port: COAP_PORT,
+        if text.starts_with('[') {
+            let (host, port) = parse_authority(text, text)?;
+            return Ok(address(Scheme::Coap, host, port));
+        }
+        if let Some((ip, _zone)) = text.split_once('%') {
+            // A bare IPv6 address with a zone (no port without brackets).
+            if ip.parse::<Ipv6Addr>().is_ok() {
+                check_ip(text, text)?;
+                return Ok(address(Scheme::Coap, text.to_owned(), None));
+            }
+        }
+        if text.parse::<IpAddr>().is_ok() {
+            return Ok(address(Scheme::Coap, text.to_owned(), None));
+        }
+        if let Some((host, port)) = text.rsplit_once(':') {
+            if !host.contains(':') && looks_like_host(host) {
+                check_ip(text, host)?;
+                return Ok(address(
+                    Scheme::Coap,
+                    host.to_owned(),
+                    Some(parse_port(text, port)?),
+                ));
+            }
+        }
+        if looks_like_ip(text) {
+            return Err(AddressError::InvalidIp {
+                input: text.to_owned(),
+                host: text.to_owned(),
+            });
+        }
+        Ok(DeviceRef::Name(text.to_owned()))
+    }
+}
+
+fn address(scheme: Scheme, host: String, port: Option<u16>) -> DeviceRef {
+    DeviceRef::Address {
+        scheme,
+        host,
+        port: port.unwrap_or(scheme.default_port()),
+    }
+}
+
+/// `coap://HOST[:PORT][/]`, `coaps://…`; any other scheme is an error.
+fn parse_uri(input: &str, scheme: &str, rest: &str) -> Result<DeviceRef, AddressError> {
+    let scheme = match scheme.to_ascii_lowercase().as_str() {
+        "coap" => Scheme::Coap,
+        "coaps" => Scheme::Coaps,
+        _ => {
+            return Err(AddressError::UnsupportedScheme {
+                input: input.to_owned(),
+                scheme: scheme.to_owned(),
+            });
+        }
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if !path.is_empty() && path != "/" {
+        return Err(AddressError::UnexpectedPath {
+            input: input.to_owned(),
+            path: path.to_owned(),
+        });
+    }
+    let (host, port) = parse_authority(input, authority)?;
+    check_ip(input, &host)?;
+    Ok(address(scheme, host, port))
+}
+
+/// `HOST`, `HOST:PORT`, `[IPv6]`, `[IPv6]:PORT` (the IPv6 may carry a zone).
+fn parse_authority(input: &str, authority: &str) -> Result<(String, Option<u16>), AddressError> {
+    let missing_host = || AddressError::MissingHost {
+        input: input.to_owned(),
+    };
+    if let Some(rest) = authority.strip_prefix('[') {
+        let unbalanced = || AddressError::Ipv6Brackets {
+            input: input.to_owned(),
+        };
+        let (host, after) = rest.split_once(']').ok_or_else(unbalanced)?;
+        if host.is_empty() {
+            return Err(missing_host());
+        }
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(parse_port(input, port)?),
+            None if after.is_empty() => None,
+            None => return Err(unbalanced()),
+        };
+        match parse_ip_with_zone(host) {
+            Some((IpAddr::V6(_), _)) => {}
+            _ => {
+                check_ip(input, host)?;
+                return Err(AddressError::InvalidIp {
+                    input: input.to_owned(),
+                    host: host.to_owned(),
+                });
+            }
+        }
+        return Ok((host.to_owned(), port));
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(parse_port(input, port)?)),
+        // An IPv6 address in a URI goes in brackets (RFC 3986): without
+        // them, its last group and a port look the same.
+        Some(_) => {
+            return Err(AddressError::Ipv6Brackets {
+                input: input.to_owned(),
+            });
+        }
+        None => (authority, None),
+    };
+    if host.is_empty() {
+        return Err(missing_host());
+    }
+    if host.contains(['[', ']']) {
+        return Err(AddressError::Ipv6Brackets {
+            input: input.to_owned(),
+        });
+    }
+    Ok((host.to_owned(), port))
+}
+
+fn parse_port(input: &str, port: &str) -> Result<u16, AddressError> {
+    if port.is_empty() {
+        return Err(AddressError::MissingPort {
+            input: input.to_owned(),
+        });
+    }
+    match port.parse::<u16>() {
+        Ok(number) if number > 0 && port.bytes().all(|b| b.is_ascii_digit()) => Ok(number),
+        _ => Err(AddressError::InvalidPort {
+            input: input.to_owned(),
+            port: port.to_owned(),
+        }),
+    }
+}
+
+/// A host that looks like an IP literal must be one, and its zone must name
+/// an interface of this host. Names are left to the resolver.
+fn check_ip(input: &str, host: &str) -> Result<(), AddressError> {
+    if let Some((ip, zone)) = host.split_once('%') {
+        if ip.parse::<Ipv6Addr>().is_ok() {
+            return match parse_ip_with_zone(host) {
+                Some(_) => Ok(()),
+                // `fe80::1%eth0:5683`: a port without brackets.
+                None if zone.contains(':') => Err(AddressError::Ipv6Brackets {
+                    input: input.to_owned(),
+                }),
+                None => Err(AddressError::UnknownZone {
+                    input: input.to_owned(),
+                    zone: zone.to_owned(),
+                }),
             };
         }
-        if let Some((host, Some(port))) = split_host_port(text) {
-            if host.contains(['.', ':']) || host == "localhost" {
-                return DeviceRef::Address {
-                    scheme: Scheme::Coap,
-                    host,
-                    port,
-                };
-            }
-        }
-        DeviceRef::Name(text.to_owned())
     }
+    if looks_like_ip(host) && host.parse::<IpAddr>().is_err() {
+        return Err(AddressError::InvalidIp {
+            input: input.to_owned(),
+            host: host.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// `coap`, `coaps`, `http`…: a letter, then letters, digits, `+`, `-`, `.` (RFC 3986).
+fn is_uri_scheme(scheme: &str) -> bool {
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// The host of a `HOST:PORT` argument: an IP literal, `localhost`, or a
+/// dotted DNS name. Anything else (`Kitchen: lamp`) is part of a device name.
+fn looks_like_host(host: &str) -> bool {
+    host.parse::<IpAddr>().is_ok()
+        || host.eq_ignore_ascii_case("localhost")
+        || (host.contains('.')
+            && !host.starts_with(['.', '-'])
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-')))
+}
+
+/// Digits and three dots (an IPv4 attempt), or hex digits with two or more
+/// colons (an IPv6 attempt).
+fn looks_like_ip(text: &str) -> bool {
+    let ipv4 =
+        text.matches('.').count() == 3 && text.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let ipv6 = text.matches(':').count() >= 2
+        && text
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'));
+    ipv4 || ipv6
 }
 
 impl fmt::Display for DeviceRef {

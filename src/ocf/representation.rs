@@ -10,22 +10,70 @@ use serde_json::Value as Json;
 
 use crate::coap::content_format;
 
-/// Why a payload could not be shown.
+/// How deep CBOR items may nest (ciborium's default recursion limit), so
+/// hostile payloads cannot exhaust the stack.
+pub const MAX_NESTING: usize = 256;
+
+/// Why a payload is not CBOR this decoder can read. Shown to people as one
+/// plain sentence (never the decoder's own debug text).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InvalidCbor(pub String);
+#[non_exhaustive]
+pub enum InvalidCbor {
+    /// The payload ends in the middle of an item: cut short.
+    Truncated,
+    /// The byte at `offset` cannot start or continue an item there.
+    Malformed { offset: usize },
+    /// A well-formed item that has no value here (e.g. a text string that
+    /// is not UTF-8), starting at `offset` when known.
+    Unreadable {
+        offset: Option<usize>,
+        detail: String,
+    },
+    /// Items nested deeper than [`MAX_NESTING`].
+    TooDeep,
+}
 
 impl std::fmt::Display for InvalidCbor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the payload is not valid CBOR: {}", self.0)
+        f.write_str("the payload is not valid CBOR: ")?;
+        match self {
+            InvalidCbor::Truncated => f.write_str("it ends in the middle of an item"),
+            InvalidCbor::Malformed { offset } => {
+                write!(f, "the byte at offset {offset} does not belong there")
+            }
+            InvalidCbor::Unreadable {
+                offset: Some(offset),
+                detail,
+            } => write!(f, "the item at offset {offset}: {detail}"),
+            InvalidCbor::Unreadable {
+                offset: None,
+                detail,
+            } => f.write_str(detail),
+            InvalidCbor::TooDeep => {
+                write!(f, "its items nest more than {MAX_NESTING} levels deep")
+            }
+        }
     }
 }
 
 impl std::error::Error for InvalidCbor {}
 
-/// Decodes a CBOR payload into a value. Nesting is bounded by ciborium's
-/// recursion limit, so hostile payloads cannot exhaust the stack.
+impl From<ciborium::de::Error<std::io::Error>> for InvalidCbor {
+    fn from(error: ciborium::de::Error<std::io::Error>) -> Self {
+        use ciborium::de::Error;
+        match error {
+            // Reading from a slice fails only at its end.
+            Error::Io(_) => InvalidCbor::Truncated,
+            Error::Syntax(offset) => InvalidCbor::Malformed { offset },
+            Error::Semantic(offset, detail) => InvalidCbor::Unreadable { offset, detail },
+            Error::RecursionLimitExceeded => InvalidCbor::TooDeep,
+        }
+    }
+}
+
+/// Decodes a CBOR payload into a value, nesting at most [`MAX_NESTING`] deep.
 pub fn decode_cbor(payload: &[u8]) -> Result<Cbor, InvalidCbor> {
-    ciborium::de::from_reader(payload).map_err(|e| InvalidCbor(e.to_string()))
+    ciborium::de::from_reader_with_recursion_limit(payload, MAX_NESTING).map_err(InvalidCbor::from)
 }
 
 pub fn encode_cbor(value: &Cbor) -> Vec<u8> {

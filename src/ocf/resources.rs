@@ -36,7 +36,7 @@ fn bad(resource: &'static str, problem: impl Into<String>) -> BadRepresentation 
 }
 
 fn parse(resource: &'static str, payload: &[u8]) -> Result<Cbor, BadRepresentation> {
-    decode_cbor(payload).map_err(|e| bad(resource, e.0))
+    decode_cbor(payload).map_err(|e| bad(resource, e.to_string()))
 }
 
 /// Looks a text key up in a CBOR map.

@@ -185,6 +185,40 @@ pub fn have(program: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Fails the test, naming the set-up step, unless each program is on PATH.
+/// A missing peer is a failure, never a silent pass: the test would prove
+/// nothing.
+#[track_caller]
+pub fn require(programs: &[&str], package: &str) {
+    let missing: Vec<&str> = programs.iter().copied().filter(|p| !have(p)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} not installed: run scripts/setup.sh (it installs the Debian package {package})",
+        missing.join(", ")
+    );
+}
+
+/// Whether this process runs as root (from /proc, so no libc call).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            // Real, effective, saved, filesystem: the effective one counts.
+            line.split_whitespace().nth(2).map(|uid| uid == "0")
+        })
+        .unwrap_or(false)
+}
+
+/// Fails the test unless it runs as root, saying why it needs to.
+#[track_caller]
+pub fn require_root(why: &str) {
+    assert!(
+        is_root(),
+        "this test needs root ({why}): run the tests as root, as CI does (.ci/run)"
+    );
+}
+
 /// Waits until `check` holds or the time is up.
 pub fn wait_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let start = Instant::now();

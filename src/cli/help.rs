@@ -1,0 +1,226 @@
+//! What people read besides the flags: examples for each command (shown by
+//! `--help` and in the man pages' EXAMPLES), the environment, the files and
+//! the exit codes. Kept in one place so that `--help` and the man pages say
+//! the same thing.
+//!
+//! Examples are `# description` lines, each followed by the command; every
+//! command has one for a person at a terminal and one "In a script".
+
+/// Examples of the whole tool, shown by `ocf-mediator --help` before the exit codes.
+macro_rules! top_examples {
+    () => {
+        "\
+Examples:
+  # Find devices, take one (asks for the PIN it shows), read it over the owner session
+  ocf-mediator discover
+  ocf-mediator own Porch
+  ocf-mediator get Porch /oic/d
+  # In a script: JSON lines out, never a prompt, exit codes to act on
+  ocf-mediator --json --no-input discover --unowned | jq -r .di"
+    };
+}
+
+/// `ocf-mediator --help` after the options: examples, then the exit codes.
+pub const TOP_AFTER_HELP: &str = concat!(
+    top_examples!(),
+    "\n\n",
+    crate::cli::exit::exit_codes_table!()
+);
+
+pub const DISCOVER_EXAMPLES: &str = "\
+Examples:
+  # Every device on the network, as a table
+  ocf-mediator discover
+  # In a script: the UUIDs of the devices not owned yet, listening longer
+  ocf-mediator --json discover --unowned --wait 5s --rounds 2 | jq -r .di";
+
+pub const GET_EXAMPLES: &str = "\
+Examples:
+  # A device's name and identity, by its name, UUID or address
+  ocf-mediator get Porch /oic/d
+  # In a script: one value out of the JSON line
+  ocf-mediator --json get 192.0.2.7:5683 /oic/d | jq -r .representation.n";
+
+pub const UPDATE_EXAMPLES: &str = "\
+Examples:
+  # Select Just Works on an unowned device
+  ocf-mediator update 192.0.2.7:5683 /oic/sec/doxm --data '{\"oxmsel\": 0}'
+  # In a script: write an owned device's cloud configuration from a file
+  ocf-mediator --json --no-input update \"$DI\" /CoapCloudConfResURI --data @conf.json";
+
+pub const LOGIN_EXAMPLES: &str = "\
+Examples:
+  # Log in to a plgd hub in a browser (or with a code on another device)
+  ocf-mediator login --hub https://hub.example
+  # In a script: a factory line's client credentials, the secret on stdin
+  printf '%s' \"$SECRET\" | ocf-mediator --json login --profile line3 --hub https://hub.example --client-credentials --client-secret-stdin";
+
+pub const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  # Revoke and forget the default profile
+  ocf-mediator logout
+  # In a script: a factory line's profile, the outcome as JSON
+  ocf-mediator --json logout --profile line3";
+
+pub const PROFILES_EXAMPLES: &str = "\
+Examples:
+  # The profiles and whether each is logged in
+  ocf-mediator profiles
+  # In a script: the names of the profiles
+  ocf-mediator --json profiles | jq -r .profile";
+
+pub const TOKEN_EXAMPLES: &str = "\
+Examples:
+  # What a device needs as its cloud access token (a hub may ask you to log in in a browser)
+  ocf-mediator token --device 73d72c2d-f8d4-4482-91f2-8f1f51b8de59
+  # In a script: the token into a variable, never onto the command line
+  AT=$(ocf-mediator --no-input token --profile line3)";
+
+pub const OWN_EXAMPLES: &str = "\
+Examples:
+  # Take a device; for Random PIN, type the PIN it shows (hidden)
+  ocf-mediator own Porch
+  # In a script: the PIN on stdin, a JSON line out
+  printf '%s\\n' \"$PIN\" | ocf-mediator --json --no-input own 192.0.2.7:5683 --otm rdp --pin-stdin";
+
+pub const DISOWN_EXAMPLES: &str = "\
+Examples:
+  # Reset a device this mediator owns and forget its key
+  ocf-mediator disown Porch
+  # In a script: drop the entry of a device that is gone for good, by UUID
+  ocf-mediator --json --no-input disown --forget \"$DI\"";
+
+pub const DEVICES_EXAMPLES: &str = "\
+Examples:
+  # The devices this mediator owns, and where their keys are
+  ocf-mediator devices
+  # In a script: the devices whose owner key is missing
+  ocf-mediator --json devices | jq -r 'select(.key == \"missing\") | .di'";
+
+pub const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  # Complete in this bash session (devices, profiles and flags, live)
+  source <(ocf-mediator completions bash)
+  # In a script: install the fish completion for the user
+  ocf-mediator completions fish > ~/.config/fish/completions/ocf-mediator.fish";
+
+macro_rules! devsim_examples {
+    () => {
+        "\
+Examples:
+  # One device called Porch, on every address, until Ctrl-C
+  ocf-devsim device --name Porch
+  # In a script: 50 devices on loopback in the background, one JSON line each
+  ocf-devsim device --count 50 --listen 127.0.0.1:0 --no-multicast --json > devices.jsonl &"
+    };
+}
+
+macro_rules! devsim_exit_codes {
+    () => {
+        "\
+Exit status:
+  0  stopped by SIGINT or SIGTERM
+  1  the devices could not run (e.g. the address is taken)
+  2  usage error"
+    };
+}
+
+/// `ocf-devsim --help` after the options: examples, then the exit codes.
+pub const DEVSIM_TOP_AFTER_HELP: &str = concat!(devsim_examples!(), "\n\n", devsim_exit_codes!());
+
+pub const DEVSIM_DEVICE_EXAMPLES: &str = "\
+Examples:
+  # A device that offers Random PIN and shows its PIN on stderr
+  ocf-devsim device --name Porch --otm rdp
+  # In a script: a device that keeps its identity across restarts, a fixed PIN
+  ocf-devsim device --json --otm jw,rdp --pin 12345678 --state-dir ./devices";
+
+/// Variables a command reads besides those of its flags (which the
+/// definitions name with `env`): `(variable, meaning)`.
+pub const MEDIATOR_ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "OCF_MEDIATOR_CLIENT_SECRET",
+        "The OAuth client secret for login --client-credentials when --client-secret-stdin is not \
+         given; the keyring is asked after it.",
+    ),
+    (
+        "OCF_MEDIATOR_NO_NETWORK_COMPLETION",
+        "When set (to anything but 0 or an empty value), shell completion offers only what the \
+         state holds and sends no multicast to look for devices.",
+    ),
+    (
+        "COMPLETE",
+        "Set by the completion scripts (to the shell's name) when they ask ocf-mediator for \
+         completions; `COMPLETE=bash ocf-mediator` prints the bash script.",
+    ),
+    (
+        "XDG_DATA_HOME",
+        "The state directory is $XDG_DATA_HOME/ocf-mediator when --state-dir is not given.",
+    ),
+    (
+        "HOME",
+        "Without XDG_DATA_HOME, the state directory is ~/.local/share/ocf-mediator.",
+    ),
+    (
+        "DBUS_SESSION_BUS_ADDRESS",
+        "The session bus on which the Secret Service (the keyring) is found on Linux.",
+    ),
+    (
+        "BROWSER",
+        "The program login opens the authorization URL with (default: xdg-open, when DISPLAY or \
+         WAYLAND_DISPLAY is set).",
+    ),
+    (
+        "DISPLAY",
+        "With WAYLAND_DISPLAY: whether a browser can be opened, which makes --browser the default \
+         login flow.",
+    ),
+    ("WAYLAND_DISPLAY", "See DISPLAY."),
+    (
+        "OCF_MEDIATOR_TEST_STOP_AFTER",
+        "For the project's crash-safety tests only: the process ends abruptly before its (N+1)th \
+         request to a device. Never set it otherwise.",
+    ),
+];
+
+pub const DEVSIM_ENVIRONMENT: &[(&str, &str)] = &[(
+    "COMPLETE",
+    "Set by the completion scripts (to the shell's name) when they ask ocf-devsim for \
+     completions; `COMPLETE=bash ocf-devsim` prints the bash script.",
+)];
+
+/// FILES of the mediator's man pages: `(path, what it holds)`.
+pub const MEDIATOR_FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_DATA_HOME/ocf-mediator/ (~/.local/share/ocf-mediator/)",
+        "The state directory (--state-dir, OCF_MEDIATOR_STATE_DIR). It holds no secret.",
+    ),
+    (
+        "<state directory>/state.json",
+        "The mediator's own UUID (its identity as an owner), the devices it owns (UUID, name, \
+         endpoints, ownership transfer method, which keyring holds the owner key, whether the \
+         ownership finished) and the cloud profiles (OAuth server, client, cloud settings). \
+         Replaced atomically; state.lock serialises writers.",
+    ),
+    (
+        "<state directory>/complete/",
+        "One empty file per device whose ownership finished, until state.json records it.",
+    ),
+    (
+        "OS keyring, service \"ocf-mediator\"",
+        "The secrets, and only there: each owned device's owner key (account device/<UUID>), and \
+         each cloud profile's refresh token, client secret and cached access token (accounts \
+         profile/<NAME>/refresh_token, client_secret, access_token). The Secret Service on \
+         Linux desktops, the Keychain on macOS, the Credential Manager on Windows; with \
+         --volatile-keyring, the Linux kernel keyring (lost on reboot).",
+    ),
+];
+
+pub const DEVSIM_FILES: &[(&str, &str)] = &[(
+    "<--state-dir>/",
+    "With --state-dir, each simulated device's identity and security state (UUID, owner, \
+     credentials, ACLs, pstat), so that it survives restarts. Without it, nothing is written.",
+)];
+
+/// EXIT STATUS of `ocf-devsim`.
+pub const DEVSIM_EXIT_CODES: &str = devsim_exit_codes!();
