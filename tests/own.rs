@@ -410,3 +410,64 @@ fn an_owned_device_is_reached_by_its_name_too() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["representation"]["n"], "Garage Door");
 }
+
+#[test]
+fn a_dry_run_of_own_lists_the_steps_and_changes_nothing() {
+    let (home, sim) = setup(&["--otm", "rdp", "--pin", "31415926"]);
+    let before = discovered(&home, &sim);
+    let run = home.mediator(&["own", &sim.address(0), "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Dry run: would take"), "{}", run.stdout);
+    for step in [
+        "select the ownership transfer method: POST /oic/sec/doxm {\"oxmsel\":1} (unsecured)",
+        "ask for the PIN the device shows",
+        "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256",
+        "mark the device owned: POST /oic/sec/doxm {\"owned\":true} (doc)",
+        "move the device to RFNOP",
+    ] {
+        assert!(run.stdout.contains(step), "{step:?} in:\n{}", run.stdout);
+    }
+    let json = own(&home, &sim, &["--dry-run"]).json();
+    assert_eq!(
+        (json["action"].as_str(), json["otm"].as_str()),
+        (Some("take"), Some("rdp"))
+    );
+    assert!(json["steps"].as_array().unwrap().len() > 10);
+    assert_eq!(discovered(&home, &sim), before, "nothing was written");
+    assert!(home.mediator(&["--json", "devices"]).stdout.is_empty());
+}
+
+#[test]
+fn a_dry_run_of_disown_lists_the_steps_and_changes_nothing() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["disown", &di, "--dry-run"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for step in [
+        "ask for a confirmation",
+        "reset the device: POST /oic/sec/pstat {\"dos\":{\"s\":0}} (owner session)",
+        "forget the device's record and its owner key",
+    ] {
+        assert!(run.stdout.contains(step), "{step:?} in:\n{}", run.stdout);
+    }
+    let get = home.mediator(&["--json", "get", &di, "/oic/sec/pstat"]);
+    assert_eq!(
+        get.json()["representation"]["dos"]["s"],
+        3,
+        "still ours, in RFNOP"
+    );
+}
+
+#[test]
+fn disown_asks_and_a_script_without_yes_is_told_to_pass_it() {
+    let (home, sim) = setup(&[]);
+    let di = owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["disown", &di]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    assert_eq!(
+        home.mediator(&["--json", "devices"]).json()["di"],
+        di.as_str(),
+        "nothing was done"
+    );
+}

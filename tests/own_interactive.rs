@@ -134,3 +134,20 @@ fn a_person_gets_three_tries_at_the_pin_each_with_a_new_selection() {
     let screen = terminal.wait_for("EXIT=");
     assert!(screen.contains("EXIT=0"), "{screen}");
 }
+
+#[test]
+fn disown_asks_on_a_terminal_naming_the_device() {
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--reset-delay-ms", "100"]);
+    let run = home.mediator(&["--json", "own", &sim.address(0)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let di = run.json()["di"].as_str().unwrap().to_owned();
+    let terminal = Terminal::run(&home, &format!("{MEDIATOR} disown {di}"));
+    let screen = terminal.wait_for("Reset ocf-devsim (");
+    assert!(screen.contains(&di), "{screen}");
+    assert!(screen.contains("forgets its owner"), "{screen}");
+    terminal.type_keys("y");
+    let screen = terminal.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(screen.contains("Disowned"), "{screen}");
+}

@@ -363,6 +363,10 @@ pub struct OwnArgs {
     /// Trust anchors (PEM) for manufacturer certificates; repeatable.
     #[arg(long = "mfg-ca", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub mfg_ca: Vec<PathBuf>,
+    /// Find and read the device, print the steps ownership would take, and
+    /// change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Ownership transfer methods.
@@ -391,6 +395,10 @@ pub struct DisownArgs {
     /// Do not ask for a confirmation (scripts must pass it).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Find the device, print the steps disowning would take, and change
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug)]

@@ -17,6 +17,18 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
         confirmed: args.yes,
     };
     let mediator = super::mediator(global, Arc::new(Terminal::new(output)))?;
+    if args.dry_run {
+        let plan = otm::plan_disown(&mediator, &request).await?;
+        super::dry_run::show(
+            output,
+            &plan,
+            plan.di,
+            None,
+            "would disown {}:",
+            &plan.steps,
+        )?;
+        return Ok(Exit::Success);
+    }
     match otm::disown(&mediator, request).await? {
         Disowned::Reset { di, new_di } => {
             if output.json {

@@ -80,15 +80,19 @@ pub const OWN_EXAMPLES: &str = "\
 Examples:
   # Take a device; for Random PIN, type the PIN it shows (hidden)
   ocf-mediator own Porch
+  # See the steps it would take, without changing anything
+  ocf-mediator own Porch --dry-run
   # In a script: the PIN on stdin, a JSON line out
   printf '%s\\n' \"$PIN\" | ocf-mediator --json --no-input own 192.0.2.7:5683 --otm rdp --pin-stdin";
 
 pub const DISOWN_EXAMPLES: &str = "\
 Examples:
-  # Reset a device this mediator owns and forget its key
+  # Reset a device this mediator owns and forget its key (it asks first)
   ocf-mediator disown Porch
+  # In a script: reset without asking
+  ocf-mediator --json --no-input disown --yes \"$DI\"
   # In a script: drop the entry of a device that is gone for good, by UUID
-  ocf-mediator --json --no-input disown --forget \"$DI\"";
+  ocf-mediator --json --no-input disown --yes --forget \"$DI\"";
 
 pub const DEVICES_EXAMPLES: &str = "\
 Examples:

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod devsim_args;
 pub mod discover;
 pub mod disown;
+pub mod dry_run;
 pub mod exchange;
 pub mod exit;
 pub mod generate;

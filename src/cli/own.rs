@@ -14,7 +14,7 @@ use crate::otm::{self, Method, MethodChoice, OwnChange, OwnRequest, Owned};
 
 pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     // A PIN on stdin is read and checked before anything is sent.
-    let pin = if args.pin_stdin {
+    let pin = if args.pin_stdin && !args.dry_run {
         let text = read_text(
             &mut std::io::stdin(),
             SECRET_LIMIT,
@@ -42,6 +42,23 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     };
     let terminal = Arc::new(Terminal::with_pin_source(output, pin));
     let mediator = super::mediator(global, terminal)?;
+    if args.dry_run {
+        let plan = otm::plan_own(&mediator, &request).await?;
+        let heading = match (plan.action, plan.otm) {
+            ("take", Some(otm)) => format!("would take {{}} by {otm}:"),
+            ("resume", _) => "would resume the unfinished ownership of {}:".to_owned(),
+            _ => "{} is already owned by this mediator; nothing would be done".to_owned(),
+        };
+        super::dry_run::show(
+            output,
+            &plan,
+            plan.di,
+            plan.name.as_deref(),
+            &heading,
+            &plan.steps,
+        )?;
+        return Ok(Exit::Success);
+    }
     let owned = otm::own(&mediator, request).await?;
     report(&owned, output);
     Ok(Exit::Success)

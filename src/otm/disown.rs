@@ -128,7 +128,10 @@ async fn forget(m: &Mediator, request: &DisownRequest) -> Result<Disowned, Disow
 }
 
 /// Our record of a device named by UUID or by a name only one of ours has.
-async fn known_entry(m: &Mediator, device: &DeviceRef) -> Result<Option<OwnedDevice>, DisownError> {
+pub(super) async fn known_entry(
+    m: &Mediator,
+    device: &DeviceRef,
+) -> Result<Option<OwnedDevice>, DisownError> {
     Ok(match device {
         DeviceRef::Uuid(di) => m.store().device(*di).await?,
         DeviceRef::Name(name) => {
@@ -155,7 +158,7 @@ async fn confirm(m: &Mediator, request: &DisownRequest, question: &str) -> Resul
     }
 }
 
-fn describe(device: &DeviceRef) -> String {
+pub(super) fn describe(device: &DeviceRef) -> String {
     match device {
         DeviceRef::Uuid(di) => di.to_string(),
         DeviceRef::Name(name) => format!("{name:?}"),

@@ -6,6 +6,7 @@
 mod acl;
 mod disown;
 mod doc;
+mod dry_run;
 mod error;
 mod method;
 mod own;
@@ -16,6 +17,7 @@ mod resume;
 
 pub use acl::owner_aces;
 pub use disown::{DisownRequest, Disowned, disown};
+pub use dry_run::{DisownPlan, OwnPlan, PlannedStep, plan_disown, plan_own};
 pub use error::{DeviceLeft, DisownError, OwnError};
 pub use method::Method;
 pub use own::{MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, own};

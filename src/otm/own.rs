@@ -375,7 +375,7 @@ pub(super) async fn finish_record(
 
 /// The method to use, checked against the device's offer before anything
 /// is sent.
-fn choose_method(request: &OwnRequest, located: &Located) -> Result<Method, OwnError> {
+pub(super) fn choose_method(request: &OwnRequest, located: &Located) -> Result<Method, OwnError> {
     let oxms = &located.record.oxms;
     let method = match request.method {
         MethodChoice::Auto => Method::choose(oxms, !request.mfg_trust_anchors.is_empty()),
