@@ -5,6 +5,7 @@
 //! the command line.
 
 pub mod cli;
+pub mod cloud;
 pub mod coap;
 pub mod dtls;
 pub mod interact;

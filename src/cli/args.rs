@@ -190,6 +190,18 @@ pub enum Command {
     /// again.
     #[command(after_long_help = help::DEVICES_EXAMPLES)]
     Devices,
+    /// Point a device this mediator owns at a cloud, read its registration status, or make it leave
+    ///
+    /// `configure` writes, under RFPRO over the owner session, the cloud's
+    /// trust anchor (credusage oic.sec.cred.trustca, subject = sid) and its
+    /// access control entry (subject = sid, with the device configuration
+    /// resources a real device needs by name), each only when the device
+    /// lacks it, then `{cis, sid, apn, at}` to its oic.r.coapcloudconf
+    /// resource (found by resource type), and returns it to RFNOP. `status`
+    /// reads cps and clec with what they mean; `deregister` makes the device
+    /// leave its cloud.
+    #[command(subcommand, after_long_help = help::CLOUD_EXAMPLES)]
+    Cloud(CloudCommand),
     /// Print a shell completion script
     ///
     /// The script asks ocf-mediator for completions as you type (through the
@@ -380,6 +392,90 @@ pub enum OtmChoice {
     Rdp,
     /// Manufacturer certificate.
     Mfg,
+}
+
+/// `ocf-mediator cloud …`
+#[derive(Subcommand, Debug)]
+pub enum CloudCommand {
+    /// Point a device at a cloud: trust anchor, ACE and cloud configuration
+    ///
+    /// The cloud comes from a profile (`login`) or from --cis, --sid, --apn
+    /// and --ca. The device's `at` is the profile's: an access token, or a
+    /// one-time authorization code for the device where the hub's device
+    /// client uses codes; or it is read from stdin (--token-stdin). A device
+    /// already registered with this cloud is left alone; one set up for
+    /// another cloud is refused unless --force.
+    #[command(after_long_help = help::CLOUD_CONFIGURE_EXAMPLES)]
+    Configure(CloudConfigureArgs),
+    /// Print a device's cloud status (cps and clec) with what they mean
+    ///
+    /// With --wait registered, waits (within --timeout) until the device has
+    /// registered, or says why it failed.
+    #[command(after_long_help = help::CLOUD_STATUS_EXAMPLES)]
+    Status(CloudStatusArgs),
+    /// Make a device leave its cloud, and wait until it has
+    ///
+    /// Writes `{"cis": ""}` to its cloud configuration; the device signs off
+    /// from the cloud and returns to `uninitialized`.
+    #[command(after_long_help = help::CLOUD_DEREGISTER_EXAMPLES)]
+    Deregister(OwnedDeviceArg),
+}
+
+/// A device this mediator owns.
+#[derive(Args, Debug)]
+pub struct OwnedDeviceArg {
+    /// The device: its UUID (as `devices` lists it), name or address.
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::owned_devices))]
+    pub device: String,
+}
+
+#[derive(Args, Debug)]
+pub struct CloudConfigureArgs {
+    #[command(flatten)]
+    pub device: OwnedDeviceArg,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+    /// Read the device's token (`at`) from stdin instead of the profile.
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// Deregister a device set up for another cloud first.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Which cloud: a profile, or its settings one by one.
+#[derive(Args, Debug)]
+pub struct CloudArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The cloud interface server (cis), e.g. coaps+tcp://cloud.example:5684 [default: the profile's].
+    #[arg(long, value_name = "URI", requires_all = ["sid", "apn", "ca"])]
+    pub cis: Option<String>,
+    /// The cloud's UUID (sid) [default: the profile's].
+    #[arg(long, value_name = "UUID", requires = "cis")]
+    pub sid: Option<uuid::Uuid>,
+    /// The authorisation provider name (apn) [default: the profile's].
+    #[arg(long, value_name = "NAME", requires = "cis")]
+    pub apn: Option<String>,
+    /// The cloud's CA certificate, PEM: the device's trust anchor [default: the profile's].
+    #[arg(long, value_name = "FILE", requires = "cis", value_hint = clap::ValueHint::FilePath)]
+    pub ca: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CloudStatusArgs {
+    #[command(flatten)]
+    pub device: OwnedDeviceArg,
+    /// Wait until the device reaches this state (or fails), within --timeout.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub wait: Option<CloudWait>,
+}
+
+/// What `cloud status --wait` waits for.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloudWait {
+    /// cps = registered.
+    Registered,
 }
 
 #[derive(Args, Debug)]

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use crate::cloud::CloudError;
 use crate::interact::Declined;
 use crate::mediator::AccessError;
 use crate::oauth::OAuthError;
@@ -101,6 +102,9 @@ pub fn exit_of(error: &anyhow::Error) -> Exit {
         if let Some(e) = cause.downcast_ref::<OAuthError>() {
             return exit_for_oauth(e);
         }
+        if let Some(e) = cause.downcast_ref::<CloudError>() {
+            return cloud_exit(e);
+        }
         if let Some(e) = cause.downcast_ref::<DeviceError>() {
             return device_exit(e);
         }
@@ -137,6 +141,7 @@ pub fn device_error_of(error: &anyhow::Error) -> Option<&DeviceError> {
             .downcast_ref::<DeviceError>()
             .or_else(|| cause.downcast_ref::<OwnError>()?.device_error())
             .or_else(|| cause.downcast_ref::<DisownError>()?.device_error())
+            .or_else(|| cause.downcast_ref::<CloudError>()?.device_error())
             .or_else(|| match cause.downcast_ref::<AccessError>()? {
                 AccessError::Device(e) => Some(e),
                 _ => None,
@@ -203,6 +208,26 @@ fn disown_exit(error: &DisownError) -> Exit {
             device_exit(error)
         }
         DisownError::Store(e) => store_exit(e),
+        _ => Exit::Failed,
+    }
+}
+
+/// Cloud configuration and registration: a device that failed to register
+/// says why through clec — a refused token is 5, an unreachable cloud 4.
+fn cloud_exit(error: &CloudError) -> Exit {
+    match error {
+        CloudError::Invalid(_) => Exit::Usage,
+        CloudError::NotOurs { .. } => Exit::NotFound,
+        CloudError::OtherCloud { .. } => Exit::Refused,
+        CloudError::Token(e) => exit_for_oauth(e),
+        CloudError::Device { error, .. } => device_exit(error),
+        CloudError::Store(e) => store_exit(e),
+        CloudError::Failed { state, .. } => match state.clec {
+            1 | 4 => Exit::AuthFailed,
+            2 => Exit::TimedOut,
+            _ => Exit::Failed,
+        },
+        CloudError::NotYet { .. } => Exit::TimedOut,
         _ => Exit::Failed,
     }
 }

@@ -101,6 +101,34 @@ Examples:
   # In a script: the devices whose owner key is missing
   ocf-mediator --json devices | jq -r 'select(.key == \"missing\") | .di'";
 
+pub const CLOUD_EXAMPLES: &str = "\
+Examples:
+  # Point a device at the cloud of the default profile, then watch it register
+  ocf-mediator cloud configure Porch && ocf-mediator cloud status Porch --wait registered
+  # In a script: the status of a device as JSON
+  ocf-mediator --json --no-input cloud status \"$DI\"";
+
+pub const CLOUD_CONFIGURE_EXAMPLES: &str = "\
+Examples:
+  # Point a device at the cloud of the default profile (you may be asked to log in)
+  ocf-mediator cloud configure Porch
+  # In a script: another cloud's settings and a token from stdin
+  printf '%s' \"$AT\" | ocf-mediator --json --no-input cloud configure \"$DI\" --cis coaps+tcp://cloud.example:5684 --sid \"$SID\" --apn plgd --ca cloud-ca.pem --token-stdin";
+
+pub const CLOUD_STATUS_EXAMPLES: &str = "\
+Examples:
+  # Is the device registered, and if not, why?
+  ocf-mediator cloud status Porch
+  # In a script: wait up to a minute for the registration
+  ocf-mediator --json --no-input --timeout 1m cloud status \"$DI\" --wait registered";
+
+pub const CLOUD_DEREGISTER_EXAMPLES: &str = "\
+Examples:
+  # Take a device off its cloud
+  ocf-mediator cloud deregister Porch
+  # In a script
+  ocf-mediator --json --no-input cloud deregister \"$DI\"";
+
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   # Complete in this bash session (devices, profiles and flags, live)

@@ -1,6 +1,7 @@
 //! The `ocf-mediator` and `ocf-devsim` command lines.
 
 pub mod args;
+pub mod cloud;
 pub mod cloud_state;
 pub mod complete;
 pub mod credentials;
@@ -99,6 +100,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Own(args) => own::run(args, &cli.global, &output).await,
             Command::Disown(args) => disown::run(args, &cli.global, &output).await,
             Command::Devices => devices::run(&cli.global, &output).await,
+            Command::Cloud(command) => cloud::run(command, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

@@ -29,7 +29,7 @@ pub(super) async fn select_method(
 ) -> Result<(), DeviceError> {
     let step = select_step(method);
     let body = step.body.as_ref().map(encode_cbor).unwrap_or_default();
-    let request = ocf_request_with_body(Code::POST, step.href, body);
+    let request = ocf_request_with_body(Code::POST, &step.href, body);
     let peer = format_addr(record.address);
     let response = plain_request(record.address, request, deadline, step.what).await?;
     expect_success(&peer, step.what, &response)
@@ -43,8 +43,8 @@ pub(super) async fn send_step(
     deadline: Instant,
 ) -> Result<Option<Response>, DeviceError> {
     let request = match &step.body {
-        Some(body) => ocf_request_with_body(step.code, step.href, encode_cbor(body)),
-        None => ocf_request(step.code, step.href),
+        Some(body) => ocf_request_with_body(step.code, &step.href, encode_cbor(body)),
+        None => ocf_request(step.code, &step.href),
     };
     let response = session.request(request, deadline, step.what).await?;
     if response.code == Code::NOT_FOUND && step.on_not_found == OnNotFound::Skip {

@@ -22,7 +22,9 @@ pub use error::{DeviceLeft, DisownError, OwnError};
 pub use method::Method;
 pub use own::{MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, own};
 pub use pin::{RDP_IDENTITY, normalize_pin, random_pin_psk};
-pub use plan::{OnNotFound, Step, doc_steps, owner_steps, reset_step, select_step};
+pub use plan::{
+    OnNotFound, Step, doc_steps, owner_steps, reset_step, rfnop_step, rfpro_step, select_step,
+};
 pub use reset::{RESET_DELAY, wait_until_unowned};
 
 use uuid::Uuid;

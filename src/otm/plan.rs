@@ -32,7 +32,7 @@ pub struct Step {
     /// For progress and errors: what this step does.
     pub what: &'static str,
     pub code: Code,
-    pub href: &'static str,
+    pub href: String,
     pub body: Option<Cbor>,
     pub on_not_found: OnNotFound,
     /// The owner key and the device's entry must be stored before this
@@ -41,18 +41,19 @@ pub struct Step {
 }
 
 impl Step {
-    fn post(what: &'static str, href: &'static str, body: Cbor) -> Step {
+    /// A POST of `body` to `href`.
+    pub fn post(what: &'static str, href: &str, body: Cbor) -> Step {
         Step {
             what,
             code: Code::POST,
-            href,
+            href: href.to_owned(),
             body: Some(body),
             on_not_found: OnNotFound::Fail,
             needs_stored_key: false,
         }
     }
 
-    fn after_key_is_stored(mut self) -> Step {
+    pub(crate) fn after_key_is_stored(mut self) -> Step {
         self.needs_stored_key = true;
         self
     }
@@ -132,7 +133,7 @@ pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
         Step {
             what: "clear the ACL",
             code: Code::DELETE,
-            href: "/oic/sec/acl2",
+            href: "/oic/sec/acl2".into(),
             body: None,
             on_not_found: OnNotFound::Fail,
             needs_stored_key: false,
@@ -159,6 +160,16 @@ pub fn select_step(method: super::Method) -> Step {
         "/oic/sec/doxm",
         map(vec![("oxmsel", Cbor::Integer(method.oxm().into()))]),
     )
+}
+
+/// pstat `dos.s` = RFPRO: the device may be provisioned.
+pub fn rfpro_step() -> Step {
+    Step::post("move the device to RFPRO", "/oic/sec/pstat", dos(2))
+}
+
+/// pstat `dos.s` = RFNOP: normal operation.
+pub fn rfnop_step() -> Step {
+    Step::post("move the device to RFNOP", "/oic/sec/pstat", dos(3))
 }
 
 /// Hard reset: the device wipes its security state and returns to RFOTM.

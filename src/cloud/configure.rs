@@ -1,0 +1,397 @@
+//! `cloud configure`, `cloud status`, `cloud deregister`: over an owner
+//! session with a device this mediator owns.
+
+use std::time::{Duration, Instant};
+
+use super::error::CloudError;
+use super::plan::{
+    CloudSettings, already_present, cloud_ace_step, configuration_step, deregistration_step,
+    trust_anchor_step,
+};
+use super::state::CloudState;
+use crate::coap::Code;
+use crate::interact::{Progress, Secret};
+use crate::mediator::{Located, Mediator};
+use crate::oauth::TokenSource;
+use crate::ocf::DeviceError;
+use crate::ocf::address::DeviceRef;
+use crate::ocf::link::{Session, cbor_body};
+use crate::ocf::representation::encode_cbor;
+use crate::ocf::request::{ocf_get, ocf_request, ocf_request_with_body};
+use crate::ocf::resources::field;
+use crate::otm::Step;
+
+/// What the device sends its cloud as `at`.
+#[derive(Clone)]
+pub enum CloudToken {
+    /// Given by the caller (`--token-stdin`).
+    Given(std::sync::Arc<Secret>),
+    /// Minted per device by a cloud profile's token source: an access
+    /// token, or a one-time authorization code for the device's UUID.
+    Source(TokenSource),
+}
+
+impl CloudToken {
+    /// The token for the device with UUID `di`.
+    pub async fn for_device(&self, di: uuid::Uuid) -> Result<Secret, CloudError> {
+        match self {
+            CloudToken::Given(secret) => Ok(Secret::new(secret.expose())),
+            CloudToken::Source(source) => {
+                let token = source.device_token(di).await?;
+                Ok(Secret::new(token.secret()))
+            }
+        }
+    }
+}
+
+/// What to configure.
+#[derive(Clone)]
+pub struct ConfigureRequest {
+    pub device: DeviceRef,
+    pub cloud: CloudSettings,
+    pub token: CloudToken,
+    /// Deregister a device set up for another cloud first.
+    pub force: bool,
+}
+
+/// A device's cloud configuration, as read.
+#[derive(Clone, Debug)]
+pub struct CloudStatus {
+    pub di: uuid::Uuid,
+    pub name: Option<String>,
+    pub state: CloudState,
+    /// Whether anything was written.
+    pub changed: bool,
+}
+
+/// What a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// `cps` registered.
+    Registered,
+    /// `cps` uninitialized (the device left its cloud).
+    Uninitialized,
+}
+
+impl WaitFor {
+    fn name(self) -> &'static str {
+        match self {
+            WaitFor::Registered => "registered",
+            WaitFor::Uninitialized => "deregistered",
+        }
+    }
+}
+
+/// Points a device this mediator owns at a cloud: under RFPRO, the cloud's
+/// trust anchor and ACE (each only when the device lacks it) and
+/// `{cis, sid, apn, at}`, then back to RFNOP. A device already registered
+/// with this cloud is left alone.
+pub async fn configure(m: &Mediator, request: ConfigureRequest) -> Result<CloudStatus, CloudError> {
+    let deadline = Instant::now() + m.timeout();
+    let (located, href, mut session) = open(m, &request.device, deadline).await?;
+    let label = located.label();
+    let progress = |what: &str| {
+        m.interaction().progress(&Progress::Step {
+            subject: &label,
+            what,
+        })
+    };
+    progress("reading its cloud configuration");
+    let mut state = read_state(m, &mut session, &href, deadline).await?;
+    let cloud = &request.cloud;
+    let same_cloud =
+        state.cis == cloud.cis && state.sid.eq_ignore_ascii_case(&cloud.sid.to_string());
+    if state.is_configured() && !same_cloud {
+        if !request.force {
+            session.close().await;
+            return Err(CloudError::OtherCloud {
+                device: label.clone(),
+                cis: state.cis,
+                sid: state.sid,
+            });
+        }
+        progress("leaving its other cloud");
+        send(m, &mut session, &deregistration_step(&href), deadline).await?;
+        state = wait_in(
+            m,
+            &mut session,
+            &href,
+            &label,
+            WaitFor::Uninitialized,
+            deadline,
+        )
+        .await?;
+    }
+    if state.is_registered() && same_cloud {
+        session.close().await;
+        m.interaction()
+            .progress(&Progress::Done { subject: &label });
+        return Ok(CloudStatus {
+            di: located.record.di,
+            name: located.record.name.clone(),
+            state,
+            changed: false,
+        });
+    }
+    let cred = read(m, &mut session, "/oic/sec/cred", deadline).await?;
+    let acl2 = read(m, &mut session, "/oic/sec/acl2", deadline).await?;
+    let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
+    if !anchor_present {
+        let doxm = read(m, &mut session, "/oic/sec/doxm", deadline).await?;
+        let sct = field(&doxm, "sct")
+            .and_then(|v| v.as_integer())
+            .and_then(|i| u64::try_from(i).ok())
+            .unwrap_or(0);
+        if sct & 8 == 0 {
+            session.close().await;
+            return Err(CloudError::NoCertificateSupport { device: label });
+        }
+    }
+    progress("getting a token for it");
+    let token = request.token.for_device(located.record.di).await?;
+    let mut steps = vec![crate::otm::rfpro_step()];
+    if !ace_present {
+        steps.push(cloud_ace_step(cloud));
+    }
+    if !anchor_present {
+        steps.push(trust_anchor_step(cloud));
+    }
+    steps.push(configuration_step(cloud, &href, token.expose()));
+    let mut answer = None;
+    for (i, step) in steps.iter().enumerate() {
+        progress(step.what);
+        match send(m, &mut session, step, deadline).await {
+            Ok(response) => {
+                if step.href == href {
+                    answer = response;
+                }
+            }
+            Err(CloudError::Device { error, .. }) if i > 0 => {
+                // Back to RFNOP, so the device keeps working as before.
+                let _ = send(m, &mut session, &crate::otm::rfnop_step(), deadline).await;
+                session.close().await;
+                return Err(CloudError::Device {
+                    error,
+                    in_rfpro: false,
+                });
+            }
+            Err(e) => {
+                session.close().await;
+                return Err(e);
+            }
+        }
+    }
+    progress("back to normal operation");
+    send(m, &mut session, &crate::otm::rfnop_step(), deadline)
+        .await
+        .map_err(|e| match e {
+            CloudError::Device { error, .. } => CloudError::Device {
+                error,
+                in_rfpro: true,
+            },
+            other => other,
+        })?;
+    let state = match answer.and_then(|r| crate::ocf::representation::decode_cbor(&r.payload).ok())
+    {
+        Some(value) => CloudState::from_cbor(&value),
+        None => read_state(m, &mut session, &href, deadline).await?,
+    };
+    session.close().await;
+    m.interaction()
+        .progress(&Progress::Done { subject: &label });
+    Ok(CloudStatus {
+        di: located.record.di,
+        name: located.record.name.clone(),
+        state,
+        changed: true,
+    })
+}
+
+/// A device's cloud status; with `wait`, once it reaches that state (or
+/// fails), within the mediator's timeout.
+pub async fn status(
+    m: &Mediator,
+    device: &DeviceRef,
+    wait: Option<WaitFor>,
+) -> Result<CloudStatus, CloudError> {
+    let deadline = Instant::now() + m.timeout();
+    let (located, href, mut session) = open(m, device, deadline).await?;
+    let state = match wait {
+        Some(wait) => {
+            let label = located.label();
+            m.interaction().progress(&Progress::Waiting {
+                subject: &label,
+                what: &format!("waiting until it is {}", wait.name()),
+            });
+            let state = wait_in(m, &mut session, &href, &label, wait, deadline).await;
+            m.interaction()
+                .progress(&Progress::Done { subject: &label });
+            state?
+        }
+        None => read_state(m, &mut session, &href, deadline).await?,
+    };
+    session.close().await;
+    Ok(CloudStatus {
+        di: located.record.di,
+        name: located.record.name.clone(),
+        state,
+        changed: false,
+    })
+}
+
+/// Makes the device leave its cloud (`{"cis": ""}`) and waits until it
+/// has (`uninitialized`).
+pub async fn deregister(m: &Mediator, device: &DeviceRef) -> Result<CloudStatus, CloudError> {
+    let deadline = Instant::now() + m.timeout();
+    let (located, href, mut session) = open(m, device, deadline).await?;
+    let label = located.label();
+    let before = read_state(m, &mut session, &href, deadline).await?;
+    if before.cis.is_empty() && before.cps == "uninitialized" {
+        session.close().await;
+        return Ok(CloudStatus {
+            di: located.record.di,
+            name: located.record.name.clone(),
+            state: before,
+            changed: false,
+        });
+    }
+    m.interaction().progress(&Progress::Step {
+        subject: &label,
+        what: "leaving the cloud",
+    });
+    send(m, &mut session, &deregistration_step(&href), deadline).await?;
+    let state = wait_in(
+        m,
+        &mut session,
+        &href,
+        &label,
+        WaitFor::Uninitialized,
+        deadline,
+    )
+    .await;
+    m.interaction()
+        .progress(&Progress::Done { subject: &label });
+    session.close().await;
+    Ok(CloudStatus {
+        di: located.record.di,
+        name: located.record.name.clone(),
+        state: state?,
+        changed: true,
+    })
+}
+
+/// Finds a device we own, its cloud configuration resource, and opens an
+/// owner session with it.
+async fn open(
+    m: &Mediator,
+    device: &DeviceRef,
+    deadline: Instant,
+) -> Result<(Located, String, Session), CloudError> {
+    let located = m.locate(device, deadline).await?;
+    if located.entry.as_ref().is_none_or(|e| !e.complete) {
+        return Err(CloudError::NotOurs {
+            device: located.label(),
+        });
+    }
+    let Some(href) = located.record.cloud_conf.clone() else {
+        return Err(CloudError::NoCloudResource {
+            device: located.label(),
+        });
+    };
+    if let Some(entry) = &located.entry {
+        m.prepare_sessions(entry.keyring);
+    }
+    let session = m.owner_session(&located, deadline).await?;
+    Ok((located, href, session))
+}
+
+async fn read(
+    m: &Mediator,
+    session: &mut Session,
+    href: &str,
+    deadline: Instant,
+) -> Result<ciborium::Value, CloudError> {
+    m.checkpoint()?;
+    let step = format!("GET {href}");
+    let response = session.request(ocf_get(href), deadline, &step).await?;
+    Ok(cbor_body(session.name(), &step, &response)?)
+}
+
+async fn read_state(
+    m: &Mediator,
+    session: &mut Session,
+    href: &str,
+    deadline: Instant,
+) -> Result<CloudState, CloudError> {
+    Ok(CloudState::from_cbor(
+        &read(m, session, href, deadline).await?,
+    ))
+}
+
+/// Sends one step; the answer when it carried one.
+async fn send(
+    m: &Mediator,
+    session: &mut Session,
+    step: &Step,
+    deadline: Instant,
+) -> Result<Option<crate::coap::Response>, CloudError> {
+    m.checkpoint()?;
+    let request = match &step.body {
+        Some(body) => ocf_request_with_body(step.code, &step.href, encode_cbor(body)),
+        None => ocf_request(step.code, &step.href),
+    };
+    let response = session.request(request, deadline, step.what).await?;
+    crate::ocf::link::expect_success(session.name(), step.what, &response)?;
+    Ok((response.code == Code::CHANGED && !response.payload.is_empty()).then_some(response))
+}
+
+/// Polls the cloud configuration until `wait` holds, registration fails,
+/// or `deadline` passes; the polls back off from 50 ms to 1 s.
+async fn wait_in(
+    m: &Mediator,
+    session: &mut Session,
+    href: &str,
+    label: &str,
+    wait: WaitFor,
+    deadline: Instant,
+) -> Result<CloudState, CloudError> {
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let state = match read_state(m, session, href, deadline).await {
+            Ok(state) => state,
+            Err(CloudError::Device {
+                error: DeviceError::TimedOut { .. },
+                ..
+            }) => {
+                return Err(CloudError::NotYet {
+                    device: label.to_owned(),
+                    wanted: wait.name(),
+                    state: CloudState::from_cbor(&ciborium::Value::Null),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let done = match wait {
+            WaitFor::Registered => state.is_registered(),
+            WaitFor::Uninitialized => state.cps == "uninitialized",
+        };
+        if done {
+            return Ok(state);
+        }
+        if wait == WaitFor::Registered && state.has_failed() {
+            return Err(CloudError::Failed {
+                device: label.to_owned(),
+                state,
+            });
+        }
+        if Instant::now() + pause >= deadline {
+            return Err(CloudError::NotYet {
+                device: label.to_owned(),
+                wanted: wait.name(),
+                state,
+            });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
+}

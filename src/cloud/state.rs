@@ -1,0 +1,103 @@
+//! What a device's cloud configuration resource (`oic.r.coapcloudconf`)
+//! says, and what `cps` and `clec` mean for the person who reads them
+//! (FACTS §1.2).
+
+use ciborium::Value as Cbor;
+use serde::Serialize;
+
+use crate::ocf::resources::field;
+
+/// The readable part of `oic.r.coapcloudconf` (`at` is write-only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CloudState {
+    /// The cloud interface server the device connects to (empty: none).
+    pub cis: String,
+    /// The cloud's UUID.
+    pub sid: String,
+    /// The authorisation provider name.
+    pub apn: String,
+    /// The provisioning status: `uninitialized`, `readytoregister`,
+    /// `registering`, `registered`, `failed` (iotivity-lite adds
+    /// `deregistering`).
+    pub cps: String,
+    /// The last error code: 0 none, 1 error response, 2 connection failed,
+    /// 3 token refresh failed, 4 unauthorized (iotivity-lite), 255 unknown.
+    pub clec: i64,
+}
+
+impl CloudState {
+    /// Reads a representation; missing properties read as empty.
+    pub fn from_cbor(value: &Cbor) -> CloudState {
+        let text = |key: &str| {
+            field(value, key)
+                .and_then(|v| v.as_text())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        CloudState {
+            cis: text("cis"),
+            sid: text("sid"),
+            apn: text("apn"),
+            cps: match text("cps") {
+                cps if cps.is_empty() => "uninitialized".into(),
+                cps => cps,
+            },
+            clec: field(value, "clec")
+                .and_then(|v| v.as_integer())
+                .and_then(|i| i64::try_from(i).ok())
+                .unwrap_or(0),
+        }
+    }
+
+    pub fn is_registered(&self) -> bool {
+        self.cps == "registered"
+    }
+
+    pub fn has_failed(&self) -> bool {
+        self.cps == "failed"
+    }
+
+    /// Whether the device is set up for a cloud (registered, or on its way).
+    pub fn is_configured(&self) -> bool {
+        !self.cis.is_empty()
+            && matches!(
+                self.cps.as_str(),
+                "readytoregister" | "registering" | "registered"
+            )
+    }
+
+    /// `cps` in words.
+    pub fn status_meaning(&self) -> &'static str {
+        match self.cps.as_str() {
+            "uninitialized" => "no cloud is configured",
+            "readytoregister" => "configured; about to connect to the cloud",
+            "registering" => "connecting and signing up with the cloud",
+            "registered" => "registered with the cloud",
+            "failed" => "the last attempt to register failed",
+            "deregistering" => "leaving the cloud",
+            _ => "an unknown status",
+        }
+    }
+
+    /// `clec` in words, with what to do about it.
+    pub fn error_meaning(&self) -> &'static str {
+        match (self.clec, self.has_failed()) {
+            (0, _) => "no error",
+            (1, true) => {
+                "the cloud refused the sign-up: the token was rejected; run `provision` again to send a fresh one"
+            }
+            (1, false) => "the cloud answered a request with an error",
+            (2, _) => {
+                "the device could not connect to the cloud: check the cloud's address (cis), its trust anchor, and that the device can reach it"
+            }
+            (3, _) => {
+                "the device could not refresh its cloud token; configure it again with a fresh token"
+            }
+            (4, _) => {
+                "the cloud did not authorize the device (token, provider name or certificate); configure it again with a fresh token"
+            }
+            (255, _) => "an unknown error",
+            _ => "a reserved error code",
+        }
+    }
+}
