@@ -14,5 +14,6 @@ pub mod net;
 pub mod oauth;
 pub mod ocf;
 pub mod otm;
+pub mod provision;
 pub mod sim;
 pub mod store;

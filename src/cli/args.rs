@@ -202,6 +202,25 @@ pub enum Command {
     /// leave its cloud.
     #[command(subcommand, after_long_help = help::CLOUD_EXAMPLES)]
     Cloud(CloudCommand),
+    /// Take devices from the network to their cloud: own, configure, register
+    ///
+    /// For each device: find it (the store first, then the network), take
+    /// ownership of it unless this mediator owns it already, with the cloud's
+    /// trust anchor, ACE and configuration written inside the same ownership
+    /// session (or over an owner session for a device already owned), then
+    /// wait until it has registered with the cloud (--wait registered, the
+    /// default) or stop once it is configured (--wait configured).
+    ///
+    /// Devices come from the command line, --batch FILE (JSON lines or CSV,
+    /// one device per line, with optional otm, pin_file or pin_env, and
+    /// profile), --all-unowned, or on a terminal a picker of the unowned
+    /// devices found. Up to --jobs devices run at once; one device's failure
+    /// never stops the others. With --json each device's record is a line:
+    /// di, name, the steps with their times, the CoAP code and error of a
+    /// failed step, and the final cps. Interrupted, a second run with the
+    /// same arguments finishes what was left and changes nothing else.
+    #[command(after_long_help = help::PROVISION_EXAMPLES)]
+    Provision(ProvisionArgs),
     /// Print a shell completion script
     ///
     /// The script asks ocf-mediator for completions as you type (through the
@@ -419,6 +438,48 @@ pub enum CloudCommand {
     /// from the cloud and returns to `uninitialized`.
     #[command(after_long_help = help::CLOUD_DEREGISTER_EXAMPLES)]
     Deregister(OwnedDeviceArg),
+}
+
+#[derive(Args, Debug)]
+pub struct ProvisionArgs {
+    /// The devices: UUIDs, names or addresses.
+    #[arg(value_name = "DEVICE", add = ArgValueCompleter::new(complete::devices))]
+    pub devices: Vec<String>,
+    /// Every unowned device a multicast round finds.
+    #[arg(long, conflicts_with = "batch")]
+    pub all_unowned: bool,
+    /// A file naming the devices, one per line (JSON lines or CSV).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub batch: Option<PathBuf>,
+    /// How many devices run at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: u16,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+    /// Read the devices' token (`at`) from stdin instead of the profile (the same for every device).
+    #[arg(long, conflicts_with = "pin_stdin")]
+    pub token_stdin: bool,
+    /// Ownership transfer method for devices taken (a batch line's otm wins).
+    #[arg(long, value_enum, default_value_t = OtmChoice::Auto)]
+    pub otm: OtmChoice,
+    /// Read the Random PIN from stdin (one device).
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// Trust anchors (PEM) for manufacturer certificates; repeatable.
+    #[arg(long = "mfg-ca", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub mfg_ca: Vec<PathBuf>,
+    /// How far to take each device.
+    #[arg(long, value_enum, value_name = "STATE", default_value_t = ProvisionWait::Registered)]
+    pub wait: ProvisionWait,
+}
+
+/// How far `provision` takes a device.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProvisionWait {
+    /// Until the device reports cps = registered.
+    Registered,
+    /// Until the device holds its cloud configuration.
+    Configured,
 }
 
 /// A device this mediator owns.

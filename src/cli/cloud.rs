@@ -25,7 +25,7 @@ pub async fn run(
     let status = match command {
         CloudCommand::Configure(args) => {
             let device = parse_device(&args.device.device)?;
-            let (cloud, profile) = settings(&args.cloud, &mediator).await?;
+            let (cloud, profile) = settings(&args.cloud, None, &mediator).await?;
             let token = if args.token_stdin {
                 let text = read_text(
                     &mut std::io::stdin(),
@@ -70,10 +70,11 @@ pub async fn run(
     Ok(Exit::Success)
 }
 
-/// The cloud to point devices at: the flags, else the profile's; and the
-/// profile when it is the source.
-async fn settings(
+/// The cloud to point devices at: the flags, else the profile's (`profile`
+/// when given, else --profile); and the profile when it is the source.
+pub(super) async fn settings(
     args: &CloudArgs,
+    profile: Option<&str>,
     mediator: &Mediator,
 ) -> anyhow::Result<(CloudSettings, Option<Profile>)> {
     if let (Some(cis), Some(sid), Some(apn), Some(ca)) = (&args.cis, args.sid, &args.apn, &args.ca)
@@ -87,11 +88,13 @@ async fn settings(
         };
         return Ok((cloud, None));
     }
-    let name = &args.profile.profile;
+    let name = profile.unwrap_or(&args.profile.profile);
     check_name(name)?;
     let profile = crate::oauth::profile::load(mediator.store(), name)
         .await?
-        .ok_or_else(|| OAuthError::NoProfile { name: name.clone() })?;
+        .ok_or_else(|| OAuthError::NoProfile {
+            name: name.to_owned(),
+        })?;
     let incomplete = |what: &str| {
         failure(
             Exit::Usage,
@@ -124,7 +127,7 @@ async fn settings(
     Ok((cloud, Some(profile)))
 }
 
-async fn token_source(
+pub(super) async fn token_source(
     mediator: &Mediator,
     profile: &Profile,
     global: &GlobalArgs,

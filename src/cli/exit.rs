@@ -11,6 +11,7 @@ use crate::mediator::AccessError;
 use crate::oauth::OAuthError;
 use crate::ocf::DeviceError;
 use crate::otm::{DisownError, OwnError};
+use crate::provision::ProvisionError;
 use crate::store::StoreError;
 
 /// How `ocf-mediator` ends. Stable: scripts depend on these numbers.
@@ -194,6 +195,15 @@ fn own_exit(error: &OwnError) -> Exit {
         OwnError::Declined(reason) => declined_exit(reason),
         OwnError::Device { error, .. } => device_exit(error),
         OwnError::Store { error, .. } => store_exit(error),
+        OwnError::Provisioning { error, .. } => {
+            if let Some(e) = error.downcast_ref::<CloudError>() {
+                cloud_exit(e)
+            } else if let Some(e) = error.downcast_ref::<OAuthError>() {
+                exit_for_oauth(e)
+            } else {
+                Exit::Failed
+            }
+        }
         _ => Exit::Failed,
     }
 }
@@ -209,6 +219,15 @@ fn disown_exit(error: &DisownError) -> Exit {
         }
         DisownError::Store(e) => store_exit(e),
         _ => Exit::Failed,
+    }
+}
+
+/// A device's failure in `provision`.
+pub fn exit_for_failure(failure: &ProvisionError) -> Exit {
+    match failure {
+        ProvisionError::Access(e) => access_exit(e),
+        ProvisionError::Own(e) => own_exit(e),
+        ProvisionError::Cloud(e) => cloud_exit(e),
     }
 }
 

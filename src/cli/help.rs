@@ -129,6 +129,15 @@ Examples:
   # In a script
   ocf-mediator --json --no-input cloud deregister \"$DI\"";
 
+pub const PROVISION_EXAMPLES: &str = "\
+Examples:
+  # Pick unowned devices from a list, and take them to the default profile's cloud
+  ocf-mediator provision
+  # One device by name, stopping once it is configured
+  ocf-mediator provision Porch --wait configured
+  # In a script: a factory line's batch, 32 at a time, one JSON record per device
+  ocf-mediator --json --no-input provision --batch line3.csv --jobs 32 --profile line3";
+
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   # Complete in this bash session (devices, profiles and flags, live)

@@ -22,6 +22,7 @@ pub mod logout;
 pub mod output;
 pub mod own;
 pub mod profiles;
+pub mod provision;
 pub mod resolve;
 pub mod token;
 pub mod update;
@@ -101,6 +102,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Disown(args) => disown::run(args, &cli.global, &output).await,
             Command::Devices => devices::run(&cli.global, &output).await,
             Command::Cloud(command) => cloud::run(command, &cli.global, &output).await,
+            Command::Provision(args) => provision::run(args, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

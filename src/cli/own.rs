@@ -39,6 +39,8 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
             OtmChoice::Mfg => MethodChoice::Only(Method::ManufacturerCertificate),
         },
         mfg_trust_anchors,
+        pin: None,
+        provisioning: None,
     };
     let terminal = Arc::new(Terminal::with_pin_source(output, pin));
     let mediator = super::mediator(global, terminal)?;

@@ -88,7 +88,18 @@ impl WaitFor {
 /// with this cloud is left alone.
 pub async fn configure(m: &Mediator, request: ConfigureRequest) -> Result<CloudStatus, CloudError> {
     let deadline = Instant::now() + m.timeout();
-    let (located, href, mut session) = open(m, &request.device, deadline).await?;
+    let located = m.locate(&request.device, deadline).await?;
+    configure_located(m, &request, located, deadline).await
+}
+
+/// As [`configure`], for a device already located, within `deadline`.
+pub async fn configure_located(
+    m: &Mediator,
+    request: &ConfigureRequest,
+    located: Located,
+    deadline: Instant,
+) -> Result<CloudStatus, CloudError> {
+    let (href, mut session) = open(m, &located, deadline).await?;
     let label = located.label();
     let progress = |what: &str| {
         m.interaction().progress(&Progress::Step {
@@ -215,7 +226,18 @@ pub async fn status(
     wait: Option<WaitFor>,
 ) -> Result<CloudStatus, CloudError> {
     let deadline = Instant::now() + m.timeout();
-    let (located, href, mut session) = open(m, device, deadline).await?;
+    let located = m.locate(device, deadline).await?;
+    status_located(m, &located, wait, deadline).await
+}
+
+/// As [`status`], for a device already located, within `deadline`.
+pub async fn status_located(
+    m: &Mediator,
+    located: &Located,
+    wait: Option<WaitFor>,
+    deadline: Instant,
+) -> Result<CloudStatus, CloudError> {
+    let (href, mut session) = open(m, located, deadline).await?;
     let state = match wait {
         Some(wait) => {
             let label = located.label();
@@ -243,7 +265,8 @@ pub async fn status(
 /// has (`uninitialized`).
 pub async fn deregister(m: &Mediator, device: &DeviceRef) -> Result<CloudStatus, CloudError> {
     let deadline = Instant::now() + m.timeout();
-    let (located, href, mut session) = open(m, device, deadline).await?;
+    let located = m.locate(device, deadline).await?;
+    let (href, mut session) = open(m, &located, deadline).await?;
     let label = located.label();
     let before = read_state(m, &mut session, &href, deadline).await?;
     if before.cis.is_empty() && before.cps == "uninitialized" {
@@ -280,14 +303,13 @@ pub async fn deregister(m: &Mediator, device: &DeviceRef) -> Result<CloudStatus,
     })
 }
 
-/// Finds a device we own, its cloud configuration resource, and opens an
-/// owner session with it.
+/// The cloud configuration resource of a device we own, and an owner
+/// session with it.
 async fn open(
     m: &Mediator,
-    device: &DeviceRef,
+    located: &Located,
     deadline: Instant,
-) -> Result<(Located, String, Session), CloudError> {
-    let located = m.locate(device, deadline).await?;
+) -> Result<(String, Session), CloudError> {
     if located.entry.as_ref().is_none_or(|e| !e.complete) {
         return Err(CloudError::NotOurs {
             device: located.label(),
@@ -301,8 +323,8 @@ async fn open(
     if let Some(entry) = &located.entry {
         m.prepare_sessions(entry.keyring);
     }
-    let session = m.owner_session(&located, deadline).await?;
-    Ok((located, href, session))
+    let session = m.owner_session(located, deadline).await?;
+    Ok((href, session))
 }
 
 async fn read(

@@ -12,7 +12,8 @@ mod plan;
 mod state;
 
 pub use configure::{
-    CloudStatus, CloudToken, ConfigureRequest, WaitFor, configure, deregister, status,
+    CloudStatus, CloudToken, ConfigureRequest, WaitFor, configure, configure_located, deregister,
+    status, status_located,
 };
 pub use error::CloudError;
 pub use plan::{

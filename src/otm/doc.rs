@@ -113,6 +113,29 @@ pub(super) async fn abort_unstored(
     }
 }
 
+/// The provisioning writes could not be prepared (no cloud token): the
+/// device is still in RFOTM, so it is reset over the DOC and our record
+/// and key are dropped.
+pub(super) async fn abort_unprovisioned(
+    m: &Mediator,
+    mut doc: Session,
+    new_uuid: Uuid,
+    error: Box<dyn std::error::Error + Send + Sync>,
+    deadline: Instant,
+) -> OwnError {
+    if m.checkpoint().is_err() {
+        return OwnError::Interrupted;
+    }
+    let reset = send_step(&mut doc, &reset_step(), deadline).await;
+    doc.close().await;
+    let left = if reset.is_ok() && m.store().forget(new_uuid).await.is_ok() {
+        DeviceLeft::Reset
+    } else {
+        DeviceLeft::Unconfirmed
+    };
+    OwnError::Provisioning { error, left }
+}
+
 type Write = JoinHandle<Result<(), StoreError>>;
 
 /// Our record and the owner key, written in the background while the

@@ -80,6 +80,12 @@ pub enum OwnError {
     },
     /// The store or the keyring failed.
     Store { error: StoreError, left: DeviceLeft },
+    /// The writes to make in RFPRO could not be prepared (e.g. no cloud
+    /// token); the device was reset before it looked owned.
+    Provisioning {
+        error: Box<dyn std::error::Error + Send + Sync>,
+        left: DeviceLeft,
+    },
     /// Stopped by a failpoint; nothing was cleaned up, as after a crash.
     Interrupted,
 }
@@ -88,7 +94,9 @@ impl OwnError {
     /// What the failure left on the device.
     pub fn left(&self) -> DeviceLeft {
         match self {
-            OwnError::Device { left, .. } | OwnError::Store { left, .. } => *left,
+            OwnError::Device { left, .. }
+            | OwnError::Store { left, .. }
+            | OwnError::Provisioning { left, .. } => *left,
             OwnError::Interrupted => DeviceLeft::KeyKept,
             _ => DeviceLeft::Untouched,
         }
@@ -163,6 +171,11 @@ impl fmt::Display for OwnError {
             ),
             OwnError::Declined(reason) => write!(f, "no PIN: {reason}"),
             OwnError::Device { error, left, di } => write!(f, "{error}{}", left.advice(*di)),
+            OwnError::Provisioning { error, left } => write!(
+                f,
+                "the device was not taken, as what it needs in RFPRO could not be prepared: {error}{}",
+                left.advice(None)
+            ),
             OwnError::Store { error, left } => write!(
                 f,
                 "the owner key could not be stored, so the device was not taken: {error}{}",

@@ -20,10 +20,14 @@ pub use disown::{DisownRequest, Disowned, disown};
 pub use dry_run::{DisownPlan, OwnPlan, PlannedStep, plan_disown, plan_own};
 pub use error::{DeviceLeft, DisownError, OwnError};
 pub use method::Method;
-pub use own::{MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, own};
+pub use own::{
+    Deadline, MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, Prepared, Provisioning, check,
+    own, own_located,
+};
 pub use pin::{RDP_IDENTITY, normalize_pin, random_pin_psk};
 pub use plan::{
-    OnNotFound, Step, doc_steps, owner_steps, reset_step, rfnop_step, rfpro_step, select_step,
+    OnNotFound, Step, doc_steps, owner_steps, owner_steps_with, reset_step, rfnop_step, rfpro_step,
+    select_step,
 };
 pub use reset::{RESET_DELAY, wait_until_unowned};
 

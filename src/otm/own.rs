@@ -26,9 +26,11 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::doc::{StoreWrites, abort_refused, abort_unstored, select_method, send_step};
+use super::doc::{
+    StoreWrites, abort_refused, abort_unprovisioned, abort_unstored, select_method, send_step,
+};
 use super::error::{DeviceLeft, OwnError};
-use super::{Method, RDP_IDENTITY, doc_steps, owner_steps, random_pin_psk};
+use super::{Method, RDP_IDENTITY, doc_steps, owner_steps_with, random_pin_psk};
 use crate::dtls::{ClientConfig, derive_owner_psk};
 use crate::interact::{Declined, Notice, PinRequest, Progress, Secret};
 use crate::mediator::{Located, Mediator, secure_endpoint};
@@ -51,12 +53,64 @@ pub enum MethodChoice {
 }
 
 /// What to own, and how.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct OwnRequest {
     pub device: DeviceRef,
     pub method: MethodChoice,
     /// Trust anchors (DER) for manufacturer certificates.
     pub mfg_trust_anchors: Vec<Vec<u8>>,
+    /// The Random PIN, when it is known in advance (a batch's PIN file):
+    /// one try, nobody is asked.
+    pub pin: Option<Arc<Secret>>,
+    /// Writes to make inside the ownership session while the device is in
+    /// RFPRO (`provision` puts the cloud configuration there).
+    pub provisioning: Option<Arc<dyn Provisioning>>,
+}
+
+impl OwnRequest {
+    /// Owning `device` with `method` and nothing else.
+    pub fn new(device: DeviceRef, method: MethodChoice) -> OwnRequest {
+        OwnRequest {
+            device,
+            method,
+            mfg_trust_anchors: Vec::new(),
+            pin: None,
+            provisioning: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for OwnRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnRequest")
+            .field("device", &self.device)
+            .field("method", &self.method)
+            .field("mfg_trust_anchors", &self.mfg_trust_anchors.len())
+            .field("pin", &self.pin.is_some())
+            .field("provisioning", &self.provisioning.is_some())
+            .finish()
+    }
+}
+
+/// The boxed future [`Provisioning::prepare`] returns.
+pub type Prepared = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<Vec<super::Step>, Box<dyn std::error::Error + Send + Sync>>,
+            > + Send,
+    >,
+>;
+
+/// Extra writes an ownership session makes while the device is in RFPRO,
+/// where it has full access to the device configuration resources: one
+/// session owns and provisions the device.
+pub trait Provisioning: Send + Sync {
+    /// The writes for the device that is about to take UUID `di` and lists
+    /// its cloud configuration resource at `cloud_conf`. Called as soon as
+    /// the UUID is chosen, and run while the device is talked to; awaited
+    /// before the device is made to look owned, so that a failure here
+    /// leaves it unowned.
+    fn prepare(&self, di: Uuid, cloud_conf: Option<String>) -> Prepared;
 }
 
 /// What `own` did.
@@ -88,6 +142,16 @@ pub struct Owned {
 /// stopped half-way. Within the mediator's timeout (time spent waiting for a
 /// person at a prompt not counted).
 pub async fn own(m: &Mediator, request: OwnRequest) -> Result<Owned, OwnError> {
+    check(m, &request)?;
+    let deadline = Deadline::new(m.timeout());
+    m.prepare_sessions(m.keyring());
+    let located = m.locate(&request.device, deadline.at()).await?;
+    own_located(m, &request, located, deadline).await
+}
+
+/// What can be checked before anything is sent: trust anchors for the
+/// manufacturer certificate method, and whether a PIN can be had.
+pub fn check(m: &Mediator, request: &OwnRequest) -> Result<(), OwnError> {
     if request.method == MethodChoice::Only(Method::ManufacturerCertificate)
         && request.mfg_trust_anchors.is_empty()
     {
@@ -96,20 +160,28 @@ pub async fn own(m: &Mediator, request: OwnRequest) -> Result<Owned, OwnError> {
                 .into(),
         ));
     }
-    if request.method == MethodChoice::Only(Method::RandomPin) {
+    if request.method == MethodChoice::Only(Method::RandomPin) && request.pin.is_none() {
         m.interaction()
             .can_provide_pin()
             .map_err(OwnError::Declined)?;
     }
-    let mut deadline = Deadline::new(m.timeout());
+    Ok(())
+}
+
+/// As [`own`], for a device already located (`provision` finds it first),
+/// within `deadline`.
+pub async fn own_located(
+    m: &Mediator,
+    request: &OwnRequest,
+    located: Located,
+    mut deadline: Deadline,
+) -> Result<Owned, OwnError> {
     m.owner().await.map_err(|error| OwnError::Store {
         error,
         left: DeviceLeft::Untouched,
     })?;
-    m.prepare_sessions(m.keyring());
-    let located = m.locate(&request.device, deadline.at()).await?;
     let subject = located.label();
-    let result = decide(m, &request, located, &mut deadline).await;
+    let result = decide(m, request, located, &mut deadline).await;
     m.interaction()
         .progress(&Progress::Done { subject: &subject });
     result
@@ -166,7 +238,12 @@ pub(super) async fn transfer(
     let record = &located.record;
     let label = located.label();
     let method = choose_method(request, located)?;
-    if method == Method::RandomPin {
+    if request.provisioning.is_some() && record.cloud_conf.is_none() {
+        return Err(OwnError::Invalid(format!(
+            "{label} lists no cloud configuration resource (oic.r.coapcloudconf), so it cannot use a cloud"
+        )));
+    }
+    if method == Method::RandomPin && request.pin.is_none() {
         m.interaction()
             .can_provide_pin()
             .map_err(OwnError::Declined)?;
@@ -195,10 +272,13 @@ pub(super) async fn transfer(
         doc_port: None,
     };
     let mut writes = StoreWrites::new(m.store().clone());
-    let tries = if method == Method::RandomPin {
-        PIN_TRIES
-    } else {
-        1
+    let mut provisioning = request
+        .provisioning
+        .as_ref()
+        .map(|p| tokio::spawn(p.prepare(new_uuid, record.cloud_conf.clone())));
+    let tries = match (method, &request.pin) {
+        (Method::RandomPin, None) => PIN_TRIES,
+        _ => 1,
     };
     let mut doc = None;
     for attempt in 1..=tries {
@@ -315,14 +395,43 @@ pub(super) async fn transfer(
     // The whole reference sequence runs in the DOC, as the reference tool
     // does (FACTS §2.4, steps 3–15): a separate owner session for the ACL
     // and RFNOP would cost a second handshake.
-    let steps = doc_steps(owner, new_uuid, &name)
-        .into_iter()
-        .chain(owner_steps(owner, record.cloud_conf.as_deref()));
-    for step in steps {
+    let mut steps = doc_steps(owner, new_uuid, &name);
+    let mut extended = false;
+    let mut index = 0;
+    while index < steps.len() {
+        let step = steps[index].clone();
+        index += 1;
         if step.needs_stored_key {
             if let Err(error) = writes.finish().await {
                 return Err(abort_unstored(m, doc, new_uuid, error, deadline.at()).await);
             }
+        }
+        if step.needs_stored_key && !extended {
+            extended = true;
+            // The provisioning writes must be ready before the device looks
+            // owned: if they cannot be had, it is reset, still unowned.
+            let extra = match provisioning.take() {
+                Some(prepared) => match prepared.await {
+                    Ok(Ok(extra)) => extra,
+                    Ok(Err(error)) => {
+                        return Err(
+                            abort_unprovisioned(m, doc, new_uuid, error, deadline.at()).await
+                        );
+                    }
+                    Err(stopped) => {
+                        return Err(abort_unprovisioned(
+                            m,
+                            doc,
+                            new_uuid,
+                            Box::new(stopped),
+                            deadline.at(),
+                        )
+                        .await);
+                    }
+                },
+                None => Vec::new(),
+            };
+            steps.extend(owner_steps_with(owner, record.cloud_conf.as_deref(), extra));
         }
         progress(step.what);
         m.checkpoint()?;
@@ -338,6 +447,7 @@ pub(super) async fn transfer(
         left: DeviceLeft::KeyKept,
     })?;
     doc.close().await;
+    debug_assert!(provisioning.is_none(), "the provisioning writes were sent");
     finish_record(m, new_uuid, located).await?;
     Ok(Owned {
         di: new_uuid,
@@ -414,7 +524,7 @@ async fn doc_config(
     match method {
         Method::JustWorks => {}
         Method::RandomPin => {
-            let pin = ask_pin(m, label, attempt, deadline).await?;
+            let pin = ask_pin(m, request, label, attempt, deadline).await?;
             let typed = super::normalize_pin(pin.expose()).map_err(|reason| {
                 OwnError::Declined(Declined::NotInteractive {
                     hint: format!("the PIN is not usable: {reason}"),
@@ -434,10 +544,14 @@ async fn doc_config(
 /// against the operation's timeout.
 async fn ask_pin(
     m: &Mediator,
+    request: &OwnRequest,
     label: &str,
     attempt: u32,
     deadline: &mut Deadline,
 ) -> Result<Secret, OwnError> {
+    if let Some(pin) = &request.pin {
+        return Ok(Secret::new(pin.expose()));
+    }
     let interaction = m.interaction_handle();
     let pin_request = PinRequest {
         device: label.to_owned(),
@@ -477,18 +591,19 @@ pub(super) fn certificate_detail(error: &DeviceError) -> String {
 
 /// The operation's deadline: the timeout from the start, moved on by the
 /// time spent waiting for a person.
-pub(super) struct Deadline {
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
     at: Instant,
 }
 
 impl Deadline {
-    pub(super) fn new(timeout: Duration) -> Deadline {
+    pub fn new(timeout: Duration) -> Deadline {
         Deadline {
             at: Instant::now() + timeout,
         }
     }
 
-    pub(super) fn at(&self) -> Instant {
+    pub fn at(&self) -> Instant {
         self.at
     }
 

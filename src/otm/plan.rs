@@ -129,6 +129,18 @@ pub fn doc_steps(owner: Uuid, device: Uuid, mediator_name: &str) -> Vec<Step> {
 /// Replace the ACL and go to RFNOP (steps 13–15): in the DOC, or over an
 /// owner session.
 pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
+    owner_steps_with(owner, cloud_conf, Vec::new())
+}
+
+/// As [`owner_steps`], with `provisioning` (e.g. the cloud's trust anchor,
+/// ACE and configuration) sent after the owner's ACL and before RFNOP, so
+/// that the clearing of the ACL does not undo them.
+pub fn owner_steps_with(
+    owner: Uuid,
+    cloud_conf: Option<&str>,
+    provisioning: Vec<Step>,
+) -> Vec<Step> {
+    let rfnop = Step::post("move the device to RFNOP", "/oic/sec/pstat", dos(3));
     vec![
         Step {
             what: "clear the ACL",
@@ -143,17 +155,17 @@ pub fn owner_steps(owner: Uuid, cloud_conf: Option<&str>) -> Vec<Step> {
             "/oic/sec/acl2",
             owner_aces(owner, cloud_conf),
         ),
-        Step::post("move the device to RFNOP", "/oic/sec/pstat", dos(3)),
     ]
     .into_iter()
+    .chain(provisioning)
+    .chain([rfnop])
     .map(Step::after_key_is_stored)
     .collect()
 }
 
-/// Selects the method. Sent unsecured before the DOC for Just Works and
-/// Random PIN (the device then shows its PIN); for a manufacturer
-/// certificate it is the first request of the DOC, once the device's chain
-/// has verified, so a device that fails verification is never written to.
+/// Selects the method, with an unsecured POST before the DOC, for every
+/// method: the device accepts no ownership session before (FACTS §5), and
+/// shows its PIN for a Random PIN.
 pub fn select_step(method: super::Method) -> Step {
     Step::post(
         "select the ownership transfer method",
