@@ -117,7 +117,7 @@ fn psk_session_with_libcoap() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let line = run.json();
     assert_eq!(line["code"], "2.05");
-    assert_eq!(line["device"], server.uri());
+    assert_eq!(line["endpoint"], server.uri());
     assert!(!line["representation"].as_str().unwrap().is_empty());
     // libcoap's DTLS takes PSK-AES128-CCM8, not ECDHE-PSK-AES128-CBC-SHA256.
     assert!(

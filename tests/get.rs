@@ -25,7 +25,7 @@ fn json_output_is_one_line_with_the_answer_and_its_context() {
     assert_eq!(line["code"], "2.05");
     assert_eq!(line["content_format"], 10000);
     assert_eq!(line["href"], "/oic/sec/doxm");
-    assert_eq!(line["device"], uri);
+    assert_eq!(line["endpoint"], uri);
     assert_eq!(line["representation"]["owned"], false);
     assert_eq!(line["representation"]["deviceuuid"], sim.di(0));
 }

@@ -228,7 +228,7 @@ fn get_json_from_libcoap() {
     let run = mediator(&["--json", "get", &server.address(), "/time"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
     let json = run.json();
-    assert_eq!(json["device"], device.as_str());
+    assert_eq!(json["endpoint"], device.as_str());
     assert_eq!(json["href"], "/time");
     assert_eq!(json["code"], "2.05");
     // libcoap sends /time without Content-Format (text/plain by default).

@@ -374,7 +374,7 @@ fn link_local_only_ipv6_network() {
     // And by UUID, through link-local multicast.
     let run = link.mediator(&["--json", "get", &devsim.di(0), "/oic/d"]);
     assert_eq!(run.code, 0, "stderr: {}", run.stderr);
-    assert_eq!(run.json()["device"], address.as_str());
+    assert_eq!(run.json()["endpoint"], address.as_str());
 }
 
 #[test]
@@ -455,7 +455,7 @@ fn get_by_uuid_and_by_name_resolves_through_multicast() {
     assert_eq!(json["representation"]["deviceuuid"], di.as_str());
     assert_eq!(json["representation"]["owned"], false);
     // Resolved to the device's address on the veth (either family).
-    let device = json["device"].as_str().unwrap();
+    let device = json["endpoint"].as_str().unwrap();
     assert!(
         device.ends_with(&format!(":{port}")) && !device.contains("127.0.0.1"),
         "{json}"

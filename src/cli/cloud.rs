@@ -149,8 +149,8 @@ fn report(status: &CloudStatus, output: &Output) {
             "apn": state.apn,
             "cps": state.cps,
             "clec": state.clec,
-            "status": state.status_meaning(),
-            "error": state.error_meaning(),
+            "cps_meaning": state.status_meaning(),
+            "clec_meaning": state.error_meaning(),
             "changed": status.changed,
         }));
         return;

@@ -78,7 +78,7 @@ pub fn report(
             Shown::Text(t) | Shown::Binary(t) => serde_json::Value::String(t),
         };
         output.json_line(&serde_json::json!({
-            "device": exchanged.endpoint.to_string(),
+            "endpoint": exchanged.endpoint.to_string(),
             "href": href,
             "code": response.code.to_string(),
             "content_format": response.content_format(),

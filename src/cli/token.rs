@@ -33,7 +33,7 @@ pub async fn run(args: &TokenArgs, global: &GlobalArgs, output: &Output) -> anyh
             "profile": name,
             "kind": "authorization_code",
             "token": code,
-            "device": device,
+            "di": device,
         }),
     };
     let mut stdout = std::io::stdout().lock();
