@@ -14,6 +14,7 @@ pub mod secure_host;
 pub mod security;
 pub mod state;
 pub mod svr;
+pub mod wire_cbor;
 
 pub use device::{Notice, RequestContext, SimDevice};
 pub use security::{Peer, Refusal, SecurityConfig, SessionInfo, SessionOffer, oxm};
