@@ -4,10 +4,12 @@
 
 pub mod acl;
 pub mod cloud;
+pub mod cloud_conf;
 pub mod cred;
 pub mod csr;
 pub mod device;
 pub mod host;
+pub mod jwt;
 pub mod repr;
 pub mod resources;
 pub mod secure_host;
