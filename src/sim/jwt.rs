@@ -99,6 +99,19 @@ impl JwtSigner {
         }
     }
 
+    /// The key from its 32-byte scalar (as [`JwtSigner::secret_bytes`] gave it).
+    pub fn from_secret_bytes(bytes: &[u8], kid: &str) -> Option<Self> {
+        Some(JwtSigner {
+            key: SecretKey::from_slice(bytes).ok()?,
+            kid: kid.to_owned(),
+        })
+    }
+
+    /// The private scalar, to keep the key across restarts (a secret).
+    pub fn secret_bytes(&self) -> Vec<u8> {
+        self.key.to_bytes().to_vec()
+    }
+
     /// A token with these claims: header `{alg: ES256, typ, kid}`.
     pub fn sign(&self, typ: &str, claims: &Value) -> String {
         let header = json!({"alg": "ES256", "typ": typ, "kid": self.kid});

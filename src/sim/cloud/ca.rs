@@ -80,22 +80,30 @@ impl CloudCa {
     /// A new CA named after the cloud.
     pub fn generate(name: &str) -> Result<CloudCa, CaError> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(generation)?;
-        let mut params = CertificateParams::default();
-        params.distinguished_name = DistinguishedName::new();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        set_validity(&mut params);
+        let params = ca_params(name);
         let cert = params.self_signed(&key).map_err(generation)?;
         Ok(CloudCa {
             cert_der: cert.der().to_vec(),
             cert_pem: cert.pem(),
             issuer: Issuer::new(params, key),
         })
+    }
+
+    /// The CA kept in a state directory: its certificate and key as PEM.
+    pub fn load(name: &str, cert_pem: &str, key_pem: &str) -> Result<CloudCa, CaError> {
+        let key = KeyPair::from_pem(key_pem).map_err(generation)?;
+        let cert_der = pem_body(cert_pem)
+            .ok_or_else(|| CaError::Generation("the saved CA certificate is not PEM".into()))?;
+        Ok(CloudCa {
+            cert_der,
+            cert_pem: cert_pem.to_owned(),
+            issuer: Issuer::new(ca_params(name), key),
+        })
+    }
+
+    /// The CA's key as PEM, to keep it (a secret).
+    pub fn key_pem(&self) -> String {
+        self.issuer.key().serialize_pem()
     }
 
     /// A certificate with CN `cn` and a new key, for TLS on either side.
@@ -150,6 +158,21 @@ impl CloudCa {
             .map_err(generation)?;
         Ok((cert.pem(), di))
     }
+}
+
+/// Parameters of the CA certificate.
+fn ca_params(name: &str) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    set_validity(&mut params);
+    params
 }
 
 /// Parameters of an end-entity certificate: CN, both TLS purposes.
