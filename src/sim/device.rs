@@ -33,6 +33,8 @@ pub struct RequestContext {
 pub enum Notice {
     /// A Random PIN to type into the onboarding tool.
     Pin { di: Uuid, pin: String },
+    /// What the device's cloud client did wrong or saw go wrong.
+    Cloud { di: Uuid, message: String },
 }
 
 /// A simulated device.

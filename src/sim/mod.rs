@@ -4,7 +4,9 @@
 
 pub mod acl;
 pub mod cloud;
+pub mod cloud_client;
 pub mod cloud_conf;
+pub mod cloud_link;
 pub mod cred;
 pub mod csr;
 pub mod device;
