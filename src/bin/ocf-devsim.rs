@@ -189,6 +189,7 @@ fn run_cloud(args: CloudArgs) -> ExitCode {
         code_client,
         device_client_id: args.device_client_id.clone(),
         m2m_client_id: args.m2m_client_id.clone(),
+        web_client_id: args.web_client_id.clone(),
         ..CloudConfig::default()
     };
     let runtime = match ocf_mediator::net::runtime() {

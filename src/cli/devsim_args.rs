@@ -215,6 +215,9 @@ pub struct CloudArgs {
     /// The machine-to-machine OAuth client named in the hub configuration.
     #[arg(long, value_name = "ID", default_value = "m2m")]
     pub m2m_client_id: String,
+    /// The OAuth client people log in with, named in the hub configuration.
+    #[arg(long, value_name = "ID", default_value = "web")]
+    pub web_client_id: String,
     /// One JSON object per line on stdout: the startup line, then events.
     #[arg(long)]
     pub json: bool,

@@ -40,6 +40,7 @@ pub struct HubDocument {
     pub provider_name: String,
     pub device_grant: String,
     pub m2m_client_id: String,
+    pub web_client_id: String,
 }
 
 impl HubDocument {
@@ -67,6 +68,11 @@ impl HubDocument {
                 "clientAssertionType": "",
                 "authority": self.authority,
                 "grantType": self.device_grant,
+            },
+            "webOauthClient": {
+                "clientId": self.web_client_id,
+                "audience": self.audience.clone().unwrap_or_default(),
+                "scopes": ["openid", "offline_access"],
             },
             "m2mOauthClient": {
                 "clientId": self.m2m_client_id,

@@ -80,6 +80,7 @@ pub struct CloudConfig {
     pub device_scopes: Vec<String>,
     pub device_grant: String,
     pub m2m_client_id: String,
+    pub web_client_id: String,
 }
 
 impl Default for CloudConfig {
@@ -104,6 +105,7 @@ impl Default for CloudConfig {
             device_scopes: vec!["openid".into(), "offline_access".into()],
             device_grant: "authorizationCode".into(),
             m2m_client_id: "m2m".into(),
+            web_client_id: "web".into(),
         }
     }
 }
@@ -278,6 +280,7 @@ impl Cloud {
             provider_name: config.authproviders.first().cloned().unwrap_or_default(),
             device_grant: config.device_grant.clone(),
             m2m_client_id: config.m2m_client_id.clone(),
+            web_client_id: config.web_client_id.clone(),
         };
         let handler = Arc::new(Gateway {
             service: Mutex::new(Service::new(
