@@ -26,6 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-devsim' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('device', 'device', [CompletionResultType]::ParameterValue, 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM')
+            [CompletionResult]::new('cloud', 'cloud', [CompletionResultType]::ParameterValue, 'Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -50,12 +51,44 @@ Register-ArgumentCompleter -Native -CommandName 'ocf-devsim' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ocf-devsim;cloud' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The CoAP gateway''s address (the devices'' cis); port 0 picks a free port')
+            [CompletionResult]::new('--http-listen', '--http-listen', [CompletionResultType]::ParameterName, 'The HTTP address of the hub configuration and the CA; port 0 picks a free port')
+            [CompletionResult]::new('--sid', '--sid', [CompletionResultType]::ParameterName, 'The cloud''s UUID (sid, and CN uuid:<sid> of its certificate). Default: a new one')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Keep the sid, the CA and the token key here across restarts; a second instance started on the same directory accepts the first''s tokens')
+            [CompletionResult]::new('--authprovider', '--authprovider', [CompletionResultType]::ParameterName, 'Accepted authprovider names (the first one is the hub''s providerName)')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the access tokens given to devices, in seconds (-1: permanent)')
+            [CompletionResult]::new('--redirect-to', '--redirect-to', [CompletionResultType]::ParameterName, 'Send devices there after sign-up (redirecturi), e.g. to a second instance')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The OAuth server (OIDC issuer) whose tokens and codes devices sign up with')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience its access tokens must name')
+            [CompletionResult]::new('--owner-claim', '--owner-claim', [CompletionResultType]::ParameterName, 'The claim that names a token''s owner (the devices'' uid)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'The OAuth client that exchanges devices'' one-time codes')
+            [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read that client''s secret from this file')
+            [CompletionResult]::new('--code-redirect-uri', '--code-redirect-uri', [CompletionResultType]::ParameterName, 'The redirect URI the codes were issued for (sent with each exchange)')
+            [CompletionResult]::new('--device-client-id', '--device-client-id', [CompletionResultType]::ParameterName, 'The device OAuth client named in the hub configuration')
+            [CompletionResult]::new('--m2m-client-id', '--m2m-client-id', [CompletionResultType]::ParameterName, 'The machine-to-machine OAuth client named in the hub configuration')
+            [CompletionResult]::new('--web-client-id', '--web-client-id', [CompletionResultType]::ParameterName, 'The OAuth client people log in with, named in the hub configuration')
+            [CompletionResult]::new('--no-tls', '--no-tls', [CompletionResultType]::ParameterName, 'Plain CoAP over TCP (coap+tcp), without TLS')
+            [CompletionResult]::new('--require-client-cert', '--require-client-cert', [CompletionResultType]::ParameterName, 'Refuse devices without a certificate from this cloud''s CA; the device id of each is then bound to its certificate''s uuid:<di>')
+            [CompletionResult]::new('--csm', '--csm', [CompletionResultType]::ParameterName, 'Send a CSM (7.01) first on every connection (real devices do not expect one)')
+            [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'Read that client''s secret from stdin')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per line on stdout: the startup line, then events')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ocf-devsim;help' {
             [CompletionResult]::new('device', 'device', [CompletionResultType]::ParameterValue, 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM')
+            [CompletionResult]::new('cloud', 'cloud', [CompletionResultType]::ParameterValue, 'Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'ocf-devsim;help;device' {
+            break
+        }
+        'ocf-devsim;help;cloud' {
             break
         }
         'ocf-devsim;help;help' {

@@ -16,11 +16,17 @@ _ocf__devsim() {
             ",$1")
                 cmd="ocf__devsim"
                 ;;
+            ocf__devsim,cloud)
+                cmd="ocf__devsim__subcmd__cloud"
+                ;;
             ocf__devsim,device)
                 cmd="ocf__devsim__subcmd__device"
                 ;;
             ocf__devsim,help)
                 cmd="ocf__devsim__subcmd__help"
+                ;;
+            ocf__devsim__subcmd__help,cloud)
+                cmd="ocf__devsim__subcmd__help__subcmd__cloud"
                 ;;
             ocf__devsim__subcmd__help,device)
                 cmd="ocf__devsim__subcmd__help__subcmd__device"
@@ -35,12 +41,90 @@ _ocf__devsim() {
 
     case "${cmd}" in
         ocf__devsim)
-            opts="-h -V --help --version device help"
+            opts="-h -V --help --version device cloud help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__devsim__subcmd__cloud)
+            opts="-h -V --listen --http-listen --no-tls --sid --state-dir --require-client-cert --csm --authprovider --expires-in --redirect-to --issuer --audience --owner-claim --client-id --client-secret-file --client-secret-stdin --code-redirect-uri --device-client-id --m2m-client-id --web-client-id --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authprovider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redirect-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --owner-claim)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --code-redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --m2m-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --web-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -107,8 +191,22 @@ _ocf__devsim() {
             return 0
             ;;
         ocf__subcmd__devsim__subcmd__help)
-            opts="device help"
+            opts="device cloud help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ocf__subcmd__devsim__subcmd__help__subcmd__cloud)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -27,6 +27,7 @@ end
 complete -c ocf-devsim -n "__fish_ocf_devsim_needs_command" -s h -l help -d 'Print help'
 complete -c ocf-devsim -n "__fish_ocf_devsim_needs_command" -s V -l version -d 'Print version'
 complete -c ocf-devsim -n "__fish_ocf_devsim_needs_command" -f -a "device" -d 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM'
+complete -c ocf-devsim -n "__fish_ocf_devsim_needs_command" -f -a "cloud" -d 'Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM'
 complete -c ocf-devsim -n "__fish_ocf_devsim_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l listen -d 'Address and port of the (first) device; port 0 picks a free port. Default: every address, IPv6 and IPv4, on a free port' -r
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l count -d 'Number of devices to run, each with its own UUID and port' -r
@@ -46,5 +47,29 @@ complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l json -d
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -l reference-loopback-eps -d 'List no eps to peers on loopback, exactly as the reference device (for the tests that compare with its captures)'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand device" -s V -l version -d 'Print version'
-complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device help" -f -a "device" -d 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM'
-complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l listen -d 'The CoAP gateway\'s address (the devices\' cis); port 0 picks a free port' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l http-listen -d 'The HTTP address of the hub configuration and the CA; port 0 picks a free port' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l sid -d 'The cloud\'s UUID (sid, and CN uuid:<sid> of its certificate). Default: a new one' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l state-dir -d 'Keep the sid, the CA and the token key here across restarts; a second instance started on the same directory accepts the first\'s tokens' -r -F
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l authprovider -d 'Accepted authprovider names (the first one is the hub\'s providerName)' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l expires-in -d 'Lifetime of the access tokens given to devices, in seconds (-1: permanent)' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l redirect-to -d 'Send devices there after sign-up (redirecturi), e.g. to a second instance' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l issuer -d 'The OAuth server (OIDC issuer) whose tokens and codes devices sign up with' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l audience -d 'The audience its access tokens must name' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l owner-claim -d 'The claim that names a token\'s owner (the devices\' uid)' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l client-id -d 'The OAuth client that exchanges devices\' one-time codes' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l client-secret-file -d 'Read that client\'s secret from this file' -r -F
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l code-redirect-uri -d 'The redirect URI the codes were issued for (sent with each exchange)' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l device-client-id -d 'The device OAuth client named in the hub configuration' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l m2m-client-id -d 'The machine-to-machine OAuth client named in the hub configuration' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l web-client-id -d 'The OAuth client people log in with, named in the hub configuration' -r
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l no-tls -d 'Plain CoAP over TCP (coap+tcp), without TLS'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l require-client-cert -d 'Refuse devices without a certificate from this cloud\'s CA; the device id of each is then bound to its certificate\'s uuid:<di>'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l csm -d 'Send a CSM (7.01) first on every connection (real devices do not expect one)'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l client-secret-stdin -d 'Read that client\'s secret from stdin'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l json -d 'One JSON object per line on stdout: the startup line, then events'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -s h -l help -d 'Print help'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -s V -l version -d 'Print version'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device cloud help" -f -a "device" -d 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device cloud help" -f -a "cloud" -d 'Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device cloud help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
