@@ -339,6 +339,24 @@ impl ClientSession {
         &self.connection
     }
 
+    /// Waits up to `timeout` for the peer's CSM, so that the first
+    /// requests already respect its Max-Message-Size (a peer announcing less
+    /// than RFC 8323's default 1152 bytes may close the connection on a
+    /// larger message sent before its CSM was read). Returns whether it came.
+    pub async fn await_capabilities(&mut self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !self.connection.peer_sent_csm() && !self.connection.is_closed() {
+            tokio::select! {
+                read = self.stream.read(&mut self.buffer) => match read {
+                    Ok(0) | Err(_) => self.connection.handle_eof(),
+                    Ok(n) => self.connection.handle_bytes(Instant::now(), &self.buffer[..n]),
+                },
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        self.connection.peer_sent_csm()
+    }
+
     /// Sends a request and waits for its whole response.
     pub async fn request(&mut self, request: Request) -> Result<Response, LinkError> {
         let id = self.connection.request(Instant::now(), request);
