@@ -185,7 +185,7 @@ impl Pki {
 
     fn client_tls(&self) -> ClientTls {
         ClientTls {
-            config: anchored_client_config(&[self.ca.cert_der.clone()]).unwrap(),
+            config: anchored_client_config(std::slice::from_ref(&self.ca.cert_der)).unwrap(),
             note: None,
         }
     }
