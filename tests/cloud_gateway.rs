@@ -394,3 +394,58 @@ async fn our_csm_is_sent_only_when_asked() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_redirect_sends_the_device_to_a_second_instance_that_accepts_its_tokens() {
+    use ocf_mediator::sim::cloud_client::CloudClientConfig;
+    use ocf_mediator::sim::cloud_link::{configured_device, run_clients};
+    let shared = tempfile::tempdir().unwrap();
+    let mut second = cloud(CloudConfig {
+        state_dir: Some(shared.path().to_owned()),
+        ..CloudConfig::default()
+    })
+    .await;
+    let mut first = cloud(CloudConfig {
+        state_dir: Some(shared.path().to_owned()),
+        redirect_to: Some(second.info.cis.clone()),
+        ..CloudConfig::default()
+    })
+    .await;
+    assert_eq!(first.info.sid, second.info.sid, "one hub, two gateways");
+    let sid = first.info.sid.to_string();
+    let mut devices = vec![configured_device(
+        "redirected",
+        &sid,
+        first.ca_pem(),
+        &first.info.cis,
+        "plgd",
+        "code-r",
+    )];
+    let online = run_clients(
+        &mut devices,
+        CloudClientConfig::default(),
+        Duration::from_secs(10),
+        |_, clients| clients[0].is_online(),
+    )
+    .await;
+    if !online {
+        let mut seen = Vec::new();
+        while let Some(e) = first.try_event().or_else(|| second.try_event()) {
+            seen.push(e);
+        }
+        panic!("not online: {:?}\n{seen:#?}", devices[0].security.cloud);
+    }
+    let di = devices[0].di.to_string();
+    // Signed up at the first, signed in and published at the second.
+    assert_eq!(
+        expect_event(&mut first, "signup").await.di,
+        Some(di.clone())
+    );
+    assert_eq!(
+        expect_event(&mut second, "signin").await.di,
+        Some(di.clone())
+    );
+    assert_eq!(expect_event(&mut second, "publish").await.di, Some(di));
+    assert_eq!(devices[0].security.cloud.cis, second.info.cis);
+    assert_eq!(devices[0].security.cloud.cps, "registered");
+}

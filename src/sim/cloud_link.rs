@@ -191,3 +191,107 @@ pub fn deliver(client: &mut CloudClient, state: &mut DeviceState, event: LinkEve
         }
     }
 }
+
+/// A device as its owner leaves it for a cloud (FACTS §1.1 step 3): in
+/// RFNOP, the cloud's CA as trust anchor (subject `sid`), the cloud's ACE,
+/// and the cloud configuration, ready to register.
+pub fn configured_device(
+    name: &str,
+    sid: &str,
+    ca_pem: &str,
+    cis: &str,
+    apn: &str,
+    at: &str,
+) -> DeviceState {
+    use super::state::{Ace, AceResource, AceSubject, CloudConf, Cred, dos};
+    let mut state = DeviceState::new_unowned(name);
+    state.pstat.s = dos::RFNOP;
+    state.doxm.owned = true;
+    state.security.creds.push(Cred {
+        credid: 1,
+        credtype: 8,
+        subjectuuid: sid.to_owned(),
+        credusage: Some("oic.sec.cred.trustca".into()),
+        publicdata: Some(ca_pem.to_owned()),
+        privatedata_hex: String::new(),
+    });
+    if let Ok(uuid) = uuid::Uuid::parse_str(sid) {
+        state.security.aces.push(Ace {
+            aceid: 1,
+            subject: AceSubject::Uuid(uuid),
+            resources: vec![AceResource {
+                href: None,
+                wc: Some("*".into()),
+            }],
+            permission: 31,
+        });
+    }
+    state.security.cloud = CloudConf {
+        cis: cis.to_owned(),
+        sid: sid.to_owned(),
+        apn: apn.to_owned(),
+        at: at.to_owned(),
+        cps: "readytoregister".into(),
+        clec: 0,
+    };
+    state
+}
+
+/// Runs the cloud clients of `devices` in this task, without the rest of a
+/// device (no UDP), until `done` holds for them or `timeout` passes.
+/// Returns whether `done` held. For rehearsals and benchmarks with many
+/// devices in one process.
+pub async fn run_clients(
+    devices: &mut [DeviceState],
+    config: super::cloud_client::CloudClientConfig,
+    timeout: Duration,
+    done: impl Fn(&[DeviceState], &[CloudClient]) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    let mut clients: Vec<CloudClient> = (0..devices.len())
+        .map(|i| {
+            CloudClient::new(
+                config.clone(),
+                crate::net::coap_endpoint::random_seed() ^ i as u64,
+            )
+        })
+        .collect();
+    let mut links: CloudLinks<usize> = CloudLinks::new();
+    let now = Instant::now();
+    for (index, (client, state)) in clients.iter_mut().zip(devices.iter_mut()).enumerate() {
+        client.sync(now, state);
+        links.apply(&index, client, state, None, now);
+    }
+    loop {
+        if done(devices, &clients) {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        let wake = clients
+            .iter()
+            .filter_map(CloudClient::poll_timeout)
+            .min()
+            .unwrap_or(deadline)
+            .min(deadline);
+        tokio::select! {
+            event = links.next() => {
+                let Some((index, event)) = event else { return false };
+                let now = Instant::now();
+                deliver(&mut clients[index], &mut devices[index], event, now);
+                links.apply(&index, &mut clients[index], &mut devices[index], None, now);
+            }
+            () = tokio::time::sleep_until(wake.into()) => {
+                let now = Instant::now();
+                for (index, (client, state)) in clients.iter_mut().zip(devices.iter_mut()).enumerate() {
+                    if client.poll_timeout().is_some_and(|at| at <= now) {
+                        client.handle_timeout(now, state);
+                        links.apply(&index, client, state, None, now);
+                    }
+                }
+            }
+        }
+    }
+}

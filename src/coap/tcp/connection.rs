@@ -216,10 +216,25 @@ pub struct Connection {
     by_token: HashMap<Vec<u8>, RequestId>,
     /// Block1 bodies being received, by path.
     partial: HashMap<String, Vec<u8>>,
+    /// Answers sent block-wise, by request (method, path, query), for the
+    /// follow-ups that ask for their next blocks.
+    served: HashMap<String, (Frame, Vec<u8>)>,
     closed: bool,
 }
 
 const MAX_PARTIAL_BODIES: usize = 16;
+const MAX_SERVED: usize = 16;
+
+/// What identifies a request across its Block2 follow-ups.
+fn block_key(frame: &Frame) -> String {
+    let queries: Vec<String> = frame.options.uri_queries().collect();
+    format!(
+        "{} {}?{}",
+        frame.code,
+        frame.options.uri_path(),
+        queries.join("&")
+    )
+}
 
 impl Connection {
     /// A new connection; with [`TcpConfig::send_csm`], our CSM is the first
@@ -238,6 +253,7 @@ impl Connection {
             exchanges: HashMap::new(),
             by_token: HashMap::new(),
             partial: HashMap::new(),
+            served: HashMap::new(),
             closed: false,
             config,
         };
@@ -416,12 +432,28 @@ impl Connection {
             return;
         }
         let body = std::mem::take(&mut frame.payload);
+        if !body.is_empty() {
+            // Follow-ups for the next blocks are answered from this copy:
+            // the handler must not see a POST again (RFC 7959 §2.6 leaves
+            // the server to keep the representation of a POST's answer).
+            if self.served.len() >= MAX_SERVED {
+                self.served.clear();
+            }
+            self.served
+                .insert(block_key(&request.frame), (frame.clone(), body.clone()));
+        }
+        self.send_block(frame, &body, wanted);
+    }
+
+    /// Sends the block `wanted` (or the first) of `body` with `frame`'s code
+    /// and options.
+    fn send_block(&mut self, mut frame: Frame, body: &[u8], wanted: Option<Block>) {
         let fits = self.block_size_fitting(&frame, body.len());
         let size = wanted.map_or(fits, |b| b.size().min(fits));
         let num = wanted.map_or(0, |b| (b.offset() / size) as u32);
         let offset = num as usize * size;
         if offset > body.len() || (offset == body.len() && offset > 0) {
-            let mut bad = Frame::new(Code::BAD_OPTION, request.frame.token.clone());
+            let mut bad = Frame::new(Code::BAD_OPTION, frame.token);
             bad.payload = b"Block2 beyond the end of the representation".to_vec();
             self.write(&bad);
             return;
@@ -431,7 +463,7 @@ impl Connection {
         frame
             .options
             .set(OptionNumber::BLOCK2, Block::new(num, more, size).encode());
-        frame.options.set(OptionNumber::ETAG, etag(&body));
+        frame.options.set(OptionNumber::ETAG, etag(body));
         if num == 0 {
             frame.options.set_uint(
                 OptionNumber::SIZE2,
@@ -559,6 +591,19 @@ impl Connection {
             reply.payload = format!("unknown critical option {}", option.0).into_bytes();
             self.write(&reply);
             return;
+        }
+        let follow_up = frame
+            .options
+            .get(OptionNumber::BLOCK2)
+            .and_then(Block::decode)
+            .filter(|b| b.num > 0);
+        if let Some(block) = follow_up {
+            if let Some((template, body)) = self.served.get(&block_key(&frame)).cloned() {
+                let mut reply = template;
+                reply.token = frame.token;
+                self.send_block(reply, &body, Some(block));
+                return;
+            }
         }
         let Some(raw) = frame.options.get(OptionNumber::BLOCK1).map(<[u8]>::to_vec) else {
             self.events
