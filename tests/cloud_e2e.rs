@@ -89,7 +89,31 @@ fn update(home: &Home, di: &str, href: &str, body: &Value) -> Value {
 /// FACTS §1.1 step 3, over the owner session: RFPRO, the cloud's ACE, its
 /// trust anchor, the cloud configuration, RFNOP.
 fn configure(home: &Home, di: &str, sid: &str, anchor_pem: &str, cis: &str, apn: &str, at: &str) {
+    configure_with(home, di, sid, anchor_pem, cis, apn, at, None);
+}
+
+/// As [`configure`], with an identity certificate (PEM) for the device.
+#[allow(clippy::too_many_arguments)]
+fn configure_with(
+    home: &Home,
+    di: &str,
+    sid: &str,
+    anchor_pem: &str,
+    cis: &str,
+    apn: &str,
+    at: &str,
+    identity_pem: Option<&str>,
+) {
     update(home, di, "/oic/sec/pstat", &json!({"dos": {"s": 2}}));
+    if let Some(pem) = identity_pem {
+        update(
+            home,
+            di,
+            "/oic/sec/cred",
+            &json!({"creds": [{"subjectuuid": di, "credtype": 8, "credusage": "oic.sec.cred.cert",
+                "publicdata": {"data": pem, "encoding": "oic.sec.encoding.pem"}}]}),
+        );
+    }
     update(
         home,
         di,
@@ -353,6 +377,59 @@ fn a_wrong_trust_anchor_or_a_foreign_cn_is_refused_by_the_device() {
         e["event"] == "refused" && e["reason"].as_str().unwrap_or("").contains("TLS handshake")
     });
     assert!(!cloud.events().iter().any(|e| e["event"] == "signup"));
+}
+
+/// The device's CSR (over the owner session), signed by the cloud's CA
+/// service, as plgd's onboarding does (FACTS §1.1 step 5).
+fn identity_certificate(home: &Home, di: &str, cloud: &CloudProcess) -> String {
+    use base64::Engine;
+    let run = home.run(&["--json", "get", di, "/oic/sec/csr"]);
+    assert_eq!(run.code, 0, "GET csr: {}", run.stderr);
+    let csr = run.json()["representation"]["csr"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let answer: Value = oidc::browser()
+        .post(format!("{}/api/v1/sign/identity-csr", cloud.hub()))
+        .json(&json!({"certificateSigningRequest": b64.encode(csr)}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let pem = b64
+        .decode(
+            answer["certificate"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{answer}")),
+        )
+        .unwrap();
+    String::from_utf8(pem).unwrap()
+}
+
+#[test]
+fn require_client_cert_takes_a_device_with_an_identity_certificate() {
+    let cloud = CloudProcess::start(&["--require-client-cert"]);
+    let home = Home::new();
+    let devices = LoggedDevices::start(1);
+    let di = own(&home, &devices, 0);
+    let identity = identity_certificate(&home, &di, &cloud);
+    configure_with(
+        &home,
+        &di,
+        &cloud.sid(),
+        &cloud.ca_pem(),
+        &cloud.cis(),
+        "plgd",
+        "code-0000004",
+        Some(&identity),
+    );
+    wait_for_cps(&home, &di, "registered");
+    cloud.wait_for(
+        Duration::from_secs(10),
+        "a publication",
+        event_for(&di, "publish"),
+    );
 }
 
 #[test]

@@ -82,6 +82,9 @@ async fn sign_up_sign_in_publish_refresh_and_sign_off() {
 
     assert_eq!(sign_in(&mut session, DI, &account).await, Code::CHANGED);
     expect_event(&mut cloud, "signin").await;
+    let online = cloud.signed_in();
+    assert_eq!(online.len(), 1);
+    assert_eq!(online[0].0.to_string(), DI);
 
     let links = json!({"di": DI, "n": "cloud_server", "ttl": 0, "links": [
         {"href": "/light/1", "rt": ["core.light"], "if": ["oic.if.rw", "oic.if.baseline"], "rel": "hosts", "ins": 1, "p": {"bm": 3}}]});
@@ -117,6 +120,7 @@ async fn sign_up_sign_in_publish_refresh_and_sign_off() {
         .unwrap();
     assert_eq!(answer.code, Code::DELETED);
     expect_event(&mut cloud, "signoff").await;
+    assert!(cloud.signed_in().is_empty(), "signed off, not signed in");
     // The tokens of a device that signed off are void.
     let after = json!({"uid": account["uid"], "di": DI, "accesstoken": renewed["accesstoken"], "login": true});
     let reason = refused(

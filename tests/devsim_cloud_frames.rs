@@ -274,3 +274,73 @@ fn a_failed_refresh_says_clec_3() {
     assert_eq!(rig.state.security.cloud.cps, "failed");
     assert_eq!(rig.state.security.cloud.clec, 3);
 }
+
+#[test]
+fn a_lost_connection_is_reopened_with_backoff_and_the_device_signs_in_again() {
+    use ocf_mediator::sim::cloud_client::LinkFailure;
+    let mut rig = Rig {
+        client: CloudClient::new(CloudClientConfig::default(), 3),
+        state: captured_device(),
+        now: Instant::now(),
+    };
+    rig.client.sync(rig.now, &mut rig.state);
+    let _connect = rig.client.poll_action();
+    rig.client.handle_connected(rig.now, &mut rig.state);
+    let f = rig.sent();
+    rig.answer(
+        &f,
+        Code::CHANGED,
+        Some(serde_json::json!({"accesstoken": "a", "refreshtoken": "r", "expiresin": 3600, "uid": "u"})),
+    );
+    let f = rig.sent();
+    rig.answer(
+        &f,
+        Code::CHANGED,
+        Some(serde_json::json!({"expiresin": 3600})),
+    );
+    let f = rig.sent();
+    rig.answer(&f, Code::CHANGED, Some(serde_json::json!({})));
+    assert!(rig.client.is_online());
+
+    // The cloud goes away: wait 1 s, then 2 s, 4 s … between attempts.
+    rig.client.handle_failure(
+        rig.now,
+        LinkFailure::Lost("closed by the cloud".into()),
+        &mut rig.state,
+    );
+    assert_eq!(
+        rig.state.security.cloud.cps, "registered",
+        "still registered"
+    );
+    rig.advance(Duration::from_millis(900));
+    assert!(rig.client.poll_action().is_none());
+    rig.advance(Duration::from_millis(100));
+    assert!(matches!(
+        rig.client.poll_action(),
+        Some(Action::Connect { .. })
+    ));
+    rig.client.handle_failure(
+        rig.now,
+        LinkFailure::Connect("connection refused".into()),
+        &mut rig.state,
+    );
+    rig.advance(Duration::from_millis(1900));
+    assert!(rig.client.poll_action().is_none());
+    rig.advance(Duration::from_millis(100));
+    assert!(matches!(
+        rig.client.poll_action(),
+        Some(Action::Connect { .. })
+    ));
+    // Back: a sign-in with the tokens it has, no new sign-up, no new publication.
+    rig.client.handle_connected(rig.now, &mut rig.state);
+    let sign_in = rig.sent();
+    assert_eq!(sign_in.options.uri_path(), "/oic/sec/session");
+    rig.answer(
+        &sign_in,
+        Code::CHANGED,
+        Some(serde_json::json!({"expiresin": 3599})),
+    );
+    assert!(rig.client.is_online());
+    assert!(rig.client.poll_action().is_none());
+    assert!(rig.client.poll_log().unwrap().contains("lost"));
+}

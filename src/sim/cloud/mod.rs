@@ -160,9 +160,19 @@ pub struct CloudHandle {
     pub ca: Arc<CloudCa>,
     events: mpsc::UnboundedReceiver<CloudEvent>,
     stop: watch::Sender<bool>,
+    gateway: Arc<Gateway>,
 }
 
 impl CloudHandle {
+    /// The devices signed in now: device id, user id, peer address.
+    pub fn signed_in(&self) -> Vec<(Uuid, String, SocketAddr)> {
+        self.gateway
+            .service
+            .lock()
+            .map(|s| s.signed_in())
+            .unwrap_or_default()
+    }
+
     /// The next event; `None` once the cloud stopped.
     pub async fn next_event(&mut self) -> Option<CloudEvent> {
         self.events.recv().await
@@ -211,12 +221,13 @@ impl Cloud {
         let leaf = ca
             .leaf(&format!("uuid:{sid}"))
             .map_err(|e| CloudError::Certificates(e.to_string()))?;
+        // Without --require-client-cert no certificate is asked for: a
+        // device with a manufacturer certificate from another CA would fail
+        // a verification it did not need.
         let policy = if config.require_client_cert {
             ClientCertPolicy::Required(vec![ca.cert_der.clone()])
         } else {
-            // Asked for, not required: a device with an identity
-            // certificate is bound to it; one without still signs up.
-            ClientCertPolicy::Optional(vec![ca.cert_der.clone()])
+            ClientCertPolicy::None
         };
         let tls = if config.tls {
             Some(
@@ -302,7 +313,7 @@ impl Cloud {
             gateway,
             tls,
             tcp_config,
-            handler,
+            handler.clone(),
             until_stopped(stopped.clone()),
         ));
         tokio::spawn(hub_http::serve(
@@ -325,6 +336,7 @@ impl Cloud {
             ca,
             events,
             stop,
+            gateway: handler,
         })
     }
 }
@@ -487,6 +499,12 @@ impl RequestHandler for Gateway {
         };
         self.report(event);
         reply
+    }
+
+    fn closed(&self, session: ConnectionState) {
+        if let Ok(mut service) = self.service.lock() {
+            service.connection_closed(&session);
+        }
     }
 
     fn handshake_failed(&self, peer: SocketAddr, reason: String) {

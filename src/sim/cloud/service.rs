@@ -115,6 +115,8 @@ pub struct Service {
     revoked_before: HashMap<Uuid, u64>,
     /// Published links, by device.
     publications: HashMap<Uuid, Cbor>,
+    /// Who is signed in now: device, user and connection.
+    online: HashMap<Uuid, (String, SocketAddr)>,
 }
 
 const ACCOUNT: &str = "/oic/sec/account";
@@ -131,6 +133,31 @@ impl Service {
             used_refresh: HashSet::new(),
             revoked_before: HashMap::new(),
             publications: HashMap::new(),
+            online: HashMap::new(),
+        }
+    }
+
+    /// The devices signed in now, with their user and peer address.
+    pub fn signed_in(&self) -> Vec<(Uuid, String, SocketAddr)> {
+        let mut list: Vec<_> = self
+            .online
+            .iter()
+            .map(|(di, (uid, peer))| (*di, uid.clone(), *peer))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// A connection ended: whoever was signed in on it is not any more.
+    pub fn connection_closed(&mut self, connection: &ConnectionState) {
+        if let Some((di, _)) = &connection.signed_in {
+            if self
+                .online
+                .get(di)
+                .is_some_and(|(_, peer)| *peer == connection.peer)
+            {
+                self.online.remove(di);
+            }
         }
     }
 
@@ -327,10 +354,12 @@ impl Service {
         let grant = self.grant(Kind::Access, &accesstoken, di, &uid, ctx.now)?;
         if !login {
             ctx.connection.signed_in = None;
+            self.online.remove(&di);
             let event = ctx.event("signout", Some(di), Some(uid));
             return Ok((changed(map(vec![])), event));
         }
         ctx.connection.signed_in = Some((di, uid.clone()));
+        self.online.insert(di, (uid.clone(), ctx.connection.peer));
         let expires_in: i64 = match grant.expires_at {
             Some(at) => i64::try_from(at.saturating_sub(ctx.now)).unwrap_or(i64::MAX),
             None => -1,
@@ -405,12 +434,13 @@ impl Service {
         let grant = self.grant(Kind::Access, &accesstoken, di, &uid, ctx.now)?;
         self.revoked_before.insert(di, ctx.now.max(grant.issued_at));
         self.publications.remove(&di);
+        self.online.remove(&di);
         ctx.connection.signed_in = None;
         let event = ctx.event("signoff", Some(di), Some(uid));
         Ok((Reply::new(Code::DELETED), event))
     }
 
-    fn signed_in(&self, ctx: &Ctx<'_>) -> Result<(Uuid, String), Refusal> {
+    fn session_of(&self, ctx: &Ctx<'_>) -> Result<(Uuid, String), Refusal> {
         ctx.connection
             .signed_in
             .clone()
@@ -418,7 +448,7 @@ impl Service {
     }
 
     fn publish(&mut self, ctx: &mut Ctx<'_>, request: &IncomingRequest) -> Handled {
-        let (signed_in, uid) = self.signed_in(ctx)?;
+        let (signed_in, uid) = self.session_of(ctx)?;
         let body = Body::of(request)?;
         let di = body.uuid("di")?;
         let links = body
@@ -457,7 +487,7 @@ impl Service {
     }
 
     fn unpublish(&mut self, ctx: &mut Ctx<'_>, request: &IncomingRequest) -> Handled {
-        let (signed_in, uid) = self.signed_in(ctx)?;
+        let (signed_in, uid) = self.session_of(ctx)?;
         let di = request
             .query("di")
             .and_then(|d| Uuid::parse_str(&d).ok())
