@@ -344,3 +344,31 @@ fn a_lost_connection_is_reopened_with_backoff_and_the_device_signs_in_again() {
     assert!(rig.client.poll_action().is_none());
     assert!(rig.client.poll_log().unwrap().contains("lost"));
 }
+
+#[test]
+fn while_registering_or_registered_only_an_empty_cis_is_accepted() {
+    let mut state = captured_device();
+    let mut client = CloudClient::new(CloudClientConfig::default(), 4);
+    client.sync(Instant::now(), &mut state);
+    assert_eq!(state.security.cloud.cps, "registering");
+    let rewrite = json_to_cbor(&serde_json::json!({
+        "cis": "coaps+tcp://127.0.0.1:5685", "sid": SID, "apn": "plgd", "at": "another"
+    }));
+    assert_eq!(
+        cloud_conf::post(&mut state, &rewrite),
+        Err(Code::BAD_REQUEST)
+    );
+    let with_cps = json_to_cbor(&serde_json::json!({"cis": "", "cps": "uninitialized"}));
+    assert_eq!(
+        cloud_conf::post(&mut state, &with_cps),
+        Err(Code::BAD_REQUEST)
+    );
+    let clear = json_to_cbor(&serde_json::json!({"cis": ""}));
+    assert_eq!(cloud_conf::post(&mut state, &clear), Ok(()));
+    assert_eq!(state.security.cloud.cps, "uninitialized");
+    // at is write-only.
+    let shown = cbor_to_json(&cloud_conf::representation(
+        &captured_device().security.cloud,
+    ));
+    assert!(shown.get("at").is_none(), "{shown}");
+}
