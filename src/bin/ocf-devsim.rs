@@ -10,10 +10,10 @@ use std::path::Path;
 use ocf_mediator::cli::devsim_args::{CloudArgs, DeviceArgs, DevsimCli, DevsimCommand, Otm};
 use ocf_mediator::dtls::CertifiedKey;
 use ocf_mediator::ocf::address::COAP_PORT;
-use ocf_mediator::sim::SecurityConfig;
 use ocf_mediator::sim::cloud::authority::CodeClient;
 use ocf_mediator::sim::cloud::{Cloud, CloudConfig};
 use ocf_mediator::sim::host::{HostOptions, HostedDevice, run};
+use ocf_mediator::sim::{Notice, SecurityConfig};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -66,6 +66,7 @@ fn run_devices(args: DeviceArgs) -> ExitCode {
     let result = runtime.block_on(run(
         options,
         |devices| announce(devices, json),
+        show,
         shutdown_signal(),
     ));
     match result {
@@ -112,6 +113,15 @@ fn manufacturer_certificate(cert: &Path, key: &Path) -> Result<CertifiedKey, Str
         Err(e) => return Err(format!("{}: {e}", key.display())),
     };
     CertifiedKey::new(chain, &key_der).map_err(|e| format!("{}: {e}", key.display()))
+}
+
+/// What a device shows its user or logs: on stderr, as a device's display
+/// or console would.
+fn show(notice: Notice) {
+    match notice {
+        Notice::Pin { di, pin } => eprintln!("PIN for {di}: {pin}"),
+        Notice::Cloud { di, message } => eprintln!("{di} {message}"),
+    }
 }
 
 fn announce(devices: &[HostedDevice], json: bool) {

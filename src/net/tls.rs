@@ -5,12 +5,13 @@
 //!   ECDHE-ECDSA AES-128-GCM first, then AES-256-GCM, then the ECDHE-RSA GCM
 //!   pair (rustls has no CBC suites, so 0xC023 and 0xC024 are left out);
 //!   curves P-256 and P-384, as the reference device's build offers.
-//! - A device's client trusts only its provisioned trust anchors and takes
-//!   the server for its cloud only when the certificate's CN is
-//!   `uuid:<sid>`; there is no host name check (devices connect by
-//!   address), as iotivity-lite's `verify_cloud_certificate`.
-//! - A cloud's server may ask for a client certificate, optionally or
-//!   mandatorily, verified against its own CA (as a plgd hub does).
+//! - A client that trusts only given anchors and, when asked, only a leaf
+//!   with one given CN, with no host name check (peers are reached by
+//!   address): what an OCF device does with its cloud (the CN is
+//!   `uuid:<sid>`, decided by the caller), as iotivity-lite's
+//!   `verify_cloud_certificate`.
+//! - A server that may ask for a client certificate, optionally or
+//!   mandatorily, verified against given anchors.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -110,7 +111,7 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Why a device refused its cloud's certificate, kept for the device to
+/// Why a client refused the server's certificate, kept for its owner to
 /// report (rustls's own error says less).
 #[derive(Clone, Debug, Default)]
 pub struct RefusalNote(Arc<Mutex<Option<String>>>);
@@ -128,19 +129,19 @@ impl RefusalNote {
     }
 }
 
-/// A device's TLS client for its cloud: trusts only `anchors` (DER) and a
-/// leaf whose CN is `uuid:<sid>`; presents `identity` (chain and PKCS#8
-/// key) when given. The returned note says why a server was refused.
-pub fn cloud_client_config(
+/// A TLS client that trusts only `anchors` (DER) and a leaf whose CN is
+/// `expected_cn`; presents `identity` (chain and PKCS#8 key) when given.
+/// The returned note says why a server was refused.
+pub fn pinned_client_config(
     anchors: &[Vec<u8>],
-    sid: &str,
+    expected_cn: &str,
     identity: Option<(&[Vec<u8>], &[u8])>,
 ) -> Result<(Arc<rustls::ClientConfig>, RefusalNote), TlsConfigError> {
     let provider = provider();
     let note = RefusalNote::default();
-    let verifier = Arc::new(CloudVerifier {
+    let verifier = Arc::new(AnchoredVerifier {
         anchors: anchors.iter().cloned().map(CertificateDer::from).collect(),
-        expected_cn: format!("uuid:{sid}"),
+        expected_cn: expected_cn.to_owned(),
         algorithms: provider.signature_verification_algorithms,
         note: note.clone(),
     });
@@ -162,12 +163,12 @@ pub fn cloud_client_config(
 }
 
 /// A TLS client trusting `anchors` (DER) with no name check at all, for
-/// tests and tools that talk to a cloud as a generic client.
+/// tests and tools that talk to a server as a generic client.
 pub fn anchored_client_config(
     anchors: &[Vec<u8>],
 ) -> Result<Arc<rustls::ClientConfig>, TlsConfigError> {
     let provider = provider();
-    let verifier = Arc::new(CloudVerifier {
+    let verifier = Arc::new(AnchoredVerifier {
         anchors: anchors.iter().cloned().map(CertificateDer::from).collect(),
         expected_cn: String::new(),
         algorithms: provider.signature_verification_algorithms,
@@ -189,15 +190,8 @@ pub fn common_name(der: &[u8]) -> Option<String> {
     Some(cn.to_owned())
 }
 
-/// The UUID of a certificate whose CN is `uuid:<UUID>` (an OCF identity).
-pub fn uuid_of(der: &[u8]) -> Option<uuid::Uuid> {
-    let cn = common_name(der)?;
-    uuid::Uuid::parse_str(cn.strip_prefix("uuid:")?).ok()
-}
-
-/// iotivity-lite's check of its cloud: the chain up to a provisioned trust
-/// anchor, then the CN.
-struct CloudVerifier {
+/// The chain up to one of the anchors, then (when set) the leaf's CN.
+struct AnchoredVerifier {
     anchors: Vec<CertificateDer<'static>>,
     /// Empty: any CN.
     expected_cn: String,
@@ -205,16 +199,16 @@ struct CloudVerifier {
     note: RefusalNote,
 }
 
-impl fmt::Debug for CloudVerifier {
+impl fmt::Debug for AnchoredVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudVerifier")
+        f.debug_struct("AnchoredVerifier")
             .field("anchors", &self.anchors.len())
             .field("expected_cn", &self.expected_cn)
             .finish()
     }
 }
 
-impl CloudVerifier {
+impl AnchoredVerifier {
     fn refuse(&self, reason: String) -> rustls::Error {
         self.note.set(reason.clone());
         rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
@@ -234,7 +228,7 @@ impl fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-impl ServerCertVerifier for CloudVerifier {
+impl ServerCertVerifier for AnchoredVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -249,10 +243,10 @@ impl ServerCertVerifier for CloudVerifier {
             .filter_map(|a| webpki::anchor_from_trusted_cert(a).ok())
             .collect::<Vec<_>>();
         if anchors.is_empty() {
-            return Err(self.refuse("no trust anchor for the cloud is provisioned".into()));
+            return Err(self.refuse("no usable trust anchor".into()));
         }
         let cert = webpki::EndEntityCert::try_from(end_entity)
-            .map_err(|e| self.refuse(format!("the cloud's certificate is unreadable: {e}")))?;
+            .map_err(|e| self.refuse(format!("the server's certificate is unreadable: {e}")))?;
         cert.verify_for_usage(
             self.algorithms.all,
             &anchors,
@@ -264,7 +258,7 @@ impl ServerCertVerifier for CloudVerifier {
         )
         .map_err(|e| {
             self.refuse(format!(
-                "the cloud's certificate ({}) does not chain to the provisioned trust anchor: {e}",
+                "the server's certificate ({}) does not chain to a trusted anchor: {e}",
                 common_name(end_entity).map_or_else(|| "no CN".into(), |cn| format!("CN {cn}"))
             ))
         })?;
@@ -272,7 +266,7 @@ impl ServerCertVerifier for CloudVerifier {
             let cn = common_name(end_entity);
             if cn.as_deref() != Some(self.expected_cn.as_str()) {
                 return Err(self.refuse(format!(
-                    "the cloud's certificate has CN {}, expected {} (the configured sid)",
+                    "the server's certificate has CN {}, expected {}",
                     cn.unwrap_or_else(|| "(none)".into()),
                     self.expected_cn
                 )));

@@ -16,7 +16,7 @@ use super::cloud_client::{Action, CloudClient, LinkFailure};
 use super::state::DeviceState;
 use crate::dtls::CertifiedKey;
 use crate::net::coap_tcp::{ClientTls, LinkError, LinkEvent, LinkHandle, spawn_link};
-use crate::net::tls::cloud_client_config;
+use crate::net::tls::pinned_client_config;
 
 /// How long a connection and its handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -62,9 +62,13 @@ pub fn client_tls(
                 .map(|der| (m.chain.clone(), der.as_bytes().to_vec()))
         }),
     };
-    let (config, note) = cloud_client_config(
+    if anchors.is_empty() {
+        return Err("no trust anchor (credusage oic.sec.cred.trustca) is provisioned".into());
+    }
+    // The cloud is the one whose certificate says uuid:<sid> (FACTS §1.3).
+    let (config, note) = pinned_client_config(
         &anchors,
-        sid,
+        &format!("uuid:{sid}"),
         identity
             .as_ref()
             .map(|(chain, key)| (chain.as_slice(), key.as_slice())),
@@ -170,6 +174,12 @@ impl<K: Clone + Eq + Hash + Send + 'static> CloudLinks<K> {
     pub fn open(&self) -> usize {
         self.links.len()
     }
+}
+
+/// The device id of an OCF identity certificate (CN `uuid:<di>`).
+pub fn uuid_of(der: &[u8]) -> Option<uuid::Uuid> {
+    let cn = crate::net::tls::common_name(der)?;
+    uuid::Uuid::parse_str(cn.strip_prefix("uuid:")?).ok()
 }
 
 /// Hands a link event to the client it belongs to.

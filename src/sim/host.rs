@@ -86,10 +86,12 @@ struct Delayed {
 }
 
 /// Runs devices until `shutdown` completes. `announce` is called once the
-/// sockets are bound.
+/// sockets are bound; `notify` with what a device shows its user (a PIN)
+/// or its log says (its cloud client's failures).
 pub async fn run(
     options: HostOptions,
     announce: impl FnOnce(&[HostedDevice]),
+    mut notify: impl FnMut(Notice),
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (sender, mut received) = mpsc::channel::<(Source, SocketAddr, Vec<u8>)>(1024);
@@ -190,10 +192,7 @@ pub async fn run(
                 }
             }
             for notice in h.device.notices.drain(..) {
-                match notice {
-                    Notice::Pin { di, pin } => eprintln!("PIN for {di}: {pin}"),
-                    Notice::Cloud { di, message } => eprintln!("{di} {message}"),
-                }
+                notify(notice);
             }
             if h.device.reset_requested && h.reset_at.is_none() {
                 h.reset_at = Some(Instant::now() + options.reset_delay);

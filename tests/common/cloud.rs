@@ -38,9 +38,13 @@ pub async fn try_connect(
         None => anchored_client_config(&anchors).unwrap(),
         Some((chain, key)) => {
             let sid = cloud.info.sid.to_string();
-            ocf_mediator::net::tls::cloud_client_config(&anchors, &sid, Some((&chain, &key)))
-                .unwrap()
-                .0
+            ocf_mediator::net::tls::pinned_client_config(
+                &anchors,
+                &format!("uuid:{sid}"),
+                Some((&chain, &key)),
+            )
+            .unwrap()
+            .0
         }
     };
     let addr = cloud
