@@ -68,8 +68,8 @@ set edit:completion:arg-completer[ocf-devsim] = {|@words|
             cand --csm 'Send a CSM (7.01) first on every connection (real devices do not expect one)'
             cand --client-secret-stdin 'Read that client''s secret from stdin'
             cand --json 'One JSON object per line on stdout: the startup line, then events'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

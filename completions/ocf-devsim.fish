@@ -68,7 +68,7 @@ complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l require-
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l csm -d 'Send a CSM (7.01) first on every connection (real devices do not expect one)'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l client-secret-stdin -d 'Read that client\'s secret from stdin'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -l json -d 'One JSON object per line on stdout: the startup line, then events'
-complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -s h -l help -d 'Print help'
+complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand cloud" -s V -l version -d 'Print version'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device cloud help" -f -a "device" -d 'Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM'
 complete -c ocf-devsim -n "__fish_ocf_devsim_using_subcommand help; and not __fish_seen_subcommand_from device cloud help" -f -a "cloud" -d 'Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM'

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "ocf-devsim",
     version,
-    about = "A simulated OCF device, to rehearse provisioning and to test against",
+    about = "Simulated OCF devices and a simulated OCF cloud, to rehearse provisioning and to test against",
     propagate_version = true
 )]
 pub struct DevsimCli {
@@ -19,9 +19,13 @@ pub struct DevsimCli {
 
 #[derive(Subcommand, Debug)]
 pub enum DevsimCommand {
-    /// Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM.
+    // `about` rather than a doc comment, which would also replace the
+    // long description each command's arguments carry.
+    #[command(about = "Run one or more simulated, unowned OCF devices until SIGINT or SIGTERM")]
     Device(DeviceArgs),
-    /// Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM.
+    #[command(
+        about = "Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM"
+    )]
     Cloud(CloudArgs),
 }
 
@@ -35,7 +39,13 @@ pub enum DevsimCommand {
     the write rules, access rules and state transitions of the reference device, and ownership transfer by \
     Just Works, Random PIN or manufacturer certificate (--otm). A Random PIN is shown on stderr as \
     \"PIN for <di>: <pin>\" when the onboarding tool selects that method. \
-    A hard reset (pstat dos.s = 0) wipes the device after --reset-delay-ms: new UUID, unowned, RFOTM.")]
+    A hard reset (pstat dos.s = 0) wipes the device after --reset-delay-ms: new UUID, unowned, RFOTM.\n\n\
+    Once owned, in RFNOP and given a cloud configuration (/CoapCloudConfResURI: cis, sid, apn, at, written \
+    over the owner session with an ACE for it), a device registers with its cloud as a real one does: TLS 1.2 \
+    over TCP trusting only its trustca credentials and a server certificate with CN uuid:<sid>, showing its \
+    identity certificate when it has one, no CSM, then sign-up, sign-in, resource publication, a Ping every \
+    20 s, token refresh, reconnection with backoff, redirecturi followed; {\"cis\": \"\"} signs it off. cps and \
+    clec say how it went; failures are also printed on stderr as \"<di> cloud: ...\".")]
 pub struct DeviceArgs {
     /// Address and port of the (first) device; port 0 picks a free port.
     /// Default: every address, IPv6 and IPv4, on a free port.
