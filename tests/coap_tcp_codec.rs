@@ -224,3 +224,58 @@ fn broken_streams_are_refused() {
         let _ = Frame::decode(&bytes, 4096);
     }
 }
+
+#[test]
+fn a_connection_fed_garbage_in_any_chunks_never_panics_and_stays_bounded() {
+    use ocf_mediator::coap::Request;
+    use ocf_mediator::coap::server::Reply;
+    use ocf_mediator::coap::tcp::{Connection, Event, TcpConfig};
+    use std::time::{Duration, Instant};
+    let mut rng = common::XorShift(0x5eed_cafe);
+    for round in 0..2000 {
+        let config = TcpConfig {
+            max_message_size: 4096,
+            max_body: 16 * 1024,
+            ..TcpConfig::default()
+        };
+        let mut now = Instant::now();
+        let mut connection = Connection::new(config, round);
+        connection.request(now, Request::get("/a"));
+        connection.ping(now);
+        // Mostly well-formed frames with random fields, some raw garbage.
+        let mut stream = Vec::new();
+        for _ in 0..(rng.next() % 6) {
+            if rng.next() % 4 == 0 {
+                stream.extend((0..rng.next() % 30).map(|_| rng.next() as u8));
+            } else {
+                let mut frame = Frame::new(
+                    Code(rng.next() as u8),
+                    vec![rng.next() as u8; (rng.next() % 9) as usize],
+                );
+                frame.options.push(
+                    OptionNumber((rng.next() % 70) as u16),
+                    vec![rng.next() as u8; (rng.next() % 4) as usize],
+                );
+                frame.payload = vec![rng.next() as u8; (rng.next() % 3000) as usize];
+                stream.extend(frame.encode());
+            }
+        }
+        let mut rest = stream.as_slice();
+        while !rest.is_empty() {
+            let n = ((rng.next() % 64) as usize + 1).min(rest.len());
+            connection.handle_bytes(now, &rest[..n]);
+            rest = &rest[n..];
+            while let Some(event) = connection.poll_event() {
+                if let Event::Request(request) = event {
+                    let mut reply = Reply::new(Code::CONTENT);
+                    reply.payload = vec![1; 2000];
+                    connection.respond(&request, reply);
+                }
+            }
+            while connection.poll_transmit().is_some() {}
+        }
+        now += Duration::from_secs(31);
+        connection.handle_timeout(now);
+        assert_eq!(connection.active(), 0, "every request ended");
+    }
+}
