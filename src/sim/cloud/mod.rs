@@ -162,6 +162,9 @@ pub struct CloudHandle {
     events: mpsc::UnboundedReceiver<CloudEvent>,
     stop: watch::Sender<bool>,
     gateway: Arc<Gateway>,
+    /// The directory made for `ca_file` without a state directory, removed
+    /// when the cloud stops.
+    scratch: Option<PathBuf>,
 }
 
 impl CloudHandle {
@@ -198,6 +201,9 @@ impl CloudHandle {
 impl Drop for CloudHandle {
     fn drop(&mut self) {
         self.stop();
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -273,7 +279,12 @@ impl Cloud {
         })?;
         let scheme = if config.tls { "coaps+tcp" } else { "coap+tcp" };
         let cis = format!("{scheme}://{gateway_addr}");
-        let ca_file = write_ca_file(&config, sid, &ca.cert_pem)?;
+        let ca_file = write_ca_file(&config, sid, gateway_addr.port(), &ca.cert_pem)?;
+        let scratch = config
+            .state_dir
+            .is_none()
+            .then(|| ca_file.parent().map(PathBuf::from))
+            .flatten();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (stop, stopped) = watch::channel(false);
         let document = HubDocument {
@@ -338,6 +349,7 @@ impl Cloud {
             events,
             stop,
             gateway: handler,
+            scratch,
         })
     }
 }
@@ -424,11 +436,16 @@ fn write_private(
 }
 
 /// The CA certificate as a file the devices' owner can provision.
-fn write_ca_file(config: &CloudConfig, sid: Uuid, pem: &str) -> Result<PathBuf, CloudError> {
+fn write_ca_file(
+    config: &CloudConfig,
+    sid: Uuid,
+    port: u16,
+    pem: &str,
+) -> Result<PathBuf, CloudError> {
     let dir = config
         .state_dir
         .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("ocf-devsim-cloud-{sid}")));
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("ocf-devsim-cloud-{sid}-{port}")));
     let path = dir.join("ca.pem");
     std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&path, pem))
