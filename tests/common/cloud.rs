@@ -203,7 +203,16 @@ impl CloudProcess {
 
 impl Drop for CloudProcess {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // SIGTERM first: the cloud removes its scratch directory on the way out.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let ended = crate::common::wait_until(Duration::from_secs(3), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        if !ended {
+            let _ = self.child.kill();
+        }
         let _ = self.child.wait();
     }
 }
