@@ -82,7 +82,10 @@ fn configure_writes_anchor_ace_and_configuration_and_leaves_rfnop() {
     let run = rig.configure(SID, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let line = run.json();
-    assert_eq!(line["cps"], "readytoregister");
+    assert_eq!(
+        line["cps"], "readytoregister",
+        "as the device answered the write"
+    );
     assert_eq!(line["sid"], SID);
     assert_eq!(line["changed"], true);
     assert!(
@@ -126,12 +129,17 @@ fn another_cloud_is_refused_unless_forced() {
 fn status_says_what_cps_means_and_deregister_leaves_the_cloud() {
     let rig = rig();
     assert_eq!(rig.configure(SID, &[]).code, 0);
+    // Nothing listens at the cloud's address: the device tries, and fails;
+    // whichever state it is in is shown with what it means.
     let status = rig.home.mediator(&["cloud", "status", &rig.di]);
     assert_eq!(status.code, 0, "{}", status.stderr);
+    let said = [
+        "readytoregister — configured; about to connect to the cloud",
+        "registering — connecting and signing up with the cloud",
+        "failed — the last attempt to register failed",
+    ];
     assert!(
-        status
-            .stdout
-            .contains("readytoregister — configured; about to connect to the cloud"),
+        said.iter().any(|s| status.stdout.contains(s)),
         "{}",
         status.stdout
     );

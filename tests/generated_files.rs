@@ -80,6 +80,7 @@ fn there_is_a_man_page_for_every_command_and_they_document_exit_codes() {
         "ocf-mediator-completions.1",
         "ocf-devsim.1",
         "ocf-devsim-device.1",
+        "ocf-devsim-cloud.1",
     ] {
         assert!(
             names.contains(&expected),

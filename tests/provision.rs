@@ -87,10 +87,12 @@ fn a_new_device_is_owned_and_configured_in_one_go() {
     );
     let di = record["di"].as_str().unwrap();
     assert_ne!(di, sim.di(0), "the device took its new UUID");
+    // Nothing listens at the cloud's address here: the device tries.
     let conf = get(&home, di, "/CoapCloudConfResURI");
-    assert_eq!(
-        (conf["sid"].as_str(), conf["cps"].as_str()),
-        (Some(SID), Some("readytoregister"))
+    assert_eq!(conf["sid"].as_str(), Some(SID));
+    assert!(
+        ["readytoregister", "registering", "failed"].contains(&conf["cps"].as_str().unwrap()),
+        "{conf}"
     );
     let creds = get(&home, di, "/oic/sec/cred")["creds"].clone();
     assert_eq!(

@@ -7,13 +7,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::help;
 
-/// A simulated OCF device, to rehearse provisioning and to test against
+/// Simulated OCF devices and a simulated OCF cloud, to rehearse provisioning and to test against
 ///
 /// ocf-devsim runs simulated OCF devices on this host: they answer
-/// discovery like real devices, are owned over OCF's DTLS, and keep the
-/// security rules of the reference implementation, so that ocf-mediator
-/// (or any OCF onboarding tool) can be rehearsed and tested without
-/// hardware.
+/// discovery like real devices, are owned over OCF's DTLS, keep the
+/// security rules of the reference implementation, and register with a
+/// cloud as a real device does; and it runs a simulated OCF cloud for them.
+/// So ocf-mediator (or any OCF onboarding tool) can be rehearsed and tested
+/// without hardware.
 #[derive(Parser, Debug)]
 #[command(
     name = "ocf-devsim",
@@ -45,8 +46,51 @@ pub enum DevsimCommand {
     /// <pin>" when the onboarding tool selects that method. A hard reset
     /// (pstat dos.s = 0) wipes the device after --reset-delay-ms: new UUID,
     /// unowned, RFOTM.
+    ///
+    /// Once owned, in RFNOP and given a cloud configuration
+    /// (/CoapCloudConfResURI: cis, sid, apn, at, written over the owner
+    /// session with an ACE for it), a device registers with its cloud as a
+    /// real one does: TLS 1.2 over TCP trusting only its trustca credentials
+    /// and a server certificate with CN uuid:<sid>, showing its identity
+    /// certificate when it has one, no CSM, then sign-up, sign-in, resource
+    /// publication, a Ping every 20 s, token refresh, reconnection with
+    /// backoff, redirecturi followed; {"cis": ""} signs it off. cps and clec
+    /// say how it went; failures are also printed on stderr as "<di> cloud:
+    /// ...".
     #[command(after_long_help = help::DEVSIM_DEVICE_EXAMPLES)]
     Device(DeviceArgs),
+    /// Run a simulated OCF cloud (CoAP gateway and hub configuration) until SIGINT or SIGTERM
+    ///
+    /// A CoAP gateway (CoAP over TCP with TLS 1.2, coaps+tcp) serves what an
+    /// OCF device uses to register: /oic/sec/account (sign-up, and sign-off
+    /// with DELETE), /oic/sec/session (sign-in, sign-out),
+    /// /oic/sec/tokenrefresh and /oic/rd (resource publication), with the
+    /// property names and required sets of ISO/IEC 30118-12 as plgd's hub
+    /// serves them: wrong or missing properties answer 4.00; a bad or expired
+    /// token, an unknown authprovider, a device id that is not its
+    /// certificate's, a reused one-time code or a refresh token used twice
+    /// answer 4.01. Devices get the cloud's own access and refresh tokens
+    /// (rotated at every refresh, expiring after --expires-in).
+    ///
+    /// The cloud makes its CA and a server certificate with CN uuid:<sid> at
+    /// start (kept with --state-dir), and serves
+    /// /.well-known/hub-configuration over HTTP, as a plgd hub does, so that
+    /// `ocf-mediator login --hub URL` works against it, and POST
+    /// /api/v1/sign/identity-csr to sign devices' identity certificates.
+    ///
+    /// With --issuer, a device's sign-up token must be a JWT access token of
+    /// that OAuth server (signature, issuer, audience, expiry checked) or a
+    /// one-time authorization code, exchanged once at its token endpoint
+    /// with --client-id and the secret from --client-secret-file or
+    /// --client-secret-stdin. Without --issuer, any token or code is accepted
+    /// once.
+    ///
+    /// The first stdout line says where it is: sid, cis,
+    /// hub_configuration_url, ca_file. With --json it and the events that
+    /// follow (signup, signin, signout, publish, unpublish, refresh, signoff,
+    /// refused with code and reason) are one JSON object per line.
+    #[command(after_long_help = help::DEVSIM_CLOUD_EXAMPLES)]
+    Cloud(CloudArgs),
 }
 
 #[derive(Args, Debug)]
@@ -137,4 +181,89 @@ fn parse_pin(text: &str) -> Result<String, String> {
     } else {
         Err("a PIN is 8 digits".into())
     }
+}
+
+#[derive(Args, Debug)]
+pub struct CloudArgs {
+    /// The CoAP gateway's address (the devices' cis); port 0 picks a free port.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:5684",
+        env = "OCF_DEVSIM_CLOUD_LISTEN"
+    )]
+    pub listen: SocketAddr,
+    /// The HTTP address of the hub configuration and the CA; port 0 picks a free port.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:0",
+        env = "OCF_DEVSIM_CLOUD_HTTP_LISTEN"
+    )]
+    pub http_listen: SocketAddr,
+    /// Plain CoAP over TCP (coap+tcp), without TLS.
+    #[arg(long)]
+    pub no_tls: bool,
+    /// The cloud's UUID (sid, and CN uuid:<sid> of its certificate). Default: a new one.
+    #[arg(long, value_name = "UUID")]
+    pub sid: Option<uuid::Uuid>,
+    /// Keep the sid, the CA and the token key here across restarts; a second
+    /// instance started on the same directory accepts the first's tokens.
+    #[arg(long, value_name = "DIR", env = "OCF_DEVSIM_CLOUD_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Refuse devices without a certificate from this cloud's CA; the device
+    /// id of each is then bound to its certificate's uuid:<di>.
+    #[arg(long)]
+    pub require_client_cert: bool,
+    /// Send a CSM (7.01) first on every connection (real devices do not
+    /// expect one).
+    #[arg(long)]
+    pub csm: bool,
+    /// Accepted authprovider names (the first one is the hub's providerName).
+    #[arg(long = "authprovider", value_name = "NAME", default_value = "plgd")]
+    pub authproviders: Vec<String>,
+    /// Lifetime of the access tokens given to devices, in seconds (-1: permanent).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(-1..))]
+    pub expires_in: i64,
+    /// Send devices there after sign-up (redirecturi), e.g. to a second instance.
+    #[arg(long, value_name = "URI")]
+    pub redirect_to: Option<String>,
+    /// The OAuth server (OIDC issuer) whose tokens and codes devices sign up with.
+    #[arg(long, value_name = "URL", env = "OCF_DEVSIM_CLOUD_ISSUER")]
+    pub issuer: Option<String>,
+    /// The audience its access tokens must name.
+    #[arg(long, value_name = "AUDIENCE", requires = "issuer")]
+    pub audience: Option<String>,
+    /// The claim that names a token's owner (the devices' uid).
+    #[arg(long, value_name = "CLAIM", default_value = "sub")]
+    pub owner_claim: String,
+    /// The OAuth client that exchanges devices' one-time codes.
+    #[arg(long, value_name = "ID", requires = "issuer")]
+    pub client_id: Option<String>,
+    /// Read that client's secret from this file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "client_id",
+        conflicts_with = "client_secret_stdin"
+    )]
+    pub client_secret_file: Option<PathBuf>,
+    /// Read that client's secret from stdin.
+    #[arg(long, requires = "client_id")]
+    pub client_secret_stdin: bool,
+    /// The redirect URI the codes were issued for (sent with each exchange).
+    #[arg(long, value_name = "URL", requires = "client_id")]
+    pub code_redirect_uri: Option<String>,
+    /// The device OAuth client named in the hub configuration.
+    #[arg(long, value_name = "ID", default_value = "device")]
+    pub device_client_id: String,
+    /// The machine-to-machine OAuth client named in the hub configuration.
+    #[arg(long, value_name = "ID", default_value = "m2m")]
+    pub m2m_client_id: String,
+    /// The OAuth client people log in with, named in the hub configuration.
+    #[arg(long, value_name = "ID", default_value = "web")]
+    pub web_client_id: String,
+    /// One JSON object per line on stdout: the startup line, then events.
+    #[arg(long)]
+    pub json: bool,
 }

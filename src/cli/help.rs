@@ -178,6 +178,13 @@ Examples:
 
 /// Variables a command reads besides those of its flags (which the
 /// definitions name with `env`): `(variable, meaning)`.
+pub const DEVSIM_CLOUD_EXAMPLES: &str = "\
+Examples:
+  # A cloud on loopback, for devices and `ocf-mediator login --hub`
+  ocf-devsim cloud --listen 127.0.0.1:5684
+  # In a script: one JSON line at start (sid, cis, hub URL, CA file), then one per event
+  ocf-devsim cloud --json --listen 127.0.0.1:0 --expires-in 30 > cloud.jsonl";
+
 pub const MEDIATOR_ENVIRONMENT: &[(&str, &str)] = &[
     (
         "OCF_MEDIATOR_CLIENT_SECRET",

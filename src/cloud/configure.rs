@@ -133,7 +133,10 @@ pub async fn configure_located(
         )
         .await?;
     }
-    if state.is_registered() && same_cloud {
+    // Registered, or on its way, with this cloud: nothing to write (the
+    // device accepts no new configuration while registering). A failed
+    // registration is configured again, with a fresh token.
+    if state.is_configured() && same_cloud {
         session.close().await;
         m.interaction()
             .progress(&Progress::Done { subject: &label });

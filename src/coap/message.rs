@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::option::{OptionNumber, Options};
+use super::option::{Options, decode_options};
 
 /// The 2-bit message type of RFC 7252 §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,6 +76,12 @@ impl Code {
     pub const UNSUPPORTED_CONTENT_FORMAT: Code = Code::new(4, 15);
     pub const INTERNAL_SERVER_ERROR: Code = Code::new(5, 0);
     pub const SERVICE_UNAVAILABLE: Code = Code::new(5, 3);
+    /// Signalling codes of CoAP over TCP (RFC 8323 §5).
+    pub const CSM: Code = Code::new(7, 1);
+    pub const PING: Code = Code::new(7, 2);
+    pub const PONG: Code = Code::new(7, 3);
+    pub const RELEASE: Code = Code::new(7, 4);
+    pub const ABORT: Code = Code::new(7, 5);
 
     pub const fn new(class: u8, detail: u8) -> Code {
         Code((class << 5) | (detail & 0x1f))
@@ -99,6 +105,11 @@ impl Code {
 
     pub fn is_response(self) -> bool {
         (2..=5).contains(&self.class())
+    }
+
+    /// A signalling code of CoAP over TCP (class 7, RFC 8323 §5).
+    pub fn is_signalling(self) -> bool {
+        self.class() == 7
     }
 
     pub fn is_success(self) -> bool {
@@ -136,6 +147,11 @@ impl Code {
             (5, 3) => "Service Unavailable",
             (5, 4) => "Gateway Timeout",
             (5, 5) => "Proxying Not Supported",
+            (7, 1) => "CSM",
+            (7, 2) => "Ping",
+            (7, 3) => "Pong",
+            (7, 4) => "Release",
+            (7, 5) => "Abort",
             _ => "",
         }
     }
@@ -265,36 +281,8 @@ impl Message {
                 available: rest.len(),
             });
         }
-        let (token, mut rest) = rest.split_at(token_len);
-        let mut offset = 4 + token_len;
-        let mut options = Options::default();
-        let mut number: u32 = 0;
-        let mut payload: &[u8] = &[];
-        while let Some((&byte, after)) = rest.split_first() {
-            if byte == 0xff {
-                if after.is_empty() {
-                    return Err(DecodeError::EmptyPayloadAfterMarker);
-                }
-                payload = after;
-                break;
-            }
-            let at = offset;
-            let mut cursor = after;
-            let delta = read_extended(byte >> 4, &mut cursor, at)?;
-            let length = read_extended(byte & 0x0f, &mut cursor, at)?;
-            number += delta;
-            if number > u32::from(u16::MAX) {
-                return Err(DecodeError::OptionNumberOverflow { at });
-            }
-            let length = length as usize;
-            if cursor.len() < length {
-                return Err(DecodeError::TruncatedOption { at });
-            }
-            let (value, after_value) = cursor.split_at(length);
-            options.push(OptionNumber(number as u16), value.to_vec());
-            offset += rest.len() - after_value.len();
-            rest = after_value;
-        }
+        let (token, rest) = rest.split_at(token_len);
+        let (options, payload) = decode_options(rest, 4 + token_len)?;
         let message = Message {
             mtype: MessageType::from_bits(first >> 4),
             code: Code(*code),
@@ -328,39 +316,5 @@ impl Message {
             out.extend_from_slice(&self.payload);
         }
         out
-    }
-}
-
-/// Reads the extended form of an option delta or length nibble (RFC 7252 §3.1).
-fn read_extended(nibble: u8, cursor: &mut &[u8], at: usize) -> Result<u32, DecodeError> {
-    match nibble {
-        0..=12 => Ok(u32::from(nibble)),
-        13 => {
-            let (&b, rest) = cursor
-                .split_first()
-                .ok_or(DecodeError::TruncatedOption { at })?;
-            *cursor = rest;
-            Ok(u32::from(b) + 13)
-        }
-        14 => {
-            let [hi, lo, rest @ ..] = *cursor else {
-                return Err(DecodeError::TruncatedOption { at });
-            };
-            *cursor = rest;
-            Ok(u32::from(u16::from_be_bytes([*hi, *lo])) + 269)
-        }
-        _ => Err(DecodeError::ReservedOptionNibble { at }),
-    }
-}
-
-/// Writes an option delta or length nibble and returns its extension bytes.
-pub(super) fn extended(value: usize) -> (u8, ([u8; 2], usize)) {
-    match value {
-        0..=12 => (value as u8, ([0, 0], 0)),
-        13..=268 => (13, ([(value - 13) as u8, 0], 1)),
-        _ => {
-            let v = (value - 269).min(u16::MAX as usize) as u16;
-            (14, (v.to_be_bytes(), 2))
-        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::message::extended;
+use super::message::DecodeError;
 
 /// An option number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -230,11 +230,13 @@ impl Options {
             .find(|n| n.is_critical() && !n.is_known())
     }
 
-    pub(super) fn encoded_len_hint(&self) -> usize {
+    pub(crate) fn encoded_len_hint(&self) -> usize {
         self.entries.iter().map(|(_, v)| v.len() + 3).sum()
     }
 
-    pub(super) fn encode_into(&self, out: &mut Vec<u8>) {
+    /// Writes the options in RFC 7252 §3.1 form (deltas from the previous
+    /// number), as both framings carry them.
+    pub(crate) fn encode_into(&self, out: &mut Vec<u8>) {
         let mut previous = 0u16;
         for (number, value) in &self.entries {
             let (delta_nibble, (delta_ext, delta_len)) = extended(usize::from(number.0 - previous));
@@ -244,6 +246,73 @@ impl Options {
             out.extend_from_slice(&len_ext[..len_len]);
             out.extend_from_slice(value);
             previous = number.0;
+        }
+    }
+}
+
+/// Reads the options and the payload that follow the token, in the form
+/// both framings share (RFC 7252 §3.1; RFC 8323 §3.2). `offset` is where
+/// `bytes` starts in the whole message, for the positions errors report.
+pub(crate) fn decode_options(bytes: &[u8], offset: usize) -> Result<(Options, &[u8]), DecodeError> {
+    let mut rest = bytes;
+    let mut options = Options::default();
+    let mut number: u32 = 0;
+    while let Some((&byte, after)) = rest.split_first() {
+        if byte == 0xff {
+            if after.is_empty() {
+                return Err(DecodeError::EmptyPayloadAfterMarker);
+            }
+            return Ok((options, after));
+        }
+        let at = offset + (bytes.len() - rest.len());
+        let mut cursor = after;
+        let delta = read_extended(byte >> 4, &mut cursor, at)?;
+        let length = read_extended(byte & 0x0f, &mut cursor, at)?;
+        number += delta;
+        if number > u32::from(u16::MAX) {
+            return Err(DecodeError::OptionNumberOverflow { at });
+        }
+        let length = length as usize;
+        if cursor.len() < length {
+            return Err(DecodeError::TruncatedOption { at });
+        }
+        let (value, after_value) = cursor.split_at(length);
+        options.push(OptionNumber(number as u16), value.to_vec());
+        rest = after_value;
+    }
+    Ok((options, &[]))
+}
+
+/// Reads the extended form of an option delta or length nibble (RFC 7252 §3.1).
+fn read_extended(nibble: u8, cursor: &mut &[u8], at: usize) -> Result<u32, DecodeError> {
+    match nibble {
+        0..=12 => Ok(u32::from(nibble)),
+        13 => {
+            let (&b, rest) = cursor
+                .split_first()
+                .ok_or(DecodeError::TruncatedOption { at })?;
+            *cursor = rest;
+            Ok(u32::from(b) + 13)
+        }
+        14 => {
+            let [hi, lo, rest @ ..] = *cursor else {
+                return Err(DecodeError::TruncatedOption { at });
+            };
+            *cursor = rest;
+            Ok(u32::from(u16::from_be_bytes([*hi, *lo])) + 269)
+        }
+        _ => Err(DecodeError::ReservedOptionNibble { at }),
+    }
+}
+
+/// Writes an option delta or length nibble and returns its extension bytes.
+fn extended(value: usize) -> (u8, ([u8; 2], usize)) {
+    match value {
+        0..=12 => (value as u8, ([0, 0], 0)),
+        13..=268 => (13, ([(value - 13) as u8, 0], 1)),
+        _ => {
+            let v = (value - 269).min(u16::MAX as usize) as u16;
+            (14, (v.to_be_bytes(), 2))
         }
     }
 }

@@ -2,10 +2,12 @@
 //! engines.
 
 pub mod coap_endpoint;
+pub mod coap_tcp;
 pub mod discover;
 pub mod interfaces;
 pub mod plain;
 pub mod secure;
+pub mod tls;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, DiscoveryProblem, discover};

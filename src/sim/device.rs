@@ -10,7 +10,7 @@ use super::security::{
     Peer, Refusal, SecurityConfig, SessionInfo, SessionOffer, oxm, random_pin, session_offer,
 };
 use super::state::{DeviceState, dos};
-use super::{acl, cloud, cred, csr, svr};
+use super::{acl, cloud_conf, cred, csr, svr};
 use crate::coap::option::content_format;
 use crate::coap::{Code, IncomingRequest, OptionNumber, Reply};
 use crate::ocf::representation::{decode_cbor, encode_cbor};
@@ -33,6 +33,8 @@ pub struct RequestContext {
 pub enum Notice {
     /// A Random PIN to type into the onboarding tool.
     Pin { di: Uuid, pin: String },
+    /// What the device's cloud client did wrong or saw go wrong.
+    Cloud { di: Uuid, message: String },
 }
 
 /// A simulated device.
@@ -177,17 +179,17 @@ impl SimDevice {
             ("/oic/sec/pstat", Code::GET) => Some(content(resources::pstat(&self.state))),
             ("/oic/sec/cred", Code::GET) => Some(content(cred::representation(&self.state))),
             ("/oic/sec/acl2", Code::GET) => Some(content(acl::representation(&self.state))),
-            ("/oic/sec/sdi", Code::GET) => Some(content(cloud::sdi(&self.state))),
-            ("/oic/sec/sp", Code::GET) => Some(content(cloud::sp())),
+            ("/oic/sec/sdi", Code::GET) => Some(content(cloud_conf::sdi(&self.state))),
+            ("/oic/sec/sp", Code::GET) => Some(content(cloud_conf::sp())),
             ("/oic/sec/csr", Code::GET) => {
                 let had_key = !self.state.device_key_hex.is_empty();
                 let key = csr::device_key(&mut self.state);
                 self.dirty |= !had_key;
                 Some(content(csr::representation(&self.state, &key)))
             }
-            (CLOUD_CONF, Code::GET) => {
-                Some(content(cloud::representation(&self.state.security.cloud)))
-            }
+            (CLOUD_CONF, Code::GET) => Some(content(cloud_conf::representation(
+                &self.state.security.cloud,
+            ))),
             ("/oic/sec/cred", Code::DELETE) => Some(self.changed_by(|s| cred::delete(s, &queries))),
             ("/oic/sec/acl2", Code::DELETE) => Some(self.changed_by(|s| acl::delete(s, &queries))),
             _ => Some(Reply::new(Code::METHOD_NOT_ALLOWED)),
@@ -222,9 +224,9 @@ impl SimDevice {
             }),
             "/oic/sec/cred" => cred::post(&mut self.state, body, session),
             "/oic/sec/acl2" => acl::post(&mut self.state, body),
-            "/oic/sec/sdi" => cloud::post_sdi(&mut self.state, body),
-            "/oic/sec/sp" => cloud::post_sp(body),
-            CLOUD_CONF => cloud::post(&mut self.state, body),
+            "/oic/sec/sdi" => cloud_conf::post_sdi(&mut self.state, body),
+            "/oic/sec/sp" => cloud_conf::post_sp(body),
+            CLOUD_CONF => cloud_conf::post(&mut self.state, body),
             _ => return Reply::new(Code::METHOD_NOT_ALLOWED),
         };
         match result {
@@ -236,7 +238,7 @@ impl SimDevice {
                     "/oic/sec/doxm" => content_with(Code::CHANGED, resources::doxm(&self.state)),
                     CLOUD_CONF => content_with(
                         Code::CHANGED,
-                        cloud::representation(&self.state.security.cloud),
+                        cloud_conf::representation(&self.state.security.cloud),
                     ),
                     _ => Reply::new(Code::CHANGED),
                 }

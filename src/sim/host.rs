@@ -12,6 +12,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
+use super::cloud_client::{CloudClient, CloudClientConfig};
+use super::cloud_link::{CloudLinks, deliver};
 use super::secure_host::SecurePort;
 use crate::coap::{IncomingRequest, Reply, Server, ServerConfig};
 use crate::net::coap_endpoint::random_seed;
@@ -66,6 +68,8 @@ struct Hosted {
     state_path: Option<PathBuf>,
     /// When an asked-for hard reset takes effect.
     reset_at: Option<Instant>,
+    /// The device's connection to its cloud (CoAP over TCP and TLS).
+    cloud: CloudClient,
 }
 
 enum Source {
@@ -82,10 +86,12 @@ struct Delayed {
 }
 
 /// Runs devices until `shutdown` completes. `announce` is called once the
-/// sockets are bound.
+/// sockets are bound; `notify` with what a device shows its user (a PIN)
+/// or its log says (its cloud client's failures).
 pub async fn run(
     options: HostOptions,
     announce: impl FnOnce(&[HostedDevice]),
+    mut notify: impl FnMut(Notice),
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let (sender, mut received) = mpsc::channel::<(Source, SocketAddr, Vec<u8>)>(1024);
@@ -133,6 +139,7 @@ pub async fn run(
             loopback_eps: options.loopback_eps,
             state_path,
             reset_at: None,
+            cloud: CloudClient::new(CloudClientConfig::default(), seed),
         });
     }
     if options.multicast {
@@ -152,8 +159,29 @@ pub async fn run(
 
     let mut delayed: Vec<Delayed> = Vec::new();
     let mut rng = seed | 1;
+    let mut links: CloudLinks<usize> = CloudLinks::new();
     tokio::pin!(shutdown);
     loop {
+        let now = Instant::now();
+        for (index, h) in hosted.iter_mut().enumerate() {
+            // The cloud client follows the configuration and the state.
+            let before = h.device.state.security.cloud.clone();
+            h.cloud.sync(now, &mut h.device.state);
+            links.apply(
+                &index,
+                &mut h.cloud,
+                &mut h.device.state,
+                h.device.config.mfg.as_ref(),
+                now,
+            );
+            while let Some(message) = h.cloud.poll_log() {
+                let di = h.device.state.di;
+                h.device.notices.push(Notice::Cloud { di, message });
+            }
+            if h.device.state.security.cloud != before {
+                h.device.dirty = true;
+            }
+        }
         for h in &mut hosted {
             // Durable before acknowledged: a peer that saw the answer may
             // kill us at once, and the change must survive that.
@@ -164,9 +192,7 @@ pub async fn run(
                 }
             }
             for notice in h.device.notices.drain(..) {
-                match notice {
-                    Notice::Pin { di, pin } => eprintln!("PIN for {di}: {pin}"),
-                }
+                notify(notice);
             }
             if h.device.reset_requested && h.reset_at.is_none() {
                 h.reset_at = Some(Instant::now() + options.reset_delay);
@@ -178,7 +204,14 @@ pub async fn run(
         }
         let wake = hosted
             .iter()
-            .flat_map(|h| [h.server.poll_timeout(), h.secure.poll_timeout(), h.reset_at])
+            .flat_map(|h| {
+                [
+                    h.server.poll_timeout(),
+                    h.secure.poll_timeout(),
+                    h.reset_at,
+                    h.cloud.poll_timeout(),
+                ]
+            })
             .flatten()
             .chain(delayed.iter().map(|d| d.at))
             .min();
@@ -193,6 +226,7 @@ pub async fn run(
             () = sleep => {
                 let now = Instant::now();
                 for h in &mut hosted {
+                    h.cloud.handle_timeout(now, &mut h.device.state);
                     h.server.handle_timeout(now);
                     let eps = eps_for(h, h.secure_local());
                     h.secure.handle_timeout(&mut h.device, now, &eps);
@@ -207,6 +241,11 @@ pub async fn run(
                 delayed = later;
                 for d in due {
                     hosted[d.device].server.respond(now, &d.request, d.reply);
+                }
+            }
+            Some((index, event)) = links.next() => {
+                if let Some(h) = hosted.get_mut(index) {
+                    deliver(&mut h.cloud, &mut h.device.state, event, Instant::now());
                 }
             }
             incoming = received.recv() => {

@@ -4,16 +4,21 @@
 
 pub mod acl;
 pub mod cloud;
+pub mod cloud_client;
+pub mod cloud_conf;
+pub mod cloud_link;
 pub mod cred;
 pub mod csr;
 pub mod device;
 pub mod host;
+pub mod jwt;
 pub mod repr;
 pub mod resources;
 pub mod secure_host;
 pub mod security;
 pub mod state;
 pub mod svr;
+pub mod wire_cbor;
 
 pub use device::{Notice, RequestContext, SimDevice};
 pub use security::{Peer, Refusal, SecurityConfig, SessionInfo, SessionOffer, oxm};

@@ -108,6 +108,10 @@ pub struct CloudConf {
     /// Write-only access token or code.
     pub at: String,
     pub cps: String,
+    /// Last error code (FACTS §1.2): 0 ok, 1 error response, 2 connect
+    /// failed, 3 token refresh failed, 4 unauthorized.
+    #[serde(default)]
+    pub clec: u64,
 }
 
 /// The security resources beyond doxm and pstat.

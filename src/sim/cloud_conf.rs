@@ -1,5 +1,6 @@
-//! The smaller resources: the cloud configuration resource (FACTS §1.2; the
-//! cloud side comes later), `/oic/sec/sdi` and `/oic/sec/sp`.
+//! The smaller resources: the cloud configuration resource (FACTS §1.2;
+//! what the device then does with it is `cloud_client`), `/oic/sec/sdi`
+//! and `/oic/sec/sp`.
 
 use ciborium::Value as Cbor;
 
@@ -22,14 +23,30 @@ pub fn representation(cloud: &CloudConf) -> Cbor {
         ("apn", text(&cloud.apn)),
         ("cis", text(&cloud.cis)),
         ("sid", text(&cloud.sid)),
-        ("clec", int(0)),
+        ("clec", int(cloud.clec)),
         ("cps", text(cps)),
     ])
 }
 
 /// POST coapcloudconf, with iotivity-lite's checks: no `cps`; a non-empty
-/// `cis` needs `at` and a UUID `sid`; `{"cis": ""}` deregisters.
+/// `cis` needs `at` and a UUID `sid`; while registering or registered only
+/// `{"cis": ""}`, which deregisters; `{"cis": ""}` clears the configuration.
 pub fn post(state: &mut DeviceState, body: &Cbor) -> Result<(), Code> {
+    let busy = matches!(
+        state.security.cloud.cps.as_str(),
+        "registering" | "registered"
+    );
+    if busy {
+        let only_empty_cis = entries(body)?.iter().all(|(k, v)| {
+            k.as_text() == Some("cis") && v.as_text() == Some("")
+                || k.as_text().is_some_and(is_common_property)
+        }) && entries(body)?
+            .iter()
+            .any(|(k, _)| k.as_text() == Some("cis"));
+        if !only_empty_cis {
+            return Err(BAD);
+        }
+    }
     let mut next = state.security.cloud.clone();
     let mut at = None;
     for (k, v) in entries(body)? {
@@ -55,6 +72,7 @@ pub fn post(state: &mut DeviceState, body: &Cbor) -> Result<(), Code> {
     }
     next.at = at;
     next.cps = "readytoregister".into();
+    next.clec = 0;
     state.security.cloud = next;
     Ok(())
 }
