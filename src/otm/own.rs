@@ -111,6 +111,11 @@ pub trait Provisioning: Send + Sync {
     /// before the device is made to look owned, so that a failure here
     /// leaves it unowned.
     fn prepare(&self, di: Uuid, cloud_conf: Option<String>) -> Prepared;
+
+    /// The device's answer to each request sent once the writes were
+    /// prepared (theirs among them), e.g. the cloud configuration's status
+    /// after it was written.
+    fn answered(&self, _href: &str, _response: &crate::coap::Response) {}
 }
 
 /// What `own` did.
@@ -435,11 +440,19 @@ pub(super) async fn transfer(
         }
         progress(step.what);
         m.checkpoint()?;
-        if let Err(error) = send_step(&mut doc, &step, deadline.at()).await {
-            if let Err(store_error) = writes.finish().await {
-                return Err(abort_unstored(m, doc, new_uuid, store_error, deadline.at()).await);
+        match send_step(&mut doc, &step, deadline.at()).await {
+            Ok(Some(response)) if extended => {
+                if let Some(provisioning) = &request.provisioning {
+                    provisioning.answered(&step.href, &response);
+                }
             }
-            return Err(abort_refused(m, doc, new_uuid, error, deadline.at()).await);
+            Ok(_) => {}
+            Err(error) => {
+                if let Err(store_error) = writes.finish().await {
+                    return Err(abort_unstored(m, doc, new_uuid, store_error, deadline.at()).await);
+                }
+                return Err(abort_refused(m, doc, new_uuid, error, deadline.at()).await);
+            }
         }
     }
     writes.finish().await.map_err(|error| OwnError::Store {
