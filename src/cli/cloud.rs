@@ -67,6 +67,19 @@ pub async fn run(
         }
     };
     report(&status, output);
+    // A device whose registration failed is not fine: `status` says why
+    // and exits as `provision` would (a refused token 5, no cloud 4).
+    if matches!(command, CloudCommand::Status(_)) && status.state.has_failed() {
+        let device = match &status.name {
+            Some(name) if !name.is_empty() => format!("{name} ({})", status.di),
+            _ => status.di.to_string(),
+        };
+        return Err(cloud::CloudError::Failed {
+            device,
+            state: status.state,
+        }
+        .into());
+    }
     Ok(Exit::Success)
 }
 

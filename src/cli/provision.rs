@@ -11,7 +11,7 @@ use super::credentials::certificates;
 use super::exit::{Exit, exit_for_failure, failure};
 use super::input::{BODY_LIMIT, SECRET_LIMIT, read_file_text, read_text};
 use super::interaction::Terminal;
-use super::output::{Output, printable, table};
+use super::output::{Output, printable, printable_lines, table};
 use super::resolve::parse_device;
 use crate::cloud::{CloudSettings, CloudToken};
 use crate::interact::{Interaction, Secret};
@@ -110,6 +110,13 @@ pub async fn run(
     let failed: Vec<&ProvisionRecord> = records.iter().filter(|r| !r.ok()).collect();
     if failed.is_empty() {
         return Ok(Exit::Success);
+    }
+    // Why each device failed, in a sentence that says what to do; also
+    // with --json (its records carry the same words).
+    for record in &failed {
+        if let Some(failure) = &record.failure {
+            eprintln!("error: {}", printable_lines(&failure.to_string()));
+        }
     }
     if total == 1 {
         let record = failed[0];
@@ -352,6 +359,9 @@ fn record_json(record: &ProvisionRecord) -> serde_json::Value {
         "steps": steps,
     });
     if let Some(failure) = &record.failure {
+        if let Some(step) = record.failed_step() {
+            value["failed_step"] = step.step.into();
+        }
         value["error"] = failure.to_string().into();
         value["exit"] = (exit_for_failure(failure) as u8).into();
     }
@@ -370,10 +380,11 @@ fn summary(records: &[ProvisionRecord]) -> String {
                     .unwrap_or_default(),
                 _ => String::new(),
             };
+            // The reasons follow the table, one line each.
             let outcome = match (&r.failure, r.failed_step()) {
                 (None, _) => r.cps.clone().unwrap_or_else(|| "done".into()),
-                (Some(failure), Some(step)) => format!("failed at {}: {failure}", step.step),
-                (Some(failure), None) => format!("failed: {failure}"),
+                (Some(_), Some(step)) => format!("failed at {}", step.step),
+                (Some(_), None) => "failed".into(),
             };
             vec![
                 r.device.clone(),

@@ -22,6 +22,9 @@ pub enum ProvisionError {
     Own(OwnError),
     /// Configuring it, or waiting for its registration, failed.
     Cloud(CloudError),
+    /// The device's job ended without a result (a bug: it panicked); what
+    /// the device was left in is unknown, and a rerun finds out.
+    Stopped(String),
 }
 
 impl ProvisionError {
@@ -42,6 +45,10 @@ impl fmt::Display for ProvisionError {
             ProvisionError::Access(e) => write!(f, "{e}"),
             ProvisionError::Own(e) => write!(f, "{e}"),
             ProvisionError::Cloud(e) => write!(f, "{e}"),
+            ProvisionError::Stopped(why) => write!(
+                f,
+                "the work on this device stopped unexpectedly ({why}); run the same command again to finish it"
+            ),
         }
     }
 }
