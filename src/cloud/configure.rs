@@ -163,10 +163,14 @@ async fn configure_in(
         send(m, session, &deregistration_step(href), deadline).await?;
         state = wait_in(m, session, href, label, WaitFor::Uninitialized, deadline).await?;
     }
-    // Registered, or on its way, with this cloud: nothing to write (the
-    // device accepts no new configuration while registering). A failed
+    let cred = read(m, session, "/oic/sec/cred", deadline).await?;
+    let acl2 = read(m, session, "/oic/sec/acl2", deadline).await?;
+    let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
+    // Registered, or on its way, with this cloud: its configuration stays
+    // (the device accepts no new one while registering). A failed
     // registration is configured again, with a fresh token.
-    if state.is_configured() && same_cloud {
+    let keep_configuration = state.is_configured() && same_cloud;
+    if keep_configuration && anchor_present && ace_present {
         return Ok(CloudStatus {
             di: located.record.di,
             name: located.record.name.clone(),
@@ -174,9 +178,6 @@ async fn configure_in(
             changed: false,
         });
     }
-    let cred = read(m, session, "/oic/sec/cred", deadline).await?;
-    let acl2 = read(m, session, "/oic/sec/acl2", deadline).await?;
-    let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
     if !anchor_present {
         let doxm = read(m, session, "/oic/sec/doxm", deadline).await?;
         let sct = field(&doxm, "sct")
@@ -189,8 +190,6 @@ async fn configure_in(
             });
         }
     }
-    progress("getting a token for it");
-    let token = request.token.for_device(located.record.di).await?;
     let mut steps = vec![crate::otm::rfpro_step()];
     if !ace_present {
         steps.push(cloud_ace_step(cloud));
@@ -198,7 +197,14 @@ async fn configure_in(
     if !anchor_present {
         steps.push(trust_anchor_step(cloud));
     }
-    steps.push(configuration_step(cloud, href, token.expose()));
+    // Configured already, but without the cloud's ACE or trust anchor (an
+    // ownership finished over an owner session after an interruption
+    // replaces the ACL): only what is missing is written.
+    if !keep_configuration {
+        progress("getting a token for it");
+        let token = request.token.for_device(located.record.di).await?;
+        steps.push(configuration_step(cloud, href, token.expose()));
+    }
     let mut answer = None;
     for (i, step) in steps.iter().enumerate() {
         progress(step.what);
