@@ -249,8 +249,10 @@ async fn unowned(timeout: Duration) -> anyhow::Result<Vec<(String, String)>> {
             "no interface can send multicast to look for devices: name them instead",
         ));
     }
-    Ok(outcome
-        .devices
+    let mut devices = outcome.devices;
+    // In a stable order for people: by name, then UUID.
+    devices.sort_by(|a, b| (&a.name, a.di).cmp(&(&b.name, b.di)));
+    Ok(devices
         .into_iter()
         .filter(|d| d.owned == Some(false))
         .map(|d| {
