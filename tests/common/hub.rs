@@ -231,15 +231,32 @@ impl Devices {
 
     /// In a state directory of earlier devices (they keep their identity).
     pub fn start_in(dir: tempfile::TempDir, count: usize, extra: &[&str]) -> Devices {
+        Devices::launch(
+            &[],
+            dir,
+            count,
+            &[&["--listen", "127.0.0.1:0", "--no-multicast"], extra].concat(),
+        )
+    }
+
+    /// Under a command prefix (e.g. `ip netns exec NS`), on every address,
+    /// answering multicast.
+    pub fn start_under(prefix: &[&str], count: usize, extra: &[&str]) -> Devices {
+        Devices::launch(prefix, tempfile::tempdir().unwrap(), count, extra)
+    }
+
+    fn launch(prefix: &[&str], dir: tempfile::TempDir, count: usize, extra: &[&str]) -> Devices {
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut child = Command::new(DEVSIM)
-            .args([
-                "device",
-                "--json",
-                "--listen",
-                "127.0.0.1:0",
-                "--no-multicast",
-            ])
+        let mut command = match prefix.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(DEVSIM);
+                command
+            }
+            None => Command::new(DEVSIM),
+        };
+        let mut child = command
+            .args(["device", "--json"])
             .args(["--count", &count.to_string()])
             .arg("--state-dir")
             .arg(dir.path())
