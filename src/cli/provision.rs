@@ -349,6 +349,7 @@ fn record_json(record: &ProvisionRecord) -> serde_json::Value {
                 "ok": s.ok,
                 "error": s.error,
                 "code": s.code,
+                "request": s.request,
             })
         })
         .collect();
@@ -398,4 +399,67 @@ fn summary(records: &[ProvisionRecord]) -> String {
         })
         .collect();
     table(&["DEVICE", "DI", "NAME", "RESULT", "TIME"], &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::CloudError;
+    use crate::coap::Code;
+    use crate::ocf::DeviceError;
+    use crate::provision::{ProvisionError, StepRecord};
+
+    /// A device that refused the cloud configuration: its record names the
+    /// step, the request, the CoAP code and the error, with the times.
+    #[test]
+    fn a_failed_step_carries_its_coap_code_and_error() {
+        let mut record = ProvisionRecord::new("127.0.0.1:5683");
+        record.di = Some(uuid::Uuid::nil());
+        record.name = Some("Porch".into());
+        let mut locate = StepRecord::start("locate");
+        locate.ended = Some(locate.started);
+        locate.ok = true;
+        record.steps.push(locate);
+        let mut configure = StepRecord::start("configure");
+        let failure = ProvisionError::Cloud(CloudError::Device {
+            error: DeviceError::Refused {
+                peer: "Porch".into(),
+                step: "write the cloud configuration".into(),
+                code: Code::UNAUTHORIZED,
+                diagnostic: None,
+            },
+            in_rfpro: false,
+        });
+        configure.ended = Some(configure.started);
+        configure.error = Some(failure.to_string());
+        configure.code = failure
+            .device_error()
+            .and_then(|e| e.code())
+            .map(|c| c.to_string());
+        configure.request = failure
+            .device_error()
+            .and_then(|e| e.step())
+            .map(str::to_owned);
+        record.steps.push(configure);
+        record.cps = Some("uninitialized".into());
+        record.failure = Some(failure);
+        let json = record_json(&record);
+        assert_eq!(json["di"], uuid::Uuid::nil().to_string());
+        assert_eq!(json["name"], "Porch");
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["cps"], "uninitialized");
+        assert_eq!(json["failed_step"], "configure");
+        assert_eq!(json["exit"], 6);
+        let failed = &json["steps"][1];
+        assert_eq!(failed["code"], "4.01");
+        assert_eq!(failed["request"], "write the cloud configuration");
+        assert!(
+            failed["error"].as_str().unwrap().contains("4.01"),
+            "{failed}"
+        );
+        for step in json["steps"].as_array().unwrap() {
+            assert!(humantime::parse_rfc3339(step["start"].as_str().unwrap()).is_ok());
+            assert!(humantime::parse_rfc3339(step["end"].as_str().unwrap()).is_ok());
+        }
+    }
 }

@@ -236,6 +236,7 @@ impl StepRecord {
             ok: false,
             error: None,
             code: None,
+            request: None,
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct StepRecord {
     pub error: Option<String>,
     /// The device's CoAP answer when it refused a request.
     pub code: Option<String>,
+    /// The request to the device that failed, when one did (e.g. "write
+    /// the cloud configuration").
+    pub request: Option<String>,
 }
 
 /// One device's run.
@@ -139,10 +142,9 @@ impl ProvisionRecord {
     ) -> ProvisionError {
         step.ended = Some(SystemTime::now());
         step.error = Some(failure.to_string());
-        step.code = failure
-            .device_error()
-            .and_then(|e| e.code())
-            .map(|c| c.to_string());
+        let device = failure.device_error();
+        step.code = device.and_then(|e| e.code()).map(|c| c.to_string());
+        step.request = device.and_then(|e| e.step()).map(str::to_owned);
         self.steps.push(step);
         failure
     }
