@@ -558,7 +558,7 @@ async fn ask_pin(
         attempt,
         attempts: PIN_TRIES,
     };
-    let asked_at = Instant::now();
+    let asked_at = crate::net::now();
     let answer = tokio::task::spawn_blocking(move || interaction.pin(&pin_request))
         .await
         .unwrap_or(Err(Declined::Cancelled));
@@ -599,7 +599,7 @@ pub struct Deadline {
 impl Deadline {
     pub fn new(timeout: Duration) -> Deadline {
         Deadline {
-            at: Instant::now() + timeout,
+            at: crate::net::now() + timeout,
         }
     }
 

@@ -59,7 +59,7 @@ pub(super) async fn resume(
         let wait = if port == 0 {
             deadline.at()
         } else {
-            deadline.at().min(Instant::now() + TAKEOVER_WAIT)
+            deadline.at().min(crate::net::now() + TAKEOVER_WAIT)
         };
         match m.open_owner_session(entry, secure, wait, port).await {
             Ok(session) => return finish(m, request, session, entry, &located, deadline).await,

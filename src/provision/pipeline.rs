@@ -4,7 +4,7 @@
 //! session, then wait for its registration. Each step is recorded.
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
 use uuid::Uuid;
 
@@ -140,7 +140,7 @@ async fn run(
         let step = StepRecord::start("register");
         // Registration has its own time: the device connects, signs up and
         // signs in once it is back in RFNOP.
-        let until = Instant::now() + m.timeout();
+        let until = crate::net::now() + m.timeout();
         match cloud::status_located(m, &located, Some(WaitFor::Registered), until).await {
             Ok(status) => {
                 record.cps = Some(status.state.cps.clone());
