@@ -53,7 +53,8 @@ pub struct GlobalArgs {
           default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// Where the mediator keeps its state (owned devices, cloud profiles, its own UUID).
-    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there.
+    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Owner keys are kept
+    /// there only sealed, under a key that only the keyring holds.
     #[arg(
         long,
         global = true,
@@ -61,8 +62,10 @@ pub struct GlobalArgs {
         value_name = "DIR"
     )]
     pub state_dir: Option<PathBuf>,
-    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service:
-    /// works headless, but the keys are lost on reboot, and with them the devices they own.
+    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service: in the
+    /// process's session keyring, or the user keyring when it has no session keyring of its
+    /// own (never the persistent keyring). Works headless, but the keys are lost on reboot
+    /// (or when the session ends), and with them the devices they own: see `keys export`.
     #[arg(long, global = true, env = "OCF_MEDIATOR_VOLATILE_KEYRING", value_parser = BoolishValueParser::new())]
     pub volatile_keyring: bool,
 }
@@ -99,6 +102,9 @@ pub enum Command {
     /// List the devices this mediator owns, and whether each owner key is in the keyring.
     #[command(after_long_help = EXIT_CODES_HELP)]
     Devices,
+    /// Export owner keys to a passphrase-sealed file, or import them (to replace a station).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -357,4 +363,43 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
     }
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 3s, 500ms, 1m)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write the owner keys of all (or the selected) devices, with their records and the
+    /// mediator's UUID, to FILE, sealed with a passphrase (scrypt and AES-256-GCM).
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Export(KeysExportArgs),
+    /// Add the devices and owner keys of a file written by `keys export` to this mediator
+    /// (sealed again under this store's key); devices already here with the same key are
+    /// skipped, conflicts are reported (exit status 7).
+    #[command(after_long_help = EXIT_CODES_HELP)]
+    Import(KeysImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeysExportArgs {
+    /// The file to write (created 0600; an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Export only this device (its UUID); repeatable [default: every device].
+    #[arg(long = "device", value_name = "DI")]
+    pub devices: Vec<uuid::Uuid>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Read the passphrase from the first line of stdin instead of prompting (twice) for it.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysImportArgs {
+    /// A file written by `keys export`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Read the passphrase from the first line of stdin instead of prompting for it.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
 }

@@ -1,4 +1,4 @@
-//! What the cloud commands share: the state file, the keyring, the HTTP client.
+//! What the cloud commands share: the store, the keyring, the HTTP client.
 
 use std::time::Duration;
 
@@ -6,10 +6,10 @@ use super::args::GlobalArgs;
 use super::exit::{Exit, failure};
 use super::output::Output;
 use crate::oauth::http::Http;
-use crate::store::{KeyringKind, Secrets, StateFile};
+use crate::store::{KeyringKind, Secrets, Store};
 
-pub fn state(global: &GlobalArgs) -> anyhow::Result<StateFile> {
-    StateFile::open(global.state_dir.as_deref())
+pub fn state(global: &GlobalArgs) -> anyhow::Result<Store> {
+    Ok(Store::open(global.state_dir.as_deref())?)
 }
 
 /// The keyring new secrets go to.

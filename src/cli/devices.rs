@@ -1,82 +1,85 @@
 //! `ocf-mediator devices`: the devices this mediator owns, and whether each
-//! owner key is still in its keyring (a device whose key is gone cannot be
-//! managed any more, only reset by hand).
+//! owner key can be opened (a device whose key is gone cannot be managed
+//! any more, only reset by hand).
 
 use super::args::GlobalArgs;
 use super::exit::Exit;
 use super::output::{Output, table};
-use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
+use crate::store::{KeyState, OwnedDevice, Store};
 
-/// The keyring account of a device's owner PSK.
-pub fn owner_key_account(di: &uuid::Uuid) -> String {
-    format!("device/{di}")
-}
-
-/// Drops a device's entry, then its key (never an entry without its key).
-/// The key is looked for in the entry's keyring, or in `keyring` when there
-/// is no entry (a key stored by an attempt that never wrote one).
-pub fn forget_device(
-    state_file: &StateFile,
-    di: uuid::Uuid,
-    keyring: KeyringKind,
-) -> anyhow::Result<Option<OwnedDevice>> {
-    let entry = state_file.update(|s| s.devices.remove(&di))?;
-    let kind = entry.as_ref().map_or(keyring, |e| e.keyring);
-    Secrets::open(kind)?.delete(&owner_key_account(&di))?;
-    Ok(entry)
+/// Drops a device's record with its key.
+pub async fn forget_device(store: &Store, di: uuid::Uuid) -> anyhow::Result<Option<OwnedDevice>> {
+    Ok(store.forget(di).await?)
 }
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
-    let state = StateFile::open(global.state_dir.as_deref())?.load()?;
-    let mut rows = Vec::new();
-    for (di, device) in &state.devices {
-        let key = key_status(di, device);
-        if output.json {
-            output.json_line(&serde_json::json!({
-                "di": di,
+    let store = Store::open(global.state_dir.as_deref())?;
+    let devices = store.devices_with_key_state().await?;
+    if output.json {
+        let mut lines = String::with_capacity(devices.len() * 256);
+        for (device, key) in &devices {
+            let line = serde_json::json!({
+                "di": device.di,
                 "name": device.name,
                 "otm": device.otm,
                 "endpoints": device.endpoints,
                 "keyring": device.keyring,
-                "key": key,
+                "key": key_status(key),
+                "state": state(device),
                 "complete": device.complete,
-            }));
-        } else {
-            rows.push(vec![
-                di.to_string(),
+            });
+            lines.push_str(&line.to_string());
+            lines.push('\n');
+        }
+        // One write for the whole list: 100,000 lines one by one would be
+        // 100,000 writes to a line-buffered stdout.
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+        return Ok(Exit::Success);
+    }
+    if devices.is_empty() {
+        output.note("this mediator owns no devices yet; take one with `ocf-mediator own DEVICE`");
+        return Ok(Exit::Success);
+    }
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|(device, key)| {
+            vec![
+                device.di.to_string(),
                 if device.name.is_empty() {
                     "-".into()
                 } else {
                     device.name.clone()
                 },
                 device.otm.clone(),
-                format!("{key} ({})", device.keyring),
+                format!("{} ({})", key_status(key), device.keyring),
                 if device.complete {
                     "owned"
                 } else {
                     "incomplete: run own again"
                 }
                 .into(),
-            ]);
-        }
-    }
-    if !output.json {
-        if rows.is_empty() {
-            output
-                .note("this mediator owns no devices yet; take one with `ocf-mediator own DEVICE`");
-        } else {
-            print!("{}", table(&["DI", "NAME", "OTM", "KEY", "STATE"], &rows));
-        }
-    }
+            ]
+        })
+        .collect();
+    print!("{}", table(&["DI", "NAME", "OTM", "KEY", "STATE"], &rows));
     Ok(Exit::Success)
 }
 
-/// `present`, `missing`, or `unknown: why` when the keyring cannot be asked.
-fn key_status(di: &uuid::Uuid, device: &OwnedDevice) -> String {
-    let found = Secrets::open(device.keyring).and_then(|s| s.get(&owner_key_account(di)));
-    match found {
-        Ok(Some(_)) => "present".into(),
-        Ok(None) => "missing".into(),
-        Err(e) => format!("unknown: {e}"),
+fn state(device: &OwnedDevice) -> &'static str {
+    if device.complete {
+        "owned"
+    } else {
+        "incomplete"
+    }
+}
+
+/// `present`, `missing`, `not yet migrated`, or `unreadable: why`.
+fn key_status(key: &KeyState) -> String {
+    match key {
+        KeyState::Present => "present".into(),
+        KeyState::Missing => "missing".into(),
+        KeyState::NotYetMigrated => "present (in the old keyring item until first use)".into(),
+        KeyState::Unreadable(e) => format!("unreadable: {e}"),
     }
 }

@@ -11,26 +11,22 @@ use super::output::Output;
 use super::own::{RESET_DELAY, wait_until_unowned};
 use super::session::{locate, open, owner_config, owner_key, secure_endpoint, send_step};
 use crate::otm;
-use crate::store::{KeyringKind, Secrets, StateFile};
-use uuid::Uuid;
+use crate::store::{OwnedDevice, Store};
 
 pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
-    let state_file = StateFile::open(global.state_dir.as_deref())?;
-    let mut state = state_file.load()?;
-    let owner = state.mediator_uuid();
-    let known = crate::ocf::address::DeviceRef::parse(&args.device)
-        .uuid()
-        .filter(|di| state.devices.contains_key(di));
+    let store = Store::open(global.state_dir.as_deref())?;
+    let known = match crate::ocf::address::DeviceRef::parse(&args.device).uuid() {
+        Some(di) => store.device(di).await?,
+        None => None,
+    };
     if args.forget {
-        let known = known.and_then(|di| state.devices.get(&di).map(|e| (di, e.keyring)));
-        return forget(&args.device, known, &state_file, output);
+        return forget(&args.device, known, &store, output).await;
     }
-    if let Some(entry) = known.and_then(|di| state.devices.get(&di)) {
-        if let Ok(secrets) = Secrets::open(entry.keyring) {
-            secrets.warm_up();
-        }
+    if let Some(entry) = &known {
+        store.warm_up(entry.keyring);
     }
-    let record = locate(&args.device, &state, global.timeout, output)
+    let known = known.map(|e| e.di);
+    let record = locate(&args.device, &store, global.timeout, output)
         .await
         .map_err(|e| match known {
             Some(di) => e.context(format!(
@@ -39,7 +35,7 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
             None => e,
         })?;
     let di = record.di;
-    let Some(entry) = state.devices.get(&di).cloned() else {
+    let Some(entry) = store.device(di).await? else {
         return Err(failure(
             Exit::NotFound,
             format!(
@@ -47,11 +43,18 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
             ),
         ));
     };
-    let key = owner_key(di, &entry)?;
+    let owner = store.mediator_uuid().await?;
+    let key = owner_key(&store, &entry).await?;
     let secure = secure_endpoint(&record)?;
     failpoint::before_request();
     let deadline = Instant::now() + global.timeout;
-    let mut session = open(secure, owner_config(owner, &key), deadline, "owner session").await?;
+    let mut session = open(
+        secure,
+        owner_config(owner, key.bytes()),
+        deadline,
+        "owner session",
+    )
+    .await?;
     failpoint::before_request();
     send_step(&mut session, &otm::reset_step(), deadline).await?;
     session.close().await;
@@ -68,7 +71,7 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
             "the device accepted the reset but did not come back; its key is kept: run `ocf-mediator disown {di}` again"
         ))
     })?;
-    forget_device(&state_file, di, entry.keyring)?;
+    forget_device(&store, di).await?;
     if output.json {
         output.json_line(&serde_json::json!({ "di": di, "new_di": back.di, "disowned": true }));
     } else if !output.quiet {
@@ -78,13 +81,13 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
 }
 
 /// `disown --forget`: the entry and the key go, the device is not contacted.
-fn forget(
+async fn forget(
     device: &str,
-    known: Option<(Uuid, KeyringKind)>,
-    state_file: &StateFile,
+    known: Option<OwnedDevice>,
+    store: &Store,
     output: &Output,
 ) -> anyhow::Result<Exit> {
-    let Some((di, keyring)) = known else {
+    let Some(known) = known else {
         return Err(failure(
             Exit::NotFound,
             format!(
@@ -92,7 +95,8 @@ fn forget(
             ),
         ));
     };
-    let entry = forget_device(state_file, di, keyring)?;
+    let di = known.di;
+    let entry = forget_device(store, di).await?;
     if entry.is_some_and(|e| e.complete) {
         output.note(&format!(
             "warning: {di} was fully owned: if it still exists, only a reset at the device makes it ownable again"

@@ -17,7 +17,7 @@ use crate::net::secure::{SecureSession, SessionError};
 use crate::ocf::address::{DeviceRef, Endpoint, Scheme, format_addr};
 use crate::ocf::representation::{Shown, show_payload};
 use crate::ocf::request::strip_ocf_options;
-use crate::store::StateFile;
+use crate::store::Store;
 
 /// Sends `request` to DEVICE and returns where it went and the whole answer.
 /// For coaps:// the DTLS credentials come from `dtls` (a PSK from `key_input`).
@@ -63,47 +63,41 @@ async fn owner_exchange(
     global: &GlobalArgs,
     output: &Output,
 ) -> anyhow::Result<Option<(Endpoint, Response)>> {
-    let state = StateFile::open(global.state_dir.as_deref())?.load()?;
-    let Some(owner) = state.mediator_uuid else {
-        return Ok(None);
-    };
+    let store = Store::open(global.state_dir.as_deref())?;
     let owned = match DeviceRef::parse(device) {
-        DeviceRef::Uuid(di) => state.devices.get_key_value(&di),
+        DeviceRef::Uuid(di) => store.device(di).await?,
         DeviceRef::Address {
             scheme: Scheme::Coaps,
             ..
         } => {
             let uri = device.trim_end_matches('/');
-            state
-                .devices
-                .iter()
-                .find(|(_, entry)| entry.endpoints.iter().any(|e| e == uri))
+            store.device_with_endpoint(uri).await?
         }
         // A name that exactly one owned device has.
         DeviceRef::Name(name) => {
-            let mut named = state.devices.iter().filter(|(_, e)| e.name == name);
-            match (named.next(), named.next()) {
-                (Some(only), None) => Some(only),
+            let mut named = store.devices_named(&name).await?;
+            match named.len() {
+                1 => named.pop(),
                 _ => None,
             }
         }
         _ => None,
     };
-    let Some((di, entry)) = owned else {
+    let Some(entry) = owned else {
         return Ok(None);
     };
-    if let Ok(secrets) = crate::store::Secrets::open(entry.keyring) {
-        secrets.warm_up();
-    }
+    let di = &entry.di;
+    store.warm_up(entry.keyring);
     crate::net::secure::prepare_ephemeral_keys(1);
-    let record = locate(&di.to_string(), &state, global.timeout, output).await?;
-    let key = owner_key(*di, entry)?;
+    let owner = store.mediator_uuid().await?;
+    let record = locate(&di.to_string(), &store, global.timeout, output).await?;
+    let key = owner_key(&store, &entry).await?;
     let secure = secure_endpoint(&record)?;
     output.debug(&format!("{di}: owner session to {}", format_addr(secure)));
     let deadline = Instant::now() + global.timeout;
     let response = send_secure(
         secure,
-        owner_config(owner, &key),
+        owner_config(owner, key.bytes()),
         request.clone(),
         deadline,
         output,

@@ -25,7 +25,7 @@ pub async fn run(args: &LoginArgs, global: &GlobalArgs, output: &Output) -> anyh
     let name = &args.profile.profile;
     profile::check_name(name)?;
     let state = cloud_state::state(global)?;
-    let existing = profile::load(&state, name)?;
+    let existing = profile::load(&state, name).await?;
     let tls_ca = match &args.ca {
         Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
             failure(
@@ -122,7 +122,7 @@ pub async fn run(args: &LoginArgs, global: &GlobalArgs, output: &Output) -> anyh
             .map_err(tokens::secret_error)?;
     }
     tokens::store(&secrets, name, &response)?;
-    profile::save(&state, &profile)?;
+    profile::save(&state, &profile).await?;
     report(&profile, &response, output);
     Ok(Exit::Success)
 }

@@ -16,7 +16,7 @@ pub async fn run(args: &ProfileArgs, global: &GlobalArgs, output: &Output) -> an
     let name = &args.profile;
     profile::check_name(name)?;
     let state = cloud_state::state(global)?;
-    let profile = profile::require(&state, name)?;
+    let profile = profile::require(&state, name).await?;
     let secrets = cloud_state::secrets(profile.keyring)?;
     let revoked = match &profile.endpoints.revocation_endpoint {
         Some(_) => {
@@ -41,7 +41,7 @@ pub async fn run(args: &ProfileArgs, global: &GlobalArgs, output: &Output) -> an
     ] {
         secrets.delete(&account).map_err(secret_error)?;
     }
-    profile::remove(&state, name)?;
+    profile::remove(&state, name).await?;
     if output.json {
         output.json_line(&json!({"event": "logged_out", "profile": name, "revoked": revoked}));
     } else {

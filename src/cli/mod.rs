@@ -12,6 +12,7 @@ pub mod exit;
 mod failpoint;
 pub mod generate;
 pub mod get;
+pub mod keys;
 pub mod login;
 pub mod logout;
 pub mod output;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Own(args) => own::run(args, &cli.global, &output).await,
             Command::Disown(args) => disown::run(args, &cli.global, &output).await,
             Command::Devices => devices::run(&cli.global, &output).await,
+            Command::Keys(command) => keys::run(command, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

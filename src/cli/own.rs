@@ -22,7 +22,6 @@
 //! (resetting a device stuck in RFOTM); if it is unowned again, it starts
 //! over.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,7 +48,7 @@ use crate::ocf::representation::{decode_cbor, encode_cbor};
 use crate::ocf::request::{ocf_get, ocf_request_with_body};
 use crate::ocf::resources::field;
 use crate::otm::{self, Method, RDP_IDENTITY, Step};
-use crate::store::{KeyringKind, OwnedDevice, Secrets, StateFile};
+use crate::store::{KeyringKind, OwnedDevice, Secrets, Store};
 
 const NOT_STORED: &str = "the owner key could not be stored, so the device was not taken";
 
@@ -57,32 +56,26 @@ const NOT_STORED: &str = "the owner key could not be stored, so the device was n
 const RFOTM: u64 = 1;
 
 pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
-    let state_file = StateFile::open(global.state_dir.as_deref())?;
-    let mut state = state_file.load()?;
-    let owner = match state.mediator_uuid {
-        Some(owner) => owner,
-        // First use: make the mediator's identity and keep it.
-        None => state_file.update(|s| s.mediator_uuid())?,
-    };
-    state.mediator_uuid = Some(owner);
+    let store = Store::open(global.state_dir.as_deref())?;
     let kind = keyring_kind(global, output);
     let secrets = Secrets::open(kind)?;
-    // The keyring connection, and the key pair of the handshake, are made
-    // while the device is being found.
-    secrets.warm_up();
+    // The keyring connection and the key-encryption key, and the key pair
+    // of the handshake, are made while the device is being found.
+    store.warm_up(kind);
     prepare_ephemeral_keys(1);
-    let record = locate(&args.device, &state, global.timeout, output).await?;
+    // First use: make the mediator's identity and keep it.
+    let owner = store.mediator_uuid().await?;
+    let record = locate(&args.device, &store, global.timeout, output).await?;
     let job = Job {
         args,
         global,
         output,
         owner,
-        known: &state.devices,
-        state_file: &state_file,
+        store: &store,
         secrets: &secrets,
         record: &record,
     };
-    let entry = state.devices.get(&record.di).cloned();
+    let entry = store.device(record.di).await?;
     let outcome = match entry {
         Some(entry) => job.repair(entry).await?,
         None if record.owned == Some(true) => {
@@ -119,9 +112,7 @@ struct Job<'a> {
     global: &'a GlobalArgs,
     output: &'a Output,
     owner: Uuid,
-    /// The devices of the state as read when `own` started.
-    known: &'a BTreeMap<Uuid, OwnedDevice>,
-    state_file: &'a StateFile,
+    store: &'a Store,
     secrets: &'a Secrets,
     record: &'a DeviceRecord,
 }
@@ -189,9 +180,11 @@ impl Job<'_> {
             keyring: self.secrets.kind(),
             complete: false,
             previous_uuid: Some(record.di),
+            created: None,
+            updated: None,
         };
-        let early = (method != Method::RandomPin)
-            .then(|| PendingStore::entry(self.state_file, new_uuid, entry.clone()));
+        let early =
+            (method != Method::RandomPin).then(|| PendingStore::entry(self.store, entry.clone()));
         if !select_in_doc {
             let selected = self
                 .post_plain(plain, "/oic/sec/doxm", &map1("oxmsel", method.oxm()))
@@ -211,7 +204,7 @@ impl Job<'_> {
         };
         let mut storing = match early {
             Some(early) => early,
-            None => PendingStore::entry(self.state_file, new_uuid, entry),
+            None => PendingStore::entry(self.store, entry),
         };
         failpoint::before_request();
         // The owner key is derived, and its write started, as soon as the
@@ -229,7 +222,7 @@ impl Job<'_> {
                     *self.owner.as_bytes(),
                     *new_uuid.as_bytes(),
                 );
-                storing.key(self.secrets, new_uuid, &key);
+                storing.key(&key);
                 key_known = true;
             },
         )
@@ -247,7 +240,7 @@ impl Job<'_> {
                     Err(e) => explain_doc_failure(method, e),
                 };
                 let _ = storing.finish().await;
-                let _ = self.forget(new_uuid);
+                let _ = self.forget(new_uuid).await;
                 self.restore_oxmsel(plain, previous_oxmsel).await;
                 return Err(error);
             }
@@ -277,24 +270,17 @@ impl Job<'_> {
         }
         storing.finish().await?;
         doc.close().await;
-        self.state_file.mark_complete(new_uuid)?;
+        self.store.mark_complete(new_uuid).await?;
         // Entries of earlier, interrupted attempts on this device are stale
-        // now: the device holds only the credential just installed. They
-        // are in the state as it was read at the start (reading it again
-        // would cost a parse of the whole file).
+        // now: the device holds only the credential just installed.
         let previous = record.di;
-        let stale_entries = self.known.iter().filter(|(di, e)| {
-            **di != new_uuid
-                && !e.complete
-                && (**di == previous || e.previous_uuid == Some(previous))
-        });
-        for di in stale_entries
-            .map(|(di, _)| *di)
-            .chain(stale)
-            .collect::<Vec<_>>()
-        {
+        let stale_entries = self.store.devices_from(previous).await?;
+        let stale_entries = stale_entries
+            .iter()
+            .filter(|e| e.di != new_uuid && !e.complete);
+        for di in stale_entries.map(|e| e.di).chain(stale).collect::<Vec<_>>() {
             if di != new_uuid {
-                self.forget(di)?;
+                self.forget(di).await?;
             }
         }
         Ok(Outcome {
@@ -316,12 +302,12 @@ impl Job<'_> {
                 .note(&format!("{di} is unowned again; taking it afresh"));
             return self.transfer(Some(di)).await;
         }
-        let key = owner_key(di, &entry)?;
+        let key = owner_key(self.store, &entry).await?;
         let secure = secure_endpoint(self.record)?;
         failpoint::before_request();
         let mut session = open(
             secure,
-            owner_config(self.owner, &key),
+            owner_config(self.owner, key.bytes()),
             self.deadline(),
             "owner session",
         )
@@ -347,7 +333,7 @@ impl Job<'_> {
             return job.transfer(Some(di)).await;
         }
         session.close().await;
-        self.finish(secure, di, &key).await?;
+        self.finish(secure, di, key.bytes()).await?;
         Ok(Outcome {
             di,
             previous_di: entry.previous_uuid.unwrap_or(di),
@@ -372,7 +358,7 @@ impl Job<'_> {
             self.step(&mut session, &step).await?;
         }
         session.close().await;
-        self.state_file.mark_complete(di)
+        Ok(self.store.mark_complete(di).await?)
     }
 
     /// After a failed DOC step: reset the device if the DOC still carries
@@ -387,7 +373,7 @@ impl Job<'_> {
             failpoint::before_request();
             let reset = send_step(&mut doc, &otm::reset_step(), self.deadline()).await;
             doc.close().await;
-            if reset.is_ok() && self.forget(new_uuid).is_ok() {
+            if reset.is_ok() && self.forget(new_uuid).await.is_ok() {
                 return error
                     .context("ownership failed; the device was reset and is ownable again");
             }
@@ -411,7 +397,7 @@ impl Job<'_> {
         failpoint::before_request();
         let reset = send_step(&mut doc, &otm::reset_step(), self.deadline()).await;
         doc.close().await;
-        let _ = self.forget(new_uuid);
+        let _ = self.forget(new_uuid).await;
         error.context(match reset {
             Ok(_) => format!("{NOT_STORED}; it was reset, and is unowned again (with a new UUID) once it restarts"),
             Err(_) => format!(
@@ -426,13 +412,13 @@ impl Job<'_> {
     async fn drop_pending(&self, pending: Option<PendingStore>, new_uuid: Uuid) {
         if let Some(mut pending) = pending {
             let _ = pending.finish().await;
-            let _ = self.forget(new_uuid);
+            let _ = self.forget(new_uuid).await;
         }
     }
 
     /// Drops an entry and its key (entry first: never an entry without key).
-    fn forget(&self, di: Uuid) -> anyhow::Result<()> {
-        forget_device(self.state_file, di, self.secrets.kind()).map(drop)
+    async fn forget(&self, di: Uuid) -> anyhow::Result<()> {
+        forget_device(self.store, di).await.map(drop)
     }
 
     async fn wait_until_unowned(&self) -> anyhow::Result<DeviceRecord> {

@@ -11,7 +11,7 @@ use crate::oauth::profile::{self, Flow, Profile};
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let state = cloud_state::state(global)?;
     let mut rows = Vec::new();
-    for entry in profile::all(&state)? {
+    for entry in profile::all(&state).await? {
         let profile = match entry {
             Ok(profile) => profile,
             Err(name) => {

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::devices::owner_key_account;
 use super::exchange::session_failure;
 use super::exit::{Exit, failure};
 use super::output::Output;
@@ -22,12 +21,12 @@ use crate::ocf::discovery::DeviceRecord;
 use crate::ocf::representation::encode_cbor;
 use crate::ocf::request::{ocf_request, ocf_request_with_body};
 use crate::otm::{OnNotFound, Step, owner_identity};
-use crate::store::{OwnedDevice, Secrets, State};
+use crate::store::{OwnedDevice, OwnerKey, Store, StoreError};
 
 /// A device as found on the network: its UUID, ownership and endpoints.
 pub async fn locate(
     device: &str,
-    state: &State,
+    store: &Store,
     timeout: Duration,
     output: &Output,
 ) -> anyhow::Result<DeviceRecord> {
@@ -35,7 +34,7 @@ pub async fn locate(
     // does not answer multicast filters for unowned devices, and the
     // address saves a multicast round.
     if let DeviceRef::Uuid(di) = DeviceRef::parse(device) {
-        if let Some(entry) = state.devices.get(&di) {
+        if let Some(entry) = store.device(di).await? {
             let known: Vec<SocketAddr> = entry
                 .endpoints
                 .iter()
@@ -108,18 +107,17 @@ pub fn owner_config(owner: Uuid, key: &[u8]) -> Arc<ClientConfig> {
     )
 }
 
-/// The owner key of a device we own, from the keyring its entry names.
-pub fn owner_key(di: Uuid, entry: &OwnedDevice) -> anyhow::Result<Vec<u8>> {
-    let secrets = Secrets::open(entry.keyring)?;
-    secrets.get(&owner_key_account(&di))?.ok_or_else(|| {
-        failure(
-            Exit::AuthFailed,
-            format!(
-                "the owner key of {di} is missing from the {} keyring; without it the device can only be \
-                 reset at the device itself",
-                entry.keyring
-            ),
-        )
+/// The owner key of a device we own, from the store.
+pub async fn owner_key(store: &Store, entry: &OwnedDevice) -> anyhow::Result<OwnerKey> {
+    store.owner_key(entry).await.map_err(|e| {
+        let exit = match e {
+            StoreError::KeyMissing { .. }
+            | StoreError::KekLost { .. }
+            | StoreError::WrongKek { .. }
+            | StoreError::SealedKeyDamaged { .. } => Exit::AuthFailed,
+            _ => Exit::Failed,
+        };
+        failure(exit, e.to_string())
     })
 }
 

@@ -17,7 +17,7 @@ pub async fn run(args: &TokenArgs, global: &GlobalArgs, output: &Output) -> anyh
     let name = &args.profile.profile;
     profile::check_name(name)?;
     let state = cloud_state::state(global)?;
-    let profile = profile::require(&state, name)?;
+    let profile = profile::require(&state, name).await?;
     let secrets = cloud_state::secrets(profile.keyring)?;
     let timeout = global.timeout;
     let tls_ca = profile.tls_ca.clone();

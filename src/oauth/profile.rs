@@ -6,7 +6,7 @@ use url::Url;
 
 use super::discovery::Endpoints;
 use crate::cli::exit::{Exit, failure};
-use crate::store::{KeyringKind, StateFile};
+use crate::store::{KeyringKind, Store};
 
 /// How the profile's user (or factory client) logged in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,12 +110,11 @@ pub fn check_name(name: &str) -> anyhow::Result<()> {
     }
 }
 
-pub fn load(state: &StateFile, name: &str) -> anyhow::Result<Option<Profile>> {
-    let state = state.load()?;
-    let Some(value) = state.profiles.get(name) else {
+pub async fn load(store: &Store, name: &str) -> anyhow::Result<Option<Profile>> {
+    let Some(value) = store.profile(name).await? else {
         return Ok(None);
     };
-    let profile = serde_json::from_value(value.clone()).map_err(|e| {
+    let profile = serde_json::from_value(value).map_err(|e| {
         failure(
             Exit::Failed,
             format!("profile {name:?} in the state file cannot be read ({e}): log in again with `ocf-mediator login --profile {name}`"),
@@ -125,8 +124,8 @@ pub fn load(state: &StateFile, name: &str) -> anyhow::Result<Option<Profile>> {
 }
 
 /// A profile that must exist.
-pub fn require(state: &StateFile, name: &str) -> anyhow::Result<Profile> {
-    load(state, name)?.ok_or_else(|| {
+pub async fn require(store: &Store, name: &str) -> anyhow::Result<Profile> {
+    load(store, name).await?.ok_or_else(|| {
         failure(
             Exit::Usage,
             format!("no cloud profile {name:?}: create it with `ocf-mediator login --profile {name} --hub URL` (or --issuer URL --client-id ID)"),
@@ -134,22 +133,20 @@ pub fn require(state: &StateFile, name: &str) -> anyhow::Result<Profile> {
     })
 }
 
-pub fn save(state: &StateFile, profile: &Profile) -> anyhow::Result<()> {
+pub async fn save(store: &Store, profile: &Profile) -> anyhow::Result<()> {
     let value = serde_json::to_value(profile)?;
-    state.update(|s| {
-        s.profiles.insert(profile.name.clone(), value);
-    })
+    Ok(store.put_profile(&profile.name, value).await?)
 }
 
-pub fn remove(state: &StateFile, name: &str) -> anyhow::Result<bool> {
-    state.update(|s| s.profiles.remove(name).is_some())
+pub async fn remove(store: &Store, name: &str) -> anyhow::Result<bool> {
+    Ok(store.remove_profile(name).await?)
 }
 
-pub fn all(state: &StateFile) -> anyhow::Result<Vec<Result<Profile, String>>> {
-    let state = state.load()?;
-    Ok(state
-        .profiles
-        .iter()
-        .map(|(name, value)| serde_json::from_value(value.clone()).map_err(|_| name.clone()))
+pub async fn all(store: &Store) -> anyhow::Result<Vec<Result<Profile, String>>> {
+    Ok(store
+        .profiles()
+        .await?
+        .into_iter()
+        .map(|(name, value)| serde_json::from_value(value).map_err(|_| name))
         .collect())
 }

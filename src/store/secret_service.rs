@@ -92,17 +92,18 @@ fn default_collection() -> Result<&'static Collection<'static>, Failure> {
 /// Why an operation failed.
 #[derive(Clone)]
 pub enum Failure {
-    /// The service is not running, not reachable or locked.
+    /// The service is not running or not reachable.
     Unavailable(String),
+    /// The collection is locked and unlocking it needs a prompt.
+    Locked,
     /// The service answered with an error.
     Failed(String),
 }
 
 fn failed(e: secret_service::Error) -> Failure {
     match e {
-        secret_service::Error::Unavailable
-        | secret_service::Error::Locked
-        | secret_service::Error::Prompt => Failure::Unavailable(e.to_string()),
+        secret_service::Error::Locked | secret_service::Error::Prompt => Failure::Locked,
+        secret_service::Error::Unavailable => Failure::Unavailable(e.to_string()),
         other => Failure::Failed(other.to_string()),
     }
 }
