@@ -209,12 +209,11 @@ impl TestHome {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run ocf-mediator");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // A command that fails before it reads stdin closes it early.
+        let written = child.stdin.take().unwrap().write_all(input.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
         Run::from(child.wait_with_output().unwrap())
     }
 
