@@ -72,11 +72,21 @@ async fn export(
     let mediator_uuid = store.mediator_uuid().await?;
     let mut devices = Vec::with_capacity(records.len());
     for record in records {
-        let key = store
-            .owner_key(&record)
-            .await
-            .map_err(|e| failure(Exit::Failed, format!("{e}; nothing was exported")))?;
-        devices.push(ExportedDevice { record, key });
+        match store.owner_key(&record).await {
+            Ok(key) => devices.push(ExportedDevice { record, key }),
+            // Without --device, a device whose key is gone has nothing to
+            // export; the others still move.
+            Err(e @ StoreError::KeyMissing { .. }) if args.devices.is_empty() => {
+                output.note(&format!("warning: skipped: {e}"));
+            }
+            Err(e) => return Err(failure(Exit::Failed, format!("{e}; nothing was exported"))),
+        }
+    }
+    if devices.is_empty() {
+        return Err(failure(
+            Exit::Failed,
+            "no device has an owner key to export",
+        ));
     }
     let passphrase = passphrase(args.passphrase_stdin, true, output)?;
     let count = devices.len();
