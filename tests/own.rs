@@ -176,6 +176,12 @@ fn a_locked_keyring_stops_ownership_and_the_device_is_reset() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("not taken"), "{}", run.stderr);
     assert!(run.stderr.contains("reset"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("unlock the keyring, or use --volatile-keyring"),
+        "{}",
+        run.stderr
+    );
     assert_not_taken(&home, &sim);
 }
 

@@ -49,6 +49,8 @@ fn describe(e: KeyError) -> String {
         KeyError::KeyringDoesNotExist => "no such keyring".into(),
         KeyError::OutOfMemory => "out of memory".into(),
         KeyError::OperationNotSupported => "not supported by this kernel".into(),
+        KeyError::KeyDoesNotExist => "no such key or keyring".into(),
+        KeyError::InvalidArguments => "invalid arguments".into(),
         KeyError::Unknown(errno) => format!("error {errno}"),
         other => format!("{other}"),
     }
@@ -82,12 +84,19 @@ pub fn set(description: &str, secret: &[u8]) -> Result<(), KernelError> {
     key.set_perms(perms).map_err(error)
 }
 
+/// The keyrings a secret is looked for in: the own session keyring, then
+/// the user keyring (when it exists: looking must not create it, which
+/// would count against a full quota).
 fn keyrings() -> Result<Vec<KeyRing>, KernelError> {
     let mut keyrings = Vec::new();
     if let Some(session) = own_session()? {
         keyrings.push(session);
+        if let Ok(user) = KeyRing::from_special_id(KeyRingIdentifier::User, false) {
+            keyrings.push(user);
+        }
+    } else {
+        keyrings.push(user()?);
     }
-    keyrings.push(user()?);
     Ok(keyrings)
 }
 

@@ -285,3 +285,34 @@ impl Secrets {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_quota_a_missing_session_keyring_and_a_locked_collection_read_differently() {
+        let quota = SecretError::QuotaExhausted {
+            kind: KeyringKind::Kernel,
+        }
+        .to_string();
+        let session = SecretError::NoSessionKeyring {
+            kind: KeyringKind::Kernel,
+            detail: "operation not permitted".into(),
+        }
+        .to_string();
+        let locked = SecretError::Locked {
+            kind: KeyringKind::SecretService,
+        }
+        .to_string();
+        assert!(quota.contains("/proc/sys/kernel/keys/maxkeys"), "{quota}");
+        assert!(
+            session.contains("no session keyring") && session.contains("keyctl session"),
+            "{session}"
+        );
+        assert!(
+            locked.contains("unlock the keyring, or use --volatile-keyring"),
+            "{locked}"
+        );
+    }
+}
