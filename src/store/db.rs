@@ -111,6 +111,9 @@ pub fn open(path: &Path, create: bool) -> Result<Option<Connection>, DbError> {
     // creation), which is what put_owned promises.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // Reads through a memory map instead of a read(2) per page: listing
+    // 100,000 devices spent a third of its time copying pages in syscalls.
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(DbError::Newer);

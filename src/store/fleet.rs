@@ -223,8 +223,12 @@ impl Ready {
         let conn = db::open(&path, true)
             .map_err(|e| StoreError::db(&path, e))?
             .expect("created");
-        let store_id = db::meta_or_insert(&conn, "store_id", &Uuid::new_v4().to_string())
-            .map_err(StoreError::sqlite)?;
+        // Read first: an insert would take the write lock on every open.
+        let store_id = match db::meta(&conn, "store_id").map_err(StoreError::sqlite)? {
+            Some(id) => id,
+            None => db::meta_or_insert(&conn, "store_id", &Uuid::new_v4().to_string())
+                .map_err(StoreError::sqlite)?,
+        };
         let store_id = Uuid::parse_str(&store_id).map_err(|e| StoreError::Damaged {
             path: path.clone(),
             detail: format!("its store id: {e}"),

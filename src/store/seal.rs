@@ -7,6 +7,8 @@
 //! below the 2^32 messages a random 96-bit nonce allows under one key.
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use std::sync::Arc;
+
 use zeroize::Zeroizing;
 
 const VERSION: u8 = 1;
@@ -15,9 +17,10 @@ const NONCE_LEN: usize = 12;
 const CHECK_PLAINTEXT: &[u8; 32] = &[0; 32];
 const CHECK_AAD: &[u8] = b"ocf-mediator kek check";
 
-/// A key-encryption key: 32 random bytes from the keyring. Wiped when dropped.
+/// A key-encryption key: 32 random bytes from the keyring. Wiped when
+/// dropped (its AES key schedule, made once, is ring's).
 #[derive(Clone)]
-pub struct Kek(Zeroizing<[u8; 32]>);
+pub struct Kek(Zeroizing<[u8; 32]>, Arc<LessSafeKey>);
 
 impl std::fmt::Debug for Kek {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,21 +37,26 @@ impl Kek {
     pub fn generate() -> Result<Kek, getrandom::Error> {
         let mut bytes = Zeroizing::new([0u8; 32]);
         getrandom::fill(&mut bytes[..])?;
-        Ok(Kek(bytes))
+        Ok(Kek::with(bytes))
     }
 
     /// The key as the keyring holds it; `None` when it is not 32 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Option<Kek> {
         let bytes: [u8; 32] = bytes.try_into().ok()?;
-        Some(Kek(Zeroizing::new(bytes)))
+        Some(Kek::with(Zeroizing::new(bytes)))
+    }
+
+    fn with(bytes: Zeroizing<[u8; 32]>) -> Kek {
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &bytes[..]).expect("32-byte key"));
+        Kek(bytes, Arc::new(key))
     }
 
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
     }
 
-    fn key(&self) -> LessSafeKey {
-        LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &self.0[..]).expect("32-byte key"))
+    fn key(&self) -> &LessSafeKey {
+        &self.1
     }
 
     /// Seals `secret` bound to `aad`.
