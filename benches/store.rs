@@ -73,7 +73,7 @@ fn filled(rt: &tokio::runtime::Runtime, dir: &Path, count: usize) -> Store {
     let store = Store::open(Some(dir)).unwrap();
     rt.block_on(async {
         store.mediator_uuid().await.unwrap();
-        let mut writes = tokio::task::JoinSet::new();
+        let mut writes: tokio::task::JoinSet<Result<(), _>> = tokio::task::JoinSet::new();
         for n in 0..count {
             if writes.len() >= 1024 {
                 writes.join_next().await.unwrap().unwrap().unwrap();
