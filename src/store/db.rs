@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS kek_check (
 CREATE TABLE IF NOT EXISTS devices (
     di            TEXT PRIMARY KEY,
     name          TEXT NOT NULL,
-    endpoints     TEXT NOT NULL,
+    endpoints     TEXT NOT NULL,  -- one URI per line
     otm           TEXT NOT NULL,
     keyring       TEXT NOT NULL,
     complete      INTEGER NOT NULL,
@@ -164,18 +164,36 @@ fn uuid_from(text: &str) -> rusqlite::Result<Uuid> {
     })
 }
 
+/// Endpoints are kept one per line (a URI has no line break): cheaper to
+/// read back than JSON, for listings of 100,000 devices.
+/// (A line break in what a device listed is no URI: it is not kept.)
+fn join_endpoints(endpoints: &[String]) -> String {
+    let kept: Vec<&str> = endpoints
+        .iter()
+        .map(String::as_str)
+        .filter(|e| !e.contains('\n') && !e.is_empty())
+        .collect();
+    kept.join("\n")
+}
+
+fn split_endpoints(text: &str) -> Vec<String> {
+    if text.is_empty() {
+        Vec::new()
+    } else {
+        text.split('\n').map(str::to_owned).collect()
+    }
+}
+
 /// The columns [`device_from`] reads, in order.
 pub const DEVICE_COLUMNS: &str =
     "di, name, endpoints, otm, keyring, complete, previous_uuid, created_ms, updated_ms";
 
 pub fn device_from(row: &Row<'_>) -> rusqlite::Result<OwnedDevice> {
-    let endpoints: String = row.get(2)?;
+    let endpoints: &str = row.get_ref(2)?.as_str()?;
     Ok(OwnedDevice {
         di: uuid_from(&row.get::<_, String>(0)?)?,
         name: row.get(1)?,
-        endpoints: serde_json::from_str(&endpoints).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        endpoints: split_endpoints(endpoints),
         otm: row.get(3)?,
         keyring: keyring_from(&row.get::<_, String>(4)?)?,
         complete: row.get(5)?,
@@ -194,10 +212,13 @@ pub fn devices_where(
     filter: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<OwnedDevice>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {filter} ORDER BY di");
+    // Sorted here, not by ORDER BY (see devices_with_keys).
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {filter}");
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(params, device_from)?;
-    rows.collect()
+    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.sort_unstable_by_key(|device| device.di);
+    Ok(rows)
 }
 
 /// What the store holds of a device's owner key.
@@ -225,7 +246,10 @@ pub fn sealed_key(conn: &Connection, di: Uuid) -> rusqlite::Result<Option<Sealed
 
 /// Every device with what the store holds of its key, by UUID.
 pub fn devices_with_keys(conn: &Connection) -> rusqlite::Result<Vec<(OwnedDevice, SealedKey)>> {
-    let sql = format!("SELECT {DEVICE_COLUMNS}, sealed_key, legacy_key FROM devices ORDER BY di");
+    // In table order, sorted here: ORDER BY di would walk the UUID index
+    // and fetch each row from the table by rowid, a third of the time of
+    // listing 100,000 devices.
+    let sql = format!("SELECT {DEVICE_COLUMNS}, sealed_key, legacy_key FROM devices");
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map([], |row| {
         let device = device_from(row)?;
@@ -240,14 +264,16 @@ pub fn devices_with_keys(conn: &Connection) -> rusqlite::Result<Vec<(OwnedDevice
             },
         ))
     })?;
-    rows.collect()
+    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.sort_unstable_by_key(|(device, _)| device.di);
+    Ok(rows)
 }
 
 /// Writes a device's record (not its key): a new one, or over an existing
 /// one keeping its creation time and key.
 pub fn upsert_device(conn: &Connection, device: &OwnedDevice, now: i64) -> rusqlite::Result<()> {
     let di = device.di.to_string();
-    let endpoints = serde_json::to_string(&device.endpoints).expect("strings serialize");
+    let endpoints = join_endpoints(&device.endpoints);
     conn.prepare_cached(
         "INSERT INTO devices (di, name, endpoints, otm, keyring, complete, previous_uuid,
                               created_ms, updated_ms)

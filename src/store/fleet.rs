@@ -115,9 +115,9 @@ impl fmt::Display for StoreError {
             StoreError::KekLost { keyring } => write!(
                 f,
                 "the key-encryption key of this store is missing from the {keyring} keyring{}, so \
-                 the owner keys sealed with it cannot be opened: import them from an export \
-                 (`ocf-mediator keys import FILE`); without them the devices can only be reset \
-                 at the device itself",
+                 the owner keys sealed with it cannot be opened: import them from an export into \
+                 a new state directory (`ocf-mediator --state-dir DIR keys import FILE`); without \
+                 them the devices can only be reset at the device itself",
                 if keyring.is_persistent() {
                     " (deleted, or the keyring was replaced)"
                 } else {

@@ -88,4 +88,4 @@ mod writer;
 
 pub use device::OwnedDevice;
 pub use fleet::{KeyState, OwnerKey, Store, StoreError};
-pub use secrets::{KeyringKind, PendingWrite, SecretError, Secrets};
+pub use secrets::{KeyringKind, SecretError, Secrets};

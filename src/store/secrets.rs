@@ -124,9 +124,6 @@ impl fmt::Display for SecretError {
 
 impl std::error::Error for SecretError {}
 
-/// The outcome of [`Secrets::set_in_background`], once known.
-pub type PendingWrite = tokio::sync::oneshot::Receiver<Result<(), SecretError>>;
-
 /// Access to one keyring.
 #[derive(Debug, Clone)]
 pub struct Secrets {
@@ -198,24 +195,6 @@ impl Secrets {
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.error(e)),
         }
-    }
-
-    /// Starts storing a secret in the background; the receiver gets the
-    /// outcome (a closed channel means the write never ran). The Secret
-    /// Service's writes run on its warmed-up keyring thread.
-    pub fn set_in_background(&self, account: String, secret: Vec<u8>) -> PendingWrite {
-        let (done, outcome) = tokio::sync::oneshot::channel();
-        let secrets = self.clone();
-        let job = move || {
-            let _ = done.send(secrets.set(&account, &secret));
-        };
-        #[cfg(target_os = "linux")]
-        if self.kind == KeyringKind::SecretService {
-            super::secret_service::run_in_background(Box::new(job));
-            return outcome;
-        }
-        std::thread::spawn(job);
-        outcome
     }
 
     /// Removes a secret; a missing one is not an error.
