@@ -14,30 +14,25 @@ pub async fn forget_device(store: &Store, di: uuid::Uuid) -> anyhow::Result<Opti
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let store = Store::open(global.state_dir.as_deref())?;
-    let devices = store.devices_with_key_state().await?;
     if output.json {
-        // Serialized straight from the records, into one buffer written at
-        // once: 100,000 lines built as JSON values and written one by one
-        // cost most of the time of listing them.
-        use std::io::Write;
-        let mut lines = Vec::with_capacity(devices.len() * 300);
-        for (device, key) in &devices {
-            let line = Line {
-                di: device.di,
-                name: &device.name,
-                otm: &device.otm,
-                endpoints: &device.endpoints,
-                keyring: device.keyring,
-                key: key_status(key),
-                state: state(device),
-                complete: device.complete,
-            };
-            serde_json::to_writer(&mut lines, &line)?;
-            lines.push(b'\n');
+        // Each line is written into one buffer as the store reads the
+        // record, and the buffer is written at once: 100,000 records are
+        // never all held, nor written line by line.
+        let (lines, failed) = store
+            .visit_devices_with_key_state((Vec::new(), None), |(lines, failed), device, key| {
+                if failed.is_none() {
+                    *failed = write_line(lines, &device, &key).err();
+                }
+            })
+            .await?;
+        if let Some(e) = failed {
+            return Err(e.into());
         }
+        use std::io::Write;
         let _ = std::io::stdout().lock().write_all(&lines);
         return Ok(Exit::Success);
     }
+    let devices = store.devices_with_key_state().await?;
     if devices.is_empty() {
         output.note("this mediator owns no devices yet; take one with `ocf-mediator own DEVICE`");
         return Ok(Exit::Success);
@@ -67,17 +62,32 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// One device as `--json devices` prints it.
-#[derive(serde::Serialize)]
-struct Line<'a> {
-    di: uuid::Uuid,
-    name: &'a str,
-    otm: &'a str,
-    endpoints: &'a [String],
-    keyring: crate::store::KeyringKind,
-    key: std::borrow::Cow<'static, str>,
-    state: &'static str,
-    complete: bool,
+/// One device as `--json devices` prints it: `di`, `name`, `otm`,
+/// `endpoints`, `keyring`, `key`, `state`, `complete`. The fields that are
+/// UUIDs or fixed words are written as they are; what came from a device
+/// (name, endpoints) and the key's status go through the JSON escaper.
+fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_json::Result<()> {
+    use std::io::Write;
+    let mut uuid = uuid::Uuid::encode_buffer();
+    let _ = write!(
+        out,
+        "{{\"di\":\"{}\",\"name\":",
+        device.di.hyphenated().encode_lower(&mut uuid)
+    );
+    serde_json::to_writer(&mut *out, &device.name)?;
+    out.extend_from_slice(b",\"otm\":");
+    serde_json::to_writer(&mut *out, &device.otm)?;
+    out.extend_from_slice(b",\"endpoints\":");
+    serde_json::to_writer(&mut *out, &device.endpoints)?;
+    let _ = write!(out, ",\"keyring\":\"{}\",\"key\":", device.keyring.name());
+    serde_json::to_writer(&mut *out, &key_status(key))?;
+    let _ = writeln!(
+        out,
+        ",\"state\":\"{}\",\"complete\":{}}}",
+        state(device),
+        device.complete
+    );
+    Ok(())
 }
 
 fn state(device: &OwnedDevice) -> &'static str {

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS devices (
     legacy_key    INTEGER NOT NULL DEFAULT 0,
     created_ms    INTEGER NOT NULL,
     updated_ms    INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS devices_by_name ON devices(name);
 CREATE INDEX IF NOT EXISTS devices_by_previous ON devices(previous_uuid)
     WHERE previous_uuid IS NOT NULL;
@@ -189,17 +189,19 @@ pub const DEVICE_COLUMNS: &str =
     "di, name, endpoints, otm, keyring, complete, previous_uuid, created_ms, updated_ms";
 
 pub fn device_from(row: &Row<'_>) -> rusqlite::Result<OwnedDevice> {
+    // Text read in place where it is parsed (no copy per column and row).
     let endpoints: &str = row.get_ref(2)?.as_str()?;
     Ok(OwnedDevice {
-        di: uuid_from(&row.get::<_, String>(0)?)?,
+        di: uuid_from(row.get_ref(0)?.as_str()?)?,
         name: row.get(1)?,
         endpoints: split_endpoints(endpoints),
         otm: row.get(3)?,
-        keyring: keyring_from(&row.get::<_, String>(4)?)?,
+        keyring: keyring_from(row.get_ref(4)?.as_str()?)?,
         complete: row.get(5)?,
         previous_uuid: row
-            .get::<_, Option<String>>(6)?
-            .map(|t| uuid_from(&t))
+            .get_ref(6)?
+            .as_str_or_null()?
+            .map(uuid_from)
             .transpose()?,
         created: Some(time(row.get(7)?)),
         updated: Some(time(row.get(8)?)),
@@ -212,13 +214,10 @@ pub fn devices_where(
     filter: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<OwnedDevice>> {
-    // Sorted here, not by ORDER BY (see devices_with_keys).
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {filter}");
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {filter} ORDER BY di");
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(params, device_from)?;
-    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.sort_unstable_by_key(|device| device.di);
-    Ok(rows)
+    rows.collect()
 }
 
 /// What the store holds of a device's owner key.
@@ -244,29 +243,30 @@ pub fn sealed_key(conn: &Connection, di: Uuid) -> rusqlite::Result<Option<Sealed
         .optional()
 }
 
-/// Every device with what the store holds of its key, by UUID.
-pub fn devices_with_keys(conn: &Connection) -> rusqlite::Result<Vec<(OwnedDevice, SealedKey)>> {
-    // In table order, sorted here: ORDER BY di would walk the UUID index
-    // and fetch each row from the table by rowid, a third of the time of
-    // listing 100,000 devices.
-    let sql = format!("SELECT {DEVICE_COLUMNS}, sealed_key, legacy_key FROM devices");
+/// Calls `visit` with every device and what the store holds of its key,
+/// by UUID, one row at a time (the table is ordered by UUID: no sort, and
+/// no list of 100,000 records in memory).
+pub fn visit_devices_with_keys(
+    conn: &Connection,
+    mut visit: impl FnMut(OwnedDevice, SealedKey),
+) -> rusqlite::Result<()> {
+    let sql = format!("SELECT {DEVICE_COLUMNS}, sealed_key, legacy_key FROM devices ORDER BY di");
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map([], |row| {
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
         let device = device_from(row)?;
         let sealed: Option<Vec<u8>> = row.get(9)?;
         let legacy: bool = row.get(10)?;
-        Ok((
+        visit(
             device,
             match (sealed, legacy) {
                 (Some(sealed), _) => SealedKey::Sealed(sealed),
                 (None, true) => SealedKey::Legacy,
                 (None, false) => SealedKey::None,
             },
-        ))
-    })?;
-    let mut rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.sort_unstable_by_key(|(device, _)| device.di);
-    Ok(rows)
+        );
+    }
+    Ok(())
 }
 
 /// Writes a device's record (not its key): a new one, or over an existing

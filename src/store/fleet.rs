@@ -21,6 +21,7 @@ use super::files::{self, FileError};
 use super::kek::Keks;
 use super::legacy;
 use super::migrate;
+use super::seal::Kek;
 use super::secrets::{KeyringKind, SecretError, Secrets};
 use super::writer::{Write, Writer};
 
@@ -665,42 +666,72 @@ impl Store {
     /// Every device record with whether its key opens, by UUID: one
     /// keyring access per keyring kind, however many devices.
     pub async fn devices_with_key_state(&self) -> Result<Vec<(OwnedDevice, KeyState)>, StoreError> {
-        self.blocking(|store| {
+        self.visit_devices_with_key_state(Vec::new(), |all, device, state| {
+            all.push((device, state))
+        })
+        .await
+    }
+
+    /// Calls `visit` with `acc`, every device record and whether its key
+    /// opens, by UUID, on a blocking thread, one record at a time (for
+    /// listings of 100,000 devices that need not hold them all); returns
+    /// `acc`. One keyring access per keyring kind, however many devices.
+    pub async fn visit_devices_with_key_state<A: Send + 'static>(
+        &self,
+        mut acc: A,
+        mut visit: impl FnMut(&mut A, OwnedDevice, KeyState) + Send + 'static,
+    ) -> Result<A, StoreError> {
+        self.blocking(move |store| {
             let Some(ready) = store.ready(false)? else {
-                return Ok(Vec::new());
+                return Ok(acc);
             };
-            let rows = ready
-                .with_reader(|conn| db::devices_with_keys(conn).map_err(StoreError::sqlite))?;
             let mut keks = std::collections::HashMap::new();
-            let mut out = Vec::with_capacity(rows.len());
-            for (device, sealed) in rows {
-                let state = match sealed {
-                    SealedKey::None => KeyState::Missing,
-                    SealedKey::Legacy => KeyState::NotYetMigrated,
-                    SealedKey::Sealed(sealed) => {
-                        let kek = keks.entry(device.keyring).or_insert_with(|| {
-                            ready
-                                .with_reader(|conn| ready.keks.get(conn, device.keyring, false))
-                                .and_then(|k| {
-                                    k.ok_or(StoreError::KekLost {
-                                        keyring: device.keyring,
-                                    })
-                                })
-                        });
-                        match kek {
-                            Ok(kek) => match kek.open(&sealed, device.di.as_bytes()) {
-                                Ok(_) => KeyState::Present,
-                                Err(_) => KeyState::Unreadable(StoreError::SealedKeyDamaged {
-                                    di: device.di,
-                                }),
-                            },
-                            Err(e) => KeyState::Unreadable(e.clone()),
-                        }
-                    }
-                };
-                out.push((device, state));
+            let mut kek_of = |kind: KeyringKind| -> Result<Kek, StoreError> {
+                keks.entry(kind)
+                    .or_insert_with(|| {
+                        ready
+                            .with_reader(|conn| ready.keks.get(conn, kind, false))
+                            .and_then(|k| k.ok_or(StoreError::KekLost { keyring: kind }))
+                    })
+                    .clone()
+            };
+            // The KEKs are read before the scan: reading one needs a
+            // connection of the pool, which the scan holds.
+            let kinds = [KeyringKind::SecretService, KeyringKind::Kernel];
+            let has_keys = ready.with_reader(|conn| {
+                kinds
+                    .iter()
+                    .map(|k| db::has_sealed_keys(conn, *k).map_err(StoreError::sqlite))
+                    .collect::<Result<Vec<bool>, _>>()
+            })?;
+            for (kind, has) in kinds.iter().zip(has_keys) {
+                if has {
+                    let _ = kek_of(*kind);
+                }
             }
-            Ok(out)
+            ready.with_reader(|conn| {
+                db::visit_devices_with_keys(conn, |device, sealed| {
+                    let state = match sealed {
+                        SealedKey::None => KeyState::Missing,
+                        SealedKey::Legacy => KeyState::NotYetMigrated,
+                        SealedKey::Sealed(mut sealed) => match kek_of(device.keyring) {
+                            Ok(kek) => {
+                                if kek.verify_in_place(&mut sealed, device.di.as_bytes()) {
+                                    KeyState::Present
+                                } else {
+                                    KeyState::Unreadable(StoreError::SealedKeyDamaged {
+                                        di: device.di,
+                                    })
+                                }
+                            }
+                            Err(e) => KeyState::Unreadable(e),
+                        },
+                    };
+                    visit(&mut acc, device, state);
+                })
+                .map_err(StoreError::sqlite)
+            })?;
+            Ok(acc)
         })
         .await
     }

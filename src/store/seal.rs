@@ -100,6 +100,22 @@ impl Kek {
         Ok(body)
     }
 
+    /// Whether `sealed` opens with `aad`, decrypting it in place (and
+    /// wiping the plaintext): for listings, which need no copy of the key.
+    pub fn verify_in_place(&self, sealed: &mut [u8], aad: &[u8]) -> bool {
+        if sealed.len() < 1 + NONCE_LEN + 16 || sealed[0] != VERSION {
+            return false;
+        }
+        let (head, body) = sealed.split_at_mut(1 + NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = head[1..].try_into().unwrap();
+        let opened = self
+            .key()
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), body)
+            .is_ok();
+        zeroize::Zeroize::zeroize(body);
+        opened
+    }
+
     /// The value stored beside sealed keys that tells this KEK from another:
     /// a seal of a fixed plaintext. It reveals nothing of the KEK, and a
     /// KEK that opens it is the one the keys were sealed with.
@@ -133,6 +149,9 @@ mod tests {
         *damaged.last_mut().unwrap() ^= 1;
         assert_eq!(kek.open(&damaged, b"device-a"), Err(Unopenable));
         assert_eq!(kek.open(&sealed[..10], b"device-a"), Err(Unopenable));
+        assert!(kek.verify_in_place(&mut sealed.clone(), b"device-a"));
+        assert!(!kek.verify_in_place(&mut sealed.clone(), b"device-b"));
+        assert!(!kek.verify_in_place(&mut damaged.clone(), b"device-a"));
     }
 
     #[test]
