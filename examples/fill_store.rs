@@ -56,6 +56,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         while let Some(done) = writes.join_next().await {
             done??;
         }
+        // Leave the store as a long-running mediator would: its log copied
+        // into the database, not a log of 10,000 writes for the next
+        // process to copy.
+        store.checkpoint().await?;
         Ok::<(), Box<dyn std::error::Error>>(())
     })?;
     Ok(())

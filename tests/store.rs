@@ -164,6 +164,13 @@ fn a_hundred_concurrent_writes_are_all_durable_with_their_keys() {
             done.unwrap().unwrap();
         }
     });
+    rt.block_on(store.checkpoint()).unwrap();
+    let wal = dir.path().join("state/store.sqlite3-wal");
+    assert_eq!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        0,
+        "the log was emptied"
+    );
     // A new handle, as a new process would have.
     let again = Store::open(Some(&dir.path().join("state"))).unwrap();
     rt.block_on(async {

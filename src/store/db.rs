@@ -114,6 +114,9 @@ pub fn open(path: &Path, create: bool) -> Result<Option<Connection>, DbError> {
     // Reads through a memory map instead of a read(2) per page: listing
     // 100,000 devices spent a third of its time copying pages in syscalls.
     conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+    // After a checkpoint the log is cut back to 4 MiB rather than keeping
+    // the size of its largest burst.
+    conn.pragma_update(None, "journal_size_limit", 4i64 << 20)?;
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(DbError::Newer);
