@@ -40,7 +40,7 @@ if [ -n "${SNAPSHOT:-}" ]; then rm -rf "$STATE"; cp -a "$SNAPSHOT" "$STATE"; syn
 : > "$SCRATCH/sim.out"
 "$BIN/ocf-devsim" device --json --listen "127.0.0.1:$PORT" --no-multicast > "$SCRATCH/sim.out" 2>/dev/null &
 echo $! > "$SCRATCH/sim.pid"
-for _ in $(seq 100); do [ -s "$SCRATCH/sim.out" ] && exit 0; sleep 0.01; done
+for _ in $(seq 300); do [ -s "$SCRATCH/sim.out" ] && exit 0; sleep 0.01; done
 echo "ocf-devsim did not start" >&2; exit 1
 SH
 cat > "$scratch/bench.sh" <<'SH'

@@ -378,13 +378,14 @@ where
     }
 
     fn finish(self: Box<Self>, committed: Result<(), String>) {
-        let answer = match committed {
-            Ok(()) => self.result.unwrap_or_else(|| {
-                Err(StoreError::Database {
-                    detail: "the write was not applied".into(),
-                })
+        let answer = match (committed, self.result) {
+            // Its own failure says more than the batch's.
+            (_, Some(Err(e))) => Err(e),
+            (Ok(()), Some(result)) => result,
+            (Ok(()), None) => Err(StoreError::Database {
+                detail: "the write was not applied".into(),
             }),
-            Err(detail) => Err(StoreError::Database { detail }),
+            (Err(detail), _) => Err(StoreError::Database { detail }),
         };
         let _ = self.reply.send(answer);
     }

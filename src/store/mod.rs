@@ -29,7 +29,10 @@
 //! writer thread (`writer.rs`) that commits everything queued since its last
 //! commit in one transaction and answers each caller once it is durable
 //! (group commit: 100 concurrent `own`s cost a few fsyncs, not 100 in a
-//! row); reads run on pooled connections on blocking threads. Lookups by
+//! row); reads run on pooled connections on blocking threads. Closing a
+//! connection does not checkpoint (that would add fsyncs to every command);
+//! SQLite's automatic checkpoint every 1,000 pages, or [`Store::checkpoint`],
+//! copies the log into the database. Lookups by
 //! UUID, name and endpoint are index lookups, so their cost does not grow
 //! with the fleet; `devices` is one scan.
 //!

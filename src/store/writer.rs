@@ -20,7 +20,8 @@ const MAX_BATCH: usize = 512;
 pub trait Write: Send {
     /// Applies the write; `false` when it failed (its changes are undone).
     fn apply(&mut self, conn: &Connection) -> bool;
-    /// Answers the caller: `Ok` once the batch is durable, else why not.
+    /// Answers the caller: `Ok` once the batch is durable, else why not
+    /// (a write that failed itself answers with its own error).
     fn finish(self: Box<Self>, committed: Result<(), String>);
 }
 
@@ -75,6 +76,12 @@ fn commit(conn: &Connection, batch: &mut [Box<dyn Write>]) -> Result<(), String>
             .map_err(|e| e.to_string())
             .and_then(|()| {
                 let ok = write.apply(conn);
+                if !ok && conn.is_autocommit() {
+                    // Some failures (a full disk, an I/O error) roll the
+                    // whole transaction back: the writes before this one
+                    // are lost too.
+                    return Err("the transaction was rolled back by a failed write".into());
+                }
                 let end = if ok {
                     "RELEASE one_write"
                 } else {
