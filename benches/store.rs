@@ -59,6 +59,7 @@ fn device(n: usize) -> OwnedDevice {
         keyring: keyring(),
         complete: true,
         previous_uuid: Some(Uuid::new_v4()),
+        doc_port: None,
         created: None,
         updated: None,
     }

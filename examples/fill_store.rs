@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     keyring,
                     complete: true,
                     previous_uuid: Some(Uuid::new_v4()),
+                    doc_port: None,
                     created: None,
                     updated: None,
                 };

@@ -43,6 +43,7 @@ fn device(di: Uuid, name: &str) -> OwnedDevice {
         keyring: KeyringKind::Kernel,
         complete: false,
         previous_uuid: Some(Uuid::new_v4()),
+        doc_port: None,
         created: None,
         updated: None,
     }
@@ -66,7 +67,8 @@ fn a_device_is_stored_with_its_key_and_found_by_uuid_name_endpoint_and_previous_
     let (_dir, store, rt) = scratch();
     rt.block_on(async {
         let di = Uuid::new_v4();
-        let record = device(di, "Kitchen Light");
+        let mut record = device(di, "Kitchen Light");
+        record.doc_port = Some(40123);
         store.put_owned(record.clone(), &key_of(di)).await.unwrap();
         store
             .put_owned(device(Uuid::new_v4(), "Hall"), &key_of(Uuid::new_v4()))
@@ -79,6 +81,7 @@ fn a_device_is_stored_with_its_key_and_found_by_uuid_name_endpoint_and_previous_
             ("Kitchen Light", false)
         );
         assert!(found.created.is_some() && found.updated.is_some());
+        assert_eq!(found.doc_port, Some(40123));
         assert_eq!(
             store.devices_named("Kitchen Light").await.unwrap()[0].di,
             di

@@ -180,6 +180,7 @@ impl Job<'_> {
             keyring: self.secrets.kind(),
             complete: false,
             previous_uuid: Some(record.di),
+            doc_port: None,
             created: None,
             updated: None,
         };

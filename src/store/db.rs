@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS devices (
     sealed_key    BLOB,
     legacy_key    INTEGER NOT NULL DEFAULT 0,
     created_ms    INTEGER NOT NULL,
-    updated_ms    INTEGER NOT NULL
+    updated_ms    INTEGER NOT NULL,
+    doc_port      INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS devices_by_name ON devices(name);
 CREATE INDEX IF NOT EXISTS devices_by_previous ON devices(previous_uuid)
@@ -196,7 +197,7 @@ fn split_endpoints(text: &str) -> Vec<String> {
 
 /// The columns [`device_from`] reads, in order.
 pub const DEVICE_COLUMNS: &str =
-    "di, name, endpoints, otm, keyring, complete, previous_uuid, created_ms, updated_ms";
+    "di, name, endpoints, otm, keyring, complete, previous_uuid, created_ms, updated_ms, doc_port";
 
 pub fn device_from(row: &Row<'_>) -> rusqlite::Result<OwnedDevice> {
     // Text read in place where it is parsed (no copy per column and row).
@@ -215,6 +216,7 @@ pub fn device_from(row: &Row<'_>) -> rusqlite::Result<OwnedDevice> {
             .transpose()?,
         created: Some(time(row.get(7)?)),
         updated: Some(time(row.get(8)?)),
+        doc_port: row.get(9)?,
     })
 }
 
@@ -265,8 +267,8 @@ pub fn visit_devices_with_keys(
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let device = device_from(row)?;
-        let sealed: Option<Vec<u8>> = row.get(9)?;
-        let legacy: bool = row.get(10)?;
+        let sealed: Option<Vec<u8>> = row.get(10)?;
+        let legacy: bool = row.get(11)?;
         visit(
             device,
             match (sealed, legacy) {
@@ -286,12 +288,13 @@ pub fn upsert_device(conn: &Connection, device: &OwnedDevice, now: i64) -> rusql
     let endpoints = join_endpoints(&device.endpoints);
     conn.prepare_cached(
         "INSERT INTO devices (di, name, endpoints, otm, keyring, complete, previous_uuid,
-                              created_ms, updated_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+                              created_ms, updated_ms, doc_port)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)
          ON CONFLICT (di) DO UPDATE SET
              name = excluded.name, endpoints = excluded.endpoints, otm = excluded.otm,
              keyring = excluded.keyring, complete = excluded.complete,
-             previous_uuid = excluded.previous_uuid, updated_ms = excluded.updated_ms",
+             previous_uuid = excluded.previous_uuid, updated_ms = excluded.updated_ms,
+             doc_port = excluded.doc_port",
     )?
     .execute(params![
         di,
@@ -301,7 +304,8 @@ pub fn upsert_device(conn: &Connection, device: &OwnedDevice, now: i64) -> rusql
         keyring_name(device.keyring),
         device.complete,
         device.previous_uuid.map(|u| u.to_string()),
-        now
+        now,
+        device.doc_port
     ])?;
     conn.prepare_cached("DELETE FROM endpoints WHERE di = ?1")?
         .execute([&di])?;

@@ -30,6 +30,12 @@ pub struct OwnedDevice {
     /// The device UUID before the transfer, when the transfer changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_uuid: Option<Uuid>,
+    /// While ownership is being transferred: the local UDP port of the
+    /// device ownership connection, so that a rerun after a crash can take
+    /// that session's place at the device (RFC 6347 §4.2.8) instead of
+    /// waiting for the device to drop it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_port: Option<u16>,
     /// When the store first wrote this record (set by the store; `None`
     /// in a record not read from it).
     #[serde(skip)]

@@ -316,6 +316,7 @@ mod tests {
                     keyring: KeyringKind::Kernel,
                     complete: true,
                     previous_uuid: None,
+                    doc_port: None,
                     created: None,
                     updated: None,
                 },

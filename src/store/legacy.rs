@@ -42,6 +42,8 @@ pub struct Device {
     pub complete: bool,
     #[serde(default)]
     pub previous_uuid: Option<Uuid>,
+    #[serde(default)]
+    pub doc_port: Option<u16>,
 }
 
 /// Why the old state cannot be read.

@@ -67,6 +67,7 @@ pub fn run(dir: &Path, conn: &Connection, keks: &Keks) -> Result<Option<Migrated
             keyring: old.keyring,
             complete: old.complete,
             previous_uuid: old.previous_uuid,
+            doc_port: old.doc_port,
             created: None,
             updated: None,
         };
