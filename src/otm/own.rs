@@ -270,6 +270,8 @@ pub(super) async fn transfer(
         complete: false,
         previous_uuid: Some(record.di),
         doc_port: None,
+        created: None,
+        updated: None,
     };
     let mut writes = StoreWrites::new(m.store().clone());
     let mut provisioning = request
