@@ -189,7 +189,12 @@ fn man_pages_have_examples_environment_and_files_and_the_top_pages_exit_status()
         }
     }
     let files = section(&page("ocf-mediator"), "FILES").unwrap();
-    for needle in ["state.json", "keyring", "device/<UUID>", "refresh_token"] {
+    for needle in [
+        "store.sqlite3",
+        "keyring",
+        "kek/<store id>",
+        "refresh_token",
+    ] {
         assert!(files.contains(needle), "FILES names {needle}: {files}");
     }
 }

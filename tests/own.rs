@@ -56,7 +56,12 @@ fn just_works_takes_the_device_and_the_owner_session_reaches_it() {
         (listed["di"].as_str(), listed["key"].as_str()),
         (Some(di.as_str()), Some("present"))
     );
-    assert!(home.secret(&format!("device/{di}")).is_some());
+    assert!(home.has_owner_key(&di));
+    assert_eq!(
+        home.secret_accounts().len(),
+        1,
+        "one keyring item, the store's key-encryption key"
+    );
 }
 
 #[test]
@@ -81,7 +86,7 @@ fn disown_resets_the_device_and_forgets_the_key_then_it_can_be_owned_again() {
     let new_di = run.json()["new_di"].as_str().unwrap().to_owned();
     assert_ne!(new_di, di);
     assert_eq!(discovered(&home, &sim)["owned"], false);
-    assert!(home.secret(&format!("device/{di}")).is_none());
+    assert!(home.owner_keys().is_empty());
     assert_eq!(home.mediator(&["--json", "devices"]).stdout, "");
     owned_di(&own(&home, &sim, &[]));
 }
@@ -116,14 +121,20 @@ fn a_wrong_pin_is_an_authentication_failure_and_the_device_stays_ownable() {
             .as_object()
             .is_none_or(|d| d.is_empty())
     );
-    assert_eq!(
-        home.secret_accounts(),
-        Vec::<String>::new(),
-        "no key is kept"
+    assert!(home.owner_keys().is_empty(), "no key is kept");
+    assert!(
+        home.secret_accounts().iter().all(|a| a.starts_with("kek/")),
+        "the keyring holds at most the store's key-encryption key: {:?}",
+        home.secret_accounts()
     );
     let run = home.mediator_with_stdin(&["--json", "own", &address, "--pin-stdin"], "31415926\n");
     let di = owned_di(&run);
-    assert_eq!(home.secret_accounts(), vec![format!("device/{di}")]);
+    let accounts = home.secret_accounts();
+    assert!(
+        accounts.len() == 1 && accounts[0].starts_with("kek/"),
+        "one keyring item, the store's key-encryption key: {accounts:?}"
+    );
+    assert_eq!(home.owner_keys()[0].0, di);
 }
 
 /// The device ends unowned and we keep no entry for it.
@@ -165,6 +176,12 @@ fn a_locked_keyring_stops_ownership_and_the_device_is_reset() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("not taken"), "{}", run.stderr);
     assert!(run.stderr.contains("reset"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("unlock the keyring, or use --volatile-keyring"),
+        "{}",
+        run.stderr
+    );
     assert_not_taken(&home, &sim);
 }
 
@@ -180,15 +197,12 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
         "the error says how to drop it: {}",
         run.stderr
     );
-    assert!(
-        home.secret(&format!("device/{di}")).is_some(),
-        "kept until asked"
-    );
+    assert!(home.has_owner_key(&di), "kept until asked");
     let run = home.mediator(&["--json", "disown", "--yes", "--forget", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["forgotten"], true);
     assert!(run.stderr.contains("reset at the device"), "{}", run.stderr);
-    assert!(home.secret(&format!("device/{di}")).is_none());
+    assert!(home.owner_keys().is_empty());
     assert!(
         home.mediator(&["--json", "devices"])
             .stdout
@@ -328,10 +342,13 @@ fn owning_again_what_we_own_changes_nothing() {
 fn a_device_whose_key_was_lost_is_reported_not_touched() {
     let (home, sim) = setup(&[]);
     let di = owned_di(&own(&home, &sim, &[]));
-    home.forget_secret(&format!("device/{di}"));
-    assert_eq!(
-        home.mediator(&["--json", "devices"]).json()["key"],
-        "missing"
+    home.forget_kek();
+    let key = home.mediator(&["--json", "devices"]).json()["key"].clone();
+    assert!(
+        key.as_str()
+            .unwrap()
+            .contains("key-encryption key of this store is missing"),
+        "{key}"
     );
     let run = home.mediator(&["get", &di, "/oic/d"]);
     assert_eq!(run.code, 5, "{}", run.stderr);
@@ -357,9 +374,18 @@ fn no_secret_reaches_any_output_at_any_verbosity() {
         .next()
         .unwrap()
         .clone();
-    let key = home.secret(&format!("device/{di}")).unwrap();
-    let key_hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    let state = std::fs::read_to_string(home.state_dir().join("state.json")).unwrap();
+    let keys = home.owner_keys();
+    assert_eq!(keys[0].0, di);
+    let key_hex: String = keys[0].1.iter().map(|b| format!("{b:02x}")).collect();
+    let mut store = std::fs::read(home.state_dir().join("store.sqlite3")).unwrap();
+    store.extend(std::fs::read(home.state_dir().join("store.sqlite3-wal")).unwrap_or_default());
+    assert!(
+        !store
+            .windows(keys[0].1.len())
+            .any(|w| w == keys[0].1.as_slice()),
+        "the owner key is in the store only sealed"
+    );
+    let state = String::from_utf8_lossy(&store).into_owned();
     for text in [&run.stdout, &run.stderr, &json.stdout, &json.stderr, &state] {
         assert!(!text.contains("27182818"), "the PIN leaked: {text}");
         assert!(

@@ -43,9 +43,142 @@ fn keys_go_to_the_kernel_keyring_only_when_asked_and_with_a_warning() {
         "{}",
         read("get.json")
     );
-    let di = device["di"].as_str().unwrap();
     assert!(
-        home.secret(&format!("device/{di}")).is_none(),
+        home.secret_accounts().is_empty(),
         "nothing in the Secret Service"
     );
+}
+
+/// The store's key-encryption key (KEK) goes to the session keyring, and
+/// is never linked into the persistent keyring, where it would outlive the
+/// session by days.
+#[test]
+fn the_kek_goes_to_the_session_keyring_and_never_to_the_persistent_one() {
+    common::require(&["keyctl"], "keyutils");
+    let home = TestHome::start();
+    let sim = DevSim::start(&[]);
+    let script = format!(
+        "set -e; m={MEDIATOR}; \
+         $m --volatile-keyring --json own {addr} > own.json 2> own.err; \
+         keyctl show @s > session.txt; keyctl show @u > user.txt; \
+         p=$(keyctl get_persistent @s); keyctl show $p > persistent.txt",
+        addr = sim.address(0)
+    );
+    let run = Run::from(
+        home.command("keyctl")
+            .args(["session", "-", "bash", "-c", &script])
+            .current_dir(home.path())
+            .output()
+            .unwrap(),
+    );
+    let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap_or_default();
+    assert_eq!(
+        run.code,
+        0,
+        "{}{}{}",
+        run.stdout,
+        run.stderr,
+        read("own.err")
+    );
+    assert!(
+        read("session.txt").contains("kek/"),
+        "{}",
+        read("session.txt")
+    );
+    assert!(
+        !read("user.txt").contains("ocf-mediator"),
+        "{}",
+        read("user.txt")
+    );
+    // (Earlier versions left device keys there; this store's KEK never.)
+    assert!(
+        !read("persistent.txt").contains("kek/"),
+        "{}",
+        read("persistent.txt")
+    );
+}
+
+/// A scratch directory the unprivileged user `nobody` owns.
+fn nobodys_home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534))
+        .expect("the keyring quota tests run as root, as CI does, to become nobody");
+    dir
+}
+
+/// `nobody`'s key quota is one for all its processes: its tests run one at a time.
+static NOBODY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `bash -c SCRIPT` as the unprivileged user `nobody` (whose kernel key
+/// quota is the default 200 keys), in `home`.
+fn as_nobody(home: &std::path::Path, script: &str) -> Run {
+    let _one_at_a_time = NOBODY.lock().unwrap_or_else(|e| e.into_inner());
+    common::require(&["setpriv"], "util-linux");
+    Run::from(
+        std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "bash",
+                "-c",
+                script,
+            ])
+            .env("HOME", home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .current_dir(home)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// A process without a session keyring of its own keeps the KEK in the
+/// user keyring, and finds it there in the next run.
+#[test]
+fn without_a_session_keyring_the_kek_goes_to_the_user_keyring() {
+    common::require(&["keyctl"], "keyutils");
+    let home = nobodys_home();
+    let sim = DevSim::start(&[]);
+    let script = format!(
+        "m={MEDIATOR}; keyctl rdescribe @s > session.txt; \
+         $m --volatile-keyring --json own {addr} > own.json 2> own.err; \
+         keyctl show @u > user.txt; \
+         di=$(sed 's/.*\"di\":\"\\([^\"]*\\)\".*/\\1/' own.json); \
+         $m --json get $di /oic/d > get.json 2> get.err; \
+         keyctl clear @u",
+        addr = sim.address(0)
+    );
+    let run = as_nobody(home.path(), &script);
+    let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap_or_default();
+    assert!(
+        read("session.txt").contains("_uid_ses."),
+        "the test needs a process without a session keyring of its own: {}",
+        read("session.txt")
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stderr, read("own.err"));
+    assert!(read("own.json").contains("\"di\""), "{}", read("own.err"));
+    assert!(read("user.txt").contains("kek/"), "{}", read("user.txt"));
+    assert!(read("get.json").contains("\"2.05\""), "{}", read("get.err"));
+}
+
+/// A full key quota is named as such, with where to look.
+#[test]
+fn a_full_kernel_key_quota_is_reported_with_where_to_look() {
+    common::require(&["keyctl"], "keyutils");
+    let home = nobodys_home();
+    let sim = DevSim::start(&[]);
+    let script = format!(
+        "keyctl session - bash -c '\
+           i=0; while keyctl add user filler$i x @s > /dev/null 2>&1; do i=$((i+1)); done; \
+           {MEDIATOR} --volatile-keyring own {addr} 2> own.err; echo $? > own.code'",
+        addr = sim.address(0)
+    );
+    as_nobody(home.path(), &script);
+    let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap_or_default();
+    assert_eq!(read("own.code").trim(), "1", "{}", read("own.err"));
+    let err = read("own.err");
+    assert!(err.contains("quota"), "{err}");
+    assert!(err.contains("/proc/sys/kernel/keys/maxkeys"), "{err}");
+    assert!(err.contains("not taken"), "{err}");
 }

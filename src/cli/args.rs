@@ -64,7 +64,8 @@ pub struct GlobalArgs {
           add = ArgValueCandidates::new(complete::durations))]
     pub timeout: Duration,
     /// Where the mediator keeps its state (owned devices, cloud profiles, its own UUID).
-    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Secrets are never kept there.
+    /// Default: $XDG_DATA_HOME/ocf-mediator (~/.local/share/ocf-mediator). Owner keys are kept
+    /// there only sealed, under a key that only the keyring holds.
     #[arg(
         long,
         global = true,
@@ -73,8 +74,10 @@ pub struct GlobalArgs {
         value_hint = clap::ValueHint::DirPath
     )]
     pub state_dir: Option<PathBuf>,
-    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service:
-    /// works headless, but the keys are lost on reboot, and with them the devices they own.
+    /// Keep new secrets in the Linux kernel keyring instead of the Secret Service: in the
+    /// process's session keyring, or the user keyring when it has no session keyring of its
+    /// own (never the persistent keyring). Works headless, but the keys are lost on reboot
+    /// (or when the session ends), and with them the devices they own: see `keys export`.
     #[arg(long, global = true, env = "OCF_MEDIATOR_VOLATILE_KEYRING", value_parser = BoolishValueParser::new())]
     pub volatile_keyring: bool,
 }
@@ -221,6 +224,15 @@ pub enum Command {
     /// same arguments finishes what was left and changes nothing else.
     #[command(after_long_help = help::PROVISION_EXAMPLES)]
     Provision(ProvisionArgs),
+    /// Export owner keys to a passphrase-sealed file, or import them (to replace a station)
+    ///
+    /// The owner keys of all (or the named) devices with their records,
+    /// sealed with a passphrase (scrypt and AES-256-GCM), so that a station
+    /// can be replaced without losing its devices. The passphrase is read
+    /// from a hidden prompt or stdin (--passphrase-stdin), never from the
+    /// command line.
+    #[command(subcommand, after_long_help = help::KEYS_EXAMPLES)]
+    Keys(KeysCommand),
     /// Print a shell completion script
     ///
     /// The script asks ocf-mediator for completions as you type (through the
@@ -612,4 +624,48 @@ fn too_long(text: &str) -> String {
         "{text} is longer than {}, the longest wait this tool takes",
         humantime::format_duration(MAX_DURATION)
     )
+}
+
+/// `ocf-mediator keys …`
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write the owner keys of all (or some) devices to a passphrase-sealed file
+    ///
+    /// The file holds the devices' records, their owner keys and the
+    /// mediator's UUID, sealed with a passphrase (scrypt and AES-256-GCM).
+    #[command(after_long_help = help::KEYS_EXPORT_EXAMPLES)]
+    Export(KeysExportArgs),
+    /// Add the devices and owner keys of a file written by `keys export`
+    ///
+    /// The keys are sealed again under this store's key; devices already here
+    /// with the same key are skipped, and conflicts are reported (exit status
+    /// 7).
+    #[command(after_long_help = help::KEYS_IMPORT_EXAMPLES)]
+    Import(KeysImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeysExportArgs {
+    /// The file to write (created 0600; an existing file is kept unless --force).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub out: PathBuf,
+    /// Export only this device (its UUID); repeatable [default: every device].
+    #[arg(long = "device", value_name = "DI")]
+    pub devices: Vec<uuid::Uuid>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Read the passphrase from the first line of stdin instead of prompting (twice) for it.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct KeysImportArgs {
+    /// A file written by `keys export`.
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// Read the passphrase from the first line of stdin instead of prompting for it.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
 }

@@ -1,63 +1,109 @@
 //! `ocf-mediator devices`: the devices this mediator owns, and whether each
-//! owner key is still in its keyring (a device whose key is gone cannot be
-//! managed any more, only reset by hand).
+//! owner key can be opened (a device whose key is gone cannot be managed
+//! any more, only reset by hand).
 
 use super::args::GlobalArgs;
 use super::exit::Exit;
 use super::output::{Output, table};
-use crate::store::{OwnedDevice, Store};
+use crate::store::{KeyState, OwnedDevice, Store};
+
+/// Drops a device's record with its key.
+pub async fn forget_device(store: &Store, di: uuid::Uuid) -> anyhow::Result<Option<OwnedDevice>> {
+    Ok(store.forget(di).await?)
+}
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let store = Store::open(global.state_dir.as_deref())?;
-    let mut rows = Vec::new();
-    for device in store.devices().await? {
-        let di = &device.di;
-        let key = key_status(&store, &device).await;
-        if output.json {
-            output.json_line(&serde_json::json!({
-                "di": di,
-                "name": device.name,
-                "otm": device.otm,
-                "endpoints": device.endpoints,
-                "keyring": device.keyring,
-                "key": key,
-                "complete": device.complete,
-            }));
-        } else {
-            rows.push(vec![
-                di.to_string(),
+    if output.json {
+        // Each line is written into one buffer as the store reads the
+        // record, and the buffer is written at once: 100,000 records are
+        // never all held, nor written line by line.
+        let (lines, failed) = store
+            .visit_devices_with_key_state((Vec::new(), None), |(lines, failed), device, key| {
+                if failed.is_none() {
+                    *failed = write_line(lines, &device, &key).err();
+                }
+            })
+            .await?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(&lines);
+        return Ok(Exit::Success);
+    }
+    let devices = store.devices_with_key_state().await?;
+    if devices.is_empty() {
+        output.note("this mediator owns no devices yet; take one with `ocf-mediator own DEVICE`");
+        return Ok(Exit::Success);
+    }
+    let rows: Vec<Vec<String>> = devices
+        .iter()
+        .map(|(device, key)| {
+            vec![
+                device.di.to_string(),
                 if device.name.is_empty() {
                     "-".into()
                 } else {
                     device.name.clone()
                 },
                 device.otm.clone(),
-                format!("{key} ({})", device.keyring),
+                format!("{} ({})", key_status(key), device.keyring),
                 if device.complete {
                     "owned"
                 } else {
                     "incomplete: run own again"
                 }
                 .into(),
-            ]);
-        }
-    }
-    if !output.json {
-        if rows.is_empty() {
-            output
-                .note("this mediator owns no devices yet; take one with `ocf-mediator own DEVICE`");
-        } else {
-            print!("{}", table(&["DI", "NAME", "OTM", "KEY", "STATE"], &rows));
-        }
-    }
+            ]
+        })
+        .collect();
+    print!("{}", table(&["DI", "NAME", "OTM", "KEY", "STATE"], &rows));
     Ok(Exit::Success)
 }
 
-/// `present`, `missing`, or `unknown: why` when the keyring cannot be asked.
-async fn key_status(store: &Store, device: &OwnedDevice) -> String {
-    match store.has_owner_key(device).await {
-        Ok(true) => "present".into(),
-        Ok(false) => "missing".into(),
-        Err(e) => format!("unknown: {e}"),
+/// One device as `--json devices` prints it: `di`, `name`, `otm`,
+/// `endpoints`, `keyring`, `key`, `state`, `complete`. The fields that are
+/// UUIDs or fixed words are written as they are; what came from a device
+/// (name, endpoints) and the key's status go through the JSON escaper.
+fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_json::Result<()> {
+    use std::io::Write;
+    let mut uuid = uuid::Uuid::encode_buffer();
+    let _ = write!(
+        out,
+        "{{\"di\":\"{}\",\"name\":",
+        device.di.hyphenated().encode_lower(&mut uuid)
+    );
+    serde_json::to_writer(&mut *out, &device.name)?;
+    out.extend_from_slice(b",\"otm\":");
+    serde_json::to_writer(&mut *out, &device.otm)?;
+    out.extend_from_slice(b",\"endpoints\":");
+    serde_json::to_writer(&mut *out, &device.endpoints)?;
+    let _ = write!(out, ",\"keyring\":\"{}\",\"key\":", device.keyring.name());
+    serde_json::to_writer(&mut *out, &key_status(key))?;
+    let _ = writeln!(
+        out,
+        ",\"state\":\"{}\",\"complete\":{}}}",
+        state(device),
+        device.complete
+    );
+    Ok(())
+}
+
+fn state(device: &OwnedDevice) -> &'static str {
+    if device.complete {
+        "owned"
+    } else {
+        "incomplete"
+    }
+}
+
+/// `present`, `missing`, `not yet migrated`, or `unreadable: why`.
+fn key_status(key: &KeyState) -> std::borrow::Cow<'static, str> {
+    match key {
+        KeyState::Present => "present".into(),
+        KeyState::Missing => "missing".into(),
+        KeyState::NotYetMigrated => "present (in the old keyring item until first use)".into(),
+        KeyState::Unreadable(e) => format!("unreadable: {e}").into(),
     }
 }

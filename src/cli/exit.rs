@@ -165,7 +165,10 @@ pub fn device_exit(error: &DeviceError) -> Exit {
 /// device cannot be reached as its owner.
 fn store_exit(error: &StoreError) -> Exit {
     match error {
-        StoreError::KeyMissing { .. } | StoreError::WrongKek { .. } => Exit::AuthFailed,
+        StoreError::KeyMissing { .. }
+        | StoreError::WrongKek { .. }
+        | StoreError::KekLost { .. }
+        | StoreError::SealedKeyDamaged { .. } => Exit::AuthFailed,
         _ => Exit::Failed,
     }
 }

@@ -138,6 +138,27 @@ Examples:
   # In a script: a factory line's batch, 32 at a time, one JSON record per device
   ocf-mediator --json --no-input provision --batch line3.csv --jobs 32 --profile line3";
 
+pub const KEYS_EXAMPLES: &str = "\
+Examples:
+  # Keep the owner keys safe before replacing this station (asks for a passphrase twice)
+  ocf-mediator keys export --out station.keys
+  # In a script: import them on the new station, the passphrase on stdin
+  cat passphrase.txt | ocf-mediator --json --no-input keys import station.keys --passphrase-stdin";
+
+pub const KEYS_EXPORT_EXAMPLES: &str = "\
+Examples:
+  # Every device's owner key, sealed with a passphrase you type twice
+  ocf-mediator keys export --out station.keys
+  # In a script: one device, the passphrase on stdin
+  cat passphrase.txt | ocf-mediator --json --no-input keys export --out porch.keys --device \"$DI\" --passphrase-stdin";
+
+pub const KEYS_IMPORT_EXAMPLES: &str = "\
+Examples:
+  # Take over the devices of an exported station (asks for the passphrase)
+  ocf-mediator keys import station.keys
+  # In a script: the passphrase on stdin
+  cat passphrase.txt | ocf-mediator --json --no-input keys import station.keys --passphrase-stdin";
+
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   # Complete in this bash session (devices, profiles and flags, live)
@@ -244,23 +265,25 @@ pub const MEDIATOR_FILES: &[(&str, &str)] = &[
         "The state directory (--state-dir, OCF_MEDIATOR_STATE_DIR). It holds no secret.",
     ),
     (
-        "<state directory>/state.json",
-        "The mediator's own UUID (its identity as an owner), the devices it owns (UUID, name, \
-         endpoints, ownership transfer method, which keyring holds the owner key, whether the \
-         ownership finished) and the cloud profiles (OAuth server, client, cloud settings). \
-         Replaced atomically; state.lock serialises writers.",
+        "<state directory>/store.sqlite3 (and its -wal and -shm files)",
+        "The mediator's own UUID (its identity as an owner), one record per device it owns (UUID, \
+         name, endpoints, ownership transfer method, which keyring holds the key that seals its \
+         owner key, whether the ownership finished) with the owner key sealed (AES-256-GCM) under \
+         a key-encryption key only the keyring holds, and the cloud profiles (OAuth server, \
+         client, cloud settings). Files 0600 in a 0700 directory.",
     ),
     (
-        "<state directory>/complete/",
-        "One empty file per device whose ownership finished, until state.json records it.",
+        "<state directory>/state.json.migrated",
+        "The state file of an earlier version, kept after its contents moved into the store.",
     ),
     (
         "OS keyring, service \"ocf-mediator\"",
-        "The secrets, and only there: each owned device's owner key (account device/<UUID>), and \
-         each cloud profile's refresh token, client secret and cached access token (accounts \
-         profile/<NAME>/refresh_token, client_secret, access_token). The Secret Service on \
-         Linux desktops, the Keychain on macOS, the Credential Manager on Windows; with \
-         --volatile-keyring, the Linux kernel keyring (lost on reboot).",
+        "The secrets, and only there: one key-encryption key per store and keyring (account \
+         kek/<store id>) that seals every owner key, and each cloud profile's refresh token, \
+         client secret and cached access token (accounts profile/<NAME>/refresh_token, \
+         client_secret, access_token). The Secret Service on Linux desktops, the Keychain on \
+         macOS, the Credential Manager on Windows; with --volatile-keyring, the Linux kernel \
+         keyring (the session keyring, else the user keyring; lost on reboot).",
     ),
 ];
 

@@ -17,6 +17,7 @@ pub mod get;
 pub mod help;
 pub mod input;
 pub mod interaction;
+pub mod keys;
 pub mod login;
 pub mod logout;
 pub mod output;
@@ -103,6 +104,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Devices => devices::run(&cli.global, &output).await,
             Command::Cloud(command) => cloud::run(command, &cli.global, &output).await,
             Command::Provision(args) => provision::run(args, &cli.global, &output).await,
+            Command::Keys(command) => keys::run(command, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }
     });

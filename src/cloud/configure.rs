@@ -87,7 +87,7 @@ impl WaitFor {
 /// `{cis, sid, apn, at}`, then back to RFNOP. A device already registered
 /// with this cloud is left alone.
 pub async fn configure(m: &Mediator, request: ConfigureRequest) -> Result<CloudStatus, CloudError> {
-    let deadline = Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let located = m.locate(&request.device, deadline).await?;
     configure_located(m, &request, located, deadline).await
 }
@@ -255,7 +255,7 @@ pub async fn status(
     device: &DeviceRef,
     wait: Option<WaitFor>,
 ) -> Result<CloudStatus, CloudError> {
-    let deadline = Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let located = m.locate(device, deadline).await?;
     status_located(m, &located, wait, deadline).await
 }
@@ -284,7 +284,7 @@ pub async fn status_located(
 /// Makes the device leave its cloud (`{"cis": ""}`) and waits until it
 /// has (`uninitialized`).
 pub async fn deregister(m: &Mediator, device: &DeviceRef) -> Result<CloudStatus, CloudError> {
-    let deadline = Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let located = m.locate(device, deadline).await?;
     let mut open = CloudSession::open(m, &located, deadline).await?;
     let result = deregister_in(m, &mut open, deadline).await;
@@ -480,7 +480,7 @@ async fn wait_in(
                 state,
             });
         }
-        if Instant::now() + pause >= deadline {
+        if crate::net::now() + pause >= deadline {
             return Err(CloudError::NotYet {
                 device: label.to_owned(),
                 wanted: wait.name(),

@@ -49,7 +49,7 @@ impl Mediator {
         request: Request,
         access: Access,
     ) -> Result<Exchanged, AccessError> {
-        let deadline = Instant::now() + self.timeout();
+        let deadline = crate::net::now() + self.timeout();
         let step = format!("{} {}", request.code.name(), request.options.uri_path());
         if let Access::With(credentials) = access {
             let DeviceRef::Address {

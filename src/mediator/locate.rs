@@ -247,7 +247,7 @@ fn describe(device: &DeviceRef) -> String {
 }
 
 fn remaining(deadline: Instant) -> Duration {
-    deadline.saturating_duration_since(Instant::now())
+    deadline.saturating_duration_since(crate::net::now())
 }
 
 fn round(d: Duration) -> Duration {

@@ -7,12 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::UdpSocket;
+use socket2::{Domain, Protocol, Type};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::interfaces::multicast_interfaces;
+use super::udp::{Socket as UdpSocket, memory_network, now};
 use crate::coap::{Client, ClientConfig, Event, Request, RequestId};
 
 /// Largest datagram read; UDP cannot carry more.
@@ -72,8 +72,8 @@ impl CoapEndpoint {
             readers: Vec::new(),
             connected: 0,
         };
-        let v4 = endpoint.add(unicast_socket(false), false);
-        let v6 = endpoint.add(unicast_socket(true), false);
+        let v4 = endpoint.add(unicast(false, None), false);
+        let v6 = endpoint.add(unicast(true, None), false);
         if let (Err(e), Err(_)) = (v4, v6) {
             return Err(e);
         }
@@ -83,33 +83,39 @@ impl CoapEndpoint {
     /// Adds one multicast-sending socket per interface and family. Returns
     /// how many interfaces can be reached.
     pub fn enable_multicast(&mut self) -> usize {
+        if memory_network().is_some() {
+            // The in-memory network has one link: one sender.
+            let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+            let sender = UdpSocket::make(|| unreachable!(), any, None);
+            return usize::from(self.add(sender, true).is_ok());
+        }
         let mut count = 0;
         for iface in multicast_interfaces() {
             if let Some(v4) = iface.ipv4 {
-                if self.add(multicast_sender_v4(v4), true).is_ok() {
+                if self.add(os(multicast_sender_v4(v4)), true).is_ok() {
                     count += 1;
                 }
             }
-            if iface.has_ipv6 && self.add(multicast_sender_v6(iface.index), true).is_ok() {
+            if iface.has_ipv6 && self.add(os(multicast_sender_v6(iface.index)), true).is_ok() {
                 count += 1;
             }
         }
         count
     }
 
-    fn add(&mut self, socket: io::Result<std::net::UdpSocket>, multicast: bool) -> io::Result<()> {
+    fn add(&mut self, socket: io::Result<UdpSocket>, multicast: bool) -> io::Result<()> {
         self.add_socket(socket, multicast, None)
     }
 
     fn add_socket(
         &mut self,
-        socket: io::Result<std::net::UdpSocket>,
+        socket: io::Result<UdpSocket>,
         multicast: bool,
         connected_to: Option<SocketAddr>,
     ) -> io::Result<()> {
         let socket = socket?;
         let ipv6 = socket.local_addr()?.is_ipv6();
-        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        let socket = Arc::new(socket);
         let index = self.sockets.len();
         let sender = self.sender.clone();
         let reader = socket.clone();
@@ -148,7 +154,7 @@ impl CoapEndpoint {
     }
 
     pub fn request(&mut self, peer: SocketAddr, request: Request) -> RequestId {
-        self.client.request(Instant::now(), peer, request)
+        self.client.request(now(), peer, request)
     }
 
     pub fn multicast(&mut self, group: SocketAddr, request: Request) -> RequestId {
@@ -170,8 +176,7 @@ impl CoapEndpoint {
             if self.client.active() == 0 && deadline.is_none() {
                 return None;
             }
-            let now = Instant::now();
-            if deadline.is_some_and(|d| d <= now) {
+            if deadline.is_some_and(|d| d <= now()) {
                 return None;
             }
             let wake = match (self.client.poll_timeout(), deadline) {
@@ -191,12 +196,12 @@ impl CoapEndpoint {
                         Received::Datagram(datagram) => {
                             self.routes.insert(from, index);
                             // A datagram that is not CoAP is noise from the network: ignored.
-                            let _ = self.client.handle_datagram(Instant::now(), from, &datagram);
+                            let _ = self.client.handle_datagram(now(), from, &datagram);
                         }
                         Received::Unreachable => self.client.handle_unreachable(from),
                     }
                 }
-                () = sleep => self.client.handle_timeout(Instant::now()),
+                () = sleep => self.client.handle_timeout(now()),
             }
         }
     }
@@ -237,16 +242,32 @@ impl CoapEndpoint {
         if self.connected >= MAX_CONNECTED {
             return None;
         }
-        let socket = unicast_socket(peer.is_ipv6()).and_then(|s| {
-            s.connect(peer)?;
-            Ok(s)
-        });
+        let socket = unicast(peer.is_ipv6(), Some(peer));
         self.add_socket(socket, false, Some(peer)).ok()?;
         self.connected += 1;
         let index = self.sockets.len() - 1;
         self.routes.insert(peer, index);
         Some(index)
     }
+}
+
+/// A unicast socket of one family, connected to `peer` when given.
+fn unicast(ipv6: bool, peer: Option<SocketAddr>) -> io::Result<UdpSocket> {
+    let any = if ipv6 {
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0)
+    } else {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)
+    };
+    UdpSocket::make(|| unicast_socket(ipv6), any, peer)
+}
+
+/// An operating system socket made ready for tokio.
+fn os(socket: io::Result<std::net::UdpSocket>) -> io::Result<UdpSocket> {
+    UdpSocket::make(
+        || socket,
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        None,
+    )
 }
 
 fn unicast_socket(ipv6: bool) -> io::Result<std::net::UdpSocket> {
@@ -261,7 +282,7 @@ fn unicast_socket(ipv6: bool) -> io::Result<std::net::UdpSocket> {
             SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
         )
     };
-    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    let socket = socket2::Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
     if ipv6 {
         socket.set_only_v6(true)?;
     }
@@ -271,7 +292,7 @@ fn unicast_socket(ipv6: bool) -> io::Result<std::net::UdpSocket> {
 }
 
 fn multicast_sender_v4(interface: Ipv4Addr) -> io::Result<std::net::UdpSocket> {
-    let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    let socket = socket2::Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
     socket.set_nonblocking(true)?;
     socket.set_multicast_if_v4(&interface)?;
     socket.set_multicast_loop_v4(true)?;
@@ -281,7 +302,7 @@ fn multicast_sender_v4(interface: Ipv4Addr) -> io::Result<std::net::UdpSocket> {
 }
 
 fn multicast_sender_v6(index: u32) -> io::Result<std::net::UdpSocket> {
-    let socket = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+    let socket = socket2::Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
     socket.set_only_v6(true)?;
     socket.set_nonblocking(true)?;
     socket.set_multicast_if_v6(index)?;

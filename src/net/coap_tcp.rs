@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -303,9 +303,9 @@ async fn serve_connection<H: RequestHandler>(
         tokio::select! {
             read = stream.read(&mut buffer) => match read {
                 Ok(0) | Err(_) => connection.handle_eof(),
-                Ok(n) => connection.handle_bytes(Instant::now(), &buffer[..n]),
+                Ok(n) => connection.handle_bytes(crate::net::now(), &buffer[..n]),
             },
-            () = sleep => connection.handle_timeout(Instant::now()),
+            () = sleep => connection.handle_timeout(crate::net::now()),
         }
     }
     let _ = stream.shutdown().await;
@@ -349,7 +349,7 @@ impl ClientSession {
             tokio::select! {
                 read = self.stream.read(&mut self.buffer) => match read {
                     Ok(0) | Err(_) => self.connection.handle_eof(),
-                    Ok(n) => self.connection.handle_bytes(Instant::now(), &self.buffer[..n]),
+                    Ok(n) => self.connection.handle_bytes(crate::net::now(), &self.buffer[..n]),
                 },
                 () = tokio::time::sleep_until(deadline) => break,
             }
@@ -359,7 +359,7 @@ impl ClientSession {
 
     /// Sends a request and waits for its whole response.
     pub async fn request(&mut self, request: Request) -> Result<Response, LinkError> {
-        let id = self.connection.request(Instant::now(), request);
+        let id = self.connection.request(crate::net::now(), request);
         loop {
             if let Some(bytes) = self.connection.poll_transmit() {
                 self.stream.write_all(&bytes).await.map_err(LinkError::Io)?;
@@ -386,9 +386,9 @@ impl ClientSession {
             tokio::select! {
                 read = self.stream.read(&mut self.buffer) => match read {
                     Ok(0) | Err(_) => self.connection.handle_eof(),
-                    Ok(n) => self.connection.handle_bytes(Instant::now(), &self.buffer[..n]),
+                    Ok(n) => self.connection.handle_bytes(crate::net::now(), &self.buffer[..n]),
                 },
-                () = sleep => self.connection.handle_timeout(Instant::now()),
+                () = sleep => self.connection.handle_timeout(crate::net::now()),
             }
         }
     }

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use uuid::Uuid;
 
@@ -146,18 +146,18 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
     let rounds = if multicast { options.rounds.max(1) } else { 0 };
     let mut round = 0;
     let mut round_deadline = None;
-    let started = Instant::now();
+    let started = crate::net::now();
     let hard_deadline = started + options.wait * rounds + options.timeout;
     loop {
-        if round_deadline.is_none_or(|d| Instant::now() >= d) && round < rounds {
+        if round_deadline.is_none_or(|d| crate::net::now() >= d) && round < rounds {
             for group in discovery_groups(options.port) {
                 let id = endpoint.multicast(group, ocf_get("/oic/res"));
                 purposes.insert(id, Purpose::MulticastListing);
             }
             round += 1;
-            round_deadline = Some(Instant::now() + options.wait);
+            round_deadline = Some(crate::net::now() + options.wait);
         }
-        let listening = round < rounds || round_deadline.is_some_and(|d| Instant::now() < d);
+        let listening = round < rounds || round_deadline.is_some_and(|d| crate::net::now() < d);
         // The device looked for, once its follow-ups (doxm: whether it is
         // owned) are in too: stopping at its listing would hand back a
         // record that cannot tell an unowned device from a foreign one.
@@ -175,7 +175,7 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
             Some(hard_deadline)
         };
         let Some(event) = endpoint.next_event(deadline).await else {
-            if Instant::now() >= hard_deadline {
+            if crate::net::now() >= hard_deadline {
                 break;
             }
             continue;

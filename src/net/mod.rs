@@ -8,9 +8,11 @@ pub mod interfaces;
 pub mod plain;
 pub mod secure;
 pub mod tls;
+pub mod udp;
 
 pub use coap_endpoint::CoapEndpoint;
 pub use discover::{DiscoverOptions, DiscoveryOutcome, DiscoveryProblem, discover};
+pub use udp::now;
 
 /// The single-threaded tokio runtime both binaries run on: every socket of a
 /// command is driven from one thread, which keeps start-up cheap.

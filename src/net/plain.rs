@@ -7,9 +7,8 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Instant;
 
-use tokio::net::UdpSocket;
-
 use super::coap_endpoint::random_seed;
+use super::udp::{Socket, now};
 use crate::coap::{Client, ClientConfig, Event, Request, Response};
 
 /// Why a plain request failed.
@@ -42,7 +41,7 @@ impl std::error::Error for PlainError {}
 
 /// A CoAP client talking to one peer.
 pub struct PlainSession {
-    socket: UdpSocket,
+    socket: Socket,
     coap: Client,
     peer: SocketAddr,
     buffer: Vec<u8>,
@@ -55,7 +54,7 @@ impl PlainSession {
         } else {
             (Ipv4Addr::UNSPECIFIED, 0).into()
         };
-        let socket = UdpSocket::bind(local).await.map_err(PlainError::Io)?;
+        let socket = Socket::bind(local).await.map_err(PlainError::Io)?;
         socket.connect(peer).await.map_err(PlainError::Io)?;
         Ok(PlainSession {
             socket,
@@ -75,7 +74,7 @@ impl PlainSession {
         request: Request,
         deadline: Instant,
     ) -> Result<Response, PlainError> {
-        let id = self.coap.request(Instant::now(), self.peer, request);
+        let id = self.coap.request(now(), self.peer, request);
         loop {
             while let Some(transmit) = self.coap.poll_transmit() {
                 // A lost datagram is recovered by retransmission.
@@ -98,8 +97,7 @@ impl PlainSession {
                     _ => {}
                 }
             }
-            let now = Instant::now();
-            if now >= deadline {
+            if now() >= deadline {
                 return Err(PlainError::TimedOut);
             }
             let wake = self
@@ -110,20 +108,20 @@ impl PlainSession {
                 received = recv(&self.socket, &mut self.buffer) => match received {
                     // Noise that is not CoAP is dropped by the client.
                     Ok(_) => {
-                        let _ = self.coap.handle_datagram(Instant::now(), self.peer, &self.buffer);
+                        let _ = self.coap.handle_datagram(now(), self.peer, &self.buffer);
                     }
                     Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
                         return Err(PlainError::Unreachable);
                     }
                     Err(_) => {}
                 },
-                () = tokio::time::sleep_until(wake.into()) => self.coap.handle_timeout(Instant::now()),
+                () = tokio::time::sleep_until(wake.into()) => self.coap.handle_timeout(now()),
             }
         }
     }
 }
 
-async fn recv(socket: &UdpSocket, buffer: &mut Vec<u8>) -> io::Result<usize> {
+async fn recv(socket: &Socket, buffer: &mut Vec<u8>) -> io::Result<usize> {
     buffer.clear();
     socket.recv_buf(buffer).await
 }

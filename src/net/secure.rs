@@ -8,9 +8,8 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::net::UdpSocket;
-
 use super::coap_endpoint::random_seed;
+use super::udp::{Socket, now};
 use crate::coap::{Client, ClientConfig, Event, Request, Response};
 use crate::dtls::{self, CipherSuite, Connection, DtlsRng, EphemeralKey};
 
@@ -111,7 +110,7 @@ impl std::error::Error for SessionError {}
 
 /// An established DTLS session carrying CoAP.
 pub struct SecureSession {
-    socket: UdpSocket,
+    socket: Socket,
     connection: Connection,
     coap: Client,
     peer: SocketAddr,
@@ -148,13 +147,13 @@ impl SecureSession {
     /// A socket connected to `peer`, bound to `local_port` (0: any). A
     /// session opened again from the port of an earlier one takes its
     /// place at the peer (RFC 6347 §4.2.8): the peer drops the old session.
-    pub async fn bind(peer: SocketAddr, local_port: u16) -> Result<UdpSocket, SessionError> {
+    pub async fn bind(peer: SocketAddr, local_port: u16) -> Result<Socket, SessionError> {
         let local: SocketAddr = if peer.is_ipv6() {
             (Ipv6Addr::UNSPECIFIED, local_port).into()
         } else {
             (Ipv4Addr::UNSPECIFIED, local_port).into()
         };
-        let socket = UdpSocket::bind(local).await.map_err(SessionError::Io)?;
+        let socket = Socket::bind(local).await.map_err(SessionError::Io)?;
         socket.connect(peer).await.map_err(SessionError::Io)?;
         Ok(socket)
     }
@@ -162,14 +161,14 @@ impl SecureSession {
     /// Runs the handshake on a socket made by [`SecureSession::bind`],
     /// calling `on_keys` as [`SecureSession::connect_watching_keys`] does.
     pub async fn handshake(
-        socket: UdpSocket,
+        socket: Socket,
         peer: SocketAddr,
         config: Arc<dtls::ClientConfig>,
         deadline: Instant,
         mut on_keys: impl FnMut(dtls::KeyMaterial),
     ) -> Result<SecureSession, SessionError> {
         let mut connection =
-            Connection::client(config, Instant::now(), OsRandom).map_err(SessionError::Dtls)?;
+            Connection::client(config, now(), OsRandom).map_err(SessionError::Dtls)?;
         if let Some(key) = take_prepared_key() {
             connection.use_ephemeral_key(key);
         }
@@ -252,13 +251,13 @@ impl SecureSession {
         request: Request,
         deadline: Instant,
     ) -> Result<Response, SessionError> {
-        let id = self.coap.request(Instant::now(), self.peer, request);
+        let id = self.coap.request(now(), self.peer, request);
         loop {
             while let Some(event) = self.connection.poll_event() {
                 match event {
                     dtls::Event::ApplicationData(data) => {
                         // Not CoAP: ignored like noise on a plain socket.
-                        let _ = self.coap.handle_datagram(Instant::now(), self.peer, &data);
+                        let _ = self.coap.handle_datagram(now(), self.peer, &data);
                     }
                     dtls::Event::Closed { error } => {
                         return Err(SessionError::Dtls(error.unwrap_or(dtls::Error::PeerClosed)));
@@ -306,8 +305,7 @@ impl SecureSession {
 
     /// Waits for a datagram or the next timer of either engine.
     async fn wait(&mut self, deadline: Instant) -> Result<(), SessionError> {
-        let now = Instant::now();
-        if now >= deadline {
+        if now() >= deadline {
             return Err(SessionError::TimedOut);
         }
         let wake = [
@@ -325,7 +323,7 @@ impl SecureSession {
                     // A datagram the engine rejects (garbage, replay, bad MAC)
                     // is dropped; fatal errors surface as a Closed event.
                     Ok(_) => {
-                        let _ = self.connection.handle_datagram(Instant::now(), &self.buffer);
+                        let _ = self.connection.handle_datagram(now(), &self.buffer);
                     }
                     // The peer's host said nothing listens on that port
                     // (ICMP port unreachable): no point in waiting.
@@ -336,9 +334,9 @@ impl SecureSession {
                 }
             }
             () = tokio::time::sleep_until(wake.into()) => {
-                let now = Instant::now();
-                self.connection.handle_timeout(now);
-                self.coap.handle_timeout(now);
+                let at = now();
+                self.connection.handle_timeout(at);
+                self.coap.handle_timeout(at);
             }
         }
         Ok(())
@@ -348,7 +346,7 @@ impl SecureSession {
 /// Receives one datagram into `buffer`'s spare capacity, replacing what it
 /// held. Not zeroing a 64 KiB buffer first spares a short-lived command the
 /// cost of touching its every page.
-async fn recv_datagram(socket: &UdpSocket, buffer: &mut Vec<u8>) -> io::Result<usize> {
+async fn recv_datagram(socket: &Socket, buffer: &mut Vec<u8>) -> io::Result<usize> {
     buffer.clear();
     socket.recv_buf(buffer).await
 }

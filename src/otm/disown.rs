@@ -2,8 +2,6 @@
 //! back unowned, then forget its record and key (FACTS §2.5). Or, with
 //! `forget_only`, forget them without talking to the device.
 
-use std::time::Instant;
-
 use uuid::Uuid;
 
 use super::doc::send_step;
@@ -39,7 +37,7 @@ pub async fn disown(m: &Mediator, request: DisownRequest) -> Result<Disowned, Di
     if request.forget_only {
         return forget(m, &request).await;
     }
-    let deadline = Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let known = known_entry(m, &request.device).await?;
     if let Some(entry) = &known {
         m.prepare_sessions(entry.keyring);

@@ -62,7 +62,7 @@ fn sent(step: &Step, over: &'static str) -> PlannedStep {
 
 /// The plan of `own` for `request.device`, found and read only.
 pub async fn plan_own(m: &Mediator, request: &OwnRequest) -> Result<OwnPlan, OwnError> {
-    let deadline = std::time::Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let located = m.locate(&request.device, deadline).await?;
     let record = &located.record;
     let mut plan = OwnPlan {
@@ -162,7 +162,7 @@ pub async fn plan_disown(m: &Mediator, request: &DisownRequest) -> Result<Disown
             steps: vec![forget],
         });
     }
-    let deadline = std::time::Instant::now() + m.timeout();
+    let deadline = crate::net::now() + m.timeout();
     let located = m.locate(&request.device, deadline).await?;
     let Some(entry) = &located.entry else {
         return Err(DisownError::NotOurs {

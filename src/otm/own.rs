@@ -275,6 +275,8 @@ pub(super) async fn transfer(
         complete: false,
         previous_uuid: Some(record.di),
         doc_port: None,
+        created: None,
+        updated: None,
     };
     let mut writes = StoreWrites::new(m.store().clone());
     let mut provisioning = request
@@ -571,7 +573,7 @@ async fn ask_pin(
         attempt,
         attempts: PIN_TRIES,
     };
-    let asked_at = Instant::now();
+    let asked_at = crate::net::now();
     let answer = tokio::task::spawn_blocking(move || interaction.pin(&pin_request))
         .await
         .unwrap_or(Err(Declined::Cancelled));
@@ -612,7 +614,7 @@ pub struct Deadline {
 impl Deadline {
     pub fn new(timeout: Duration) -> Deadline {
         Deadline {
-            at: Instant::now() + timeout,
+            at: crate::net::now() + timeout,
         }
     }
 

@@ -26,12 +26,12 @@ pub async fn wait_until_unowned(
         port: address.port(),
     };
     loop {
-        let attempt = Instant::now() + Duration::from_millis(500);
+        let attempt = crate::net::now() + Duration::from_millis(500);
         match m.locate(&reference, attempt.min(give_up)).await {
             Ok(found) if found.record.owned == Some(false) => return Ok(found),
             Err(AccessError::Device(DeviceError::Unreachable { .. })) | Ok(_) | Err(_) => {}
         }
-        if Instant::now() >= give_up {
+        if crate::net::now() >= give_up {
             return Err(DeviceError::TimedOut {
                 peer: format_addr(address),
                 step: "coming back unowned after the reset".into(),

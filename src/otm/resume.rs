@@ -63,7 +63,7 @@ pub(super) async fn resume(
         let wait = if port == 0 {
             deadline.at()
         } else {
-            deadline.at().min(Instant::now() + TAKEOVER_WAIT)
+            deadline.at().min(crate::net::now() + TAKEOVER_WAIT)
         };
         match m.open_owner_session(entry, secure, wait, port).await {
             Ok(session) => return finish(m, request, session, entry, &located, deadline).await,
@@ -96,7 +96,7 @@ pub(super) async fn resume(
     // no takeover ends it (the reference device's DTLS stack replaces only
     // established sessions): the device drops it when its handshake times
     // out. Wait for that, within the deadline.
-    while again.record.owned != Some(false) && Instant::now() + BUSY_POLL < deadline.at() {
+    while again.record.owned != Some(false) && crate::net::now() + BUSY_POLL < deadline.at() {
         m.interaction().progress(&Progress::Waiting {
             subject: &label,
             what: "waiting for it to drop the ownership session that stopped half-way",

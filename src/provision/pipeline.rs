@@ -168,7 +168,7 @@ async fn run(
     let step = StepRecord::start("register");
     // Registration has its own time: the device connects, signs up and
     // signs in once it is back in RFNOP.
-    let until = Instant::now() + m.timeout();
+    let until = crate::net::now() + m.timeout();
     let waited = match open {
         Some(open) => open.wait(m, WaitFor::Registered, until).await,
         None => cloud::status_located(m, &located, Some(WaitFor::Registered), until)

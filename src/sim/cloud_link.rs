@@ -257,7 +257,7 @@ pub async fn run_clients(
     timeout: Duration,
     done: impl Fn(&[DeviceState], &[CloudClient]) -> bool,
 ) -> bool {
-    let deadline = Instant::now() + timeout;
+    let deadline = crate::net::now() + timeout;
     let mut clients: Vec<CloudClient> = (0..devices.len())
         .map(|i| {
             CloudClient::new(
@@ -267,7 +267,7 @@ pub async fn run_clients(
         })
         .collect();
     let mut links: CloudLinks<usize> = CloudLinks::new();
-    let now = Instant::now();
+    let now = crate::net::now();
     for (index, (client, state)) in clients.iter_mut().zip(devices.iter_mut()).enumerate() {
         client.sync(now, state);
         links.apply(&index, client, state, None, now);
@@ -276,7 +276,7 @@ pub async fn run_clients(
         if done(devices, &clients) {
             return true;
         }
-        let now = Instant::now();
+        let now = crate::net::now();
         if now >= deadline {
             return false;
         }
@@ -289,12 +289,12 @@ pub async fn run_clients(
         tokio::select! {
             event = links.next() => {
                 let Some((index, event)) = event else { return false };
-                let now = Instant::now();
+                let now = crate::net::now();
                 deliver(&mut clients[index], &mut devices[index], event, now);
                 links.apply(&index, &mut clients[index], &mut devices[index], None, now);
             }
             () = tokio::time::sleep_until(wake.into()) => {
-                let now = Instant::now();
+                let now = crate::net::now();
                 for (index, (client, state)) in clients.iter_mut().zip(devices.iter_mut()).enumerate() {
                     if client.poll_timeout().is_some_and(|at| at <= now) {
                         client.handle_timeout(now, state);

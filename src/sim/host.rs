@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::UdpSocket;
+
+use crate::net::udp::{Socket as UdpSocket, memory_network};
 use tokio::sync::mpsc;
 
 use super::cloud_client::{CloudClient, CloudClientConfig};
@@ -114,16 +115,16 @@ pub async fn run(
             Some(path) => DeviceState::load_or_create(path, &name)?,
             None => DeviceState::new_unowned(&name),
         };
-        let (socket, wildcard) = bind_device_socket(options.listen, index)?;
+        let (socket, wildcard) = device_socket(options.listen, index)?;
         let port = socket.local_addr()?.port();
-        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        let socket = Arc::new(socket);
         spawn_reader(socket.clone(), sender.clone(), move || {
             Source::Device(index)
         });
         let local = socket.local_addr()?;
-        let (secure_socket, _) = bind_device_socket(Some(SocketAddr::new(local.ip(), 0)), 0)?;
+        let (secure_socket, _) = device_socket(Some(SocketAddr::new(local.ip(), 0)), 0)?;
         let secure_port = secure_socket.local_addr()?.port();
-        let secure_socket = Arc::new(UdpSocket::from_std(secure_socket)?);
+        let secure_socket = Arc::new(secure_socket);
         spawn_reader(secure_socket.clone(), sender.clone(), move || {
             Source::Secure(index)
         });
@@ -162,7 +163,7 @@ pub async fn run(
     let mut links: CloudLinks<usize> = CloudLinks::new();
     tokio::pin!(shutdown);
     loop {
-        let now = Instant::now();
+        let now = crate::net::now();
         for (index, h) in hosted.iter_mut().enumerate() {
             // The cloud client follows the configuration and the state.
             let before = h.device.state.security.cloud.clone();
@@ -195,7 +196,7 @@ pub async fn run(
                 notify(notice);
             }
             if h.device.reset_requested && h.reset_at.is_none() {
-                h.reset_at = Some(Instant::now() + options.reset_delay);
+                h.reset_at = Some(crate::net::now() + options.reset_delay);
             }
             while let Some(t) = h.server.poll_transmit() {
                 let _ = h.socket.send_to(&t.datagram, t.destination).await;
@@ -224,7 +225,7 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => return Ok(()),
             () = sleep => {
-                let now = Instant::now();
+                let now = crate::net::now();
                 for h in &mut hosted {
                     h.cloud.handle_timeout(now, &mut h.device.state);
                     h.server.handle_timeout(now);
@@ -245,12 +246,12 @@ pub async fn run(
             }
             Some((index, event)) = links.next() => {
                 if let Some(h) = hosted.get_mut(index) {
-                    deliver(&mut h.cloud, &mut h.device.state, event, Instant::now());
+                    deliver(&mut h.cloud, &mut h.device.state, event, crate::net::now());
                 }
             }
             incoming = received.recv() => {
                 let Some((source, from, datagram)) = incoming else { return Ok(()) };
-                let now = Instant::now();
+                let now = crate::net::now();
                 let targets: Vec<usize> = match source {
                     Source::Secure(i) => {
                         let h = &mut hosted[i];
@@ -287,9 +288,10 @@ fn spawn_reader(
     source: impl Fn() -> Source + Send + 'static,
 ) {
     tokio::spawn(async move {
-        let mut buf = vec![0u8; 65_535];
+        let mut buf = Vec::with_capacity(65_535);
         loop {
-            match socket.recv_from(&mut buf).await {
+            buf.clear();
+            match socket.recv_buf_from(&mut buf).await {
                 Ok((n, from)) => {
                     if sender
                         .send((source(), from, buf[..n].to_vec()))
@@ -303,6 +305,24 @@ fn spawn_reader(
             }
         }
     });
+}
+
+/// Device `index`'s unicast socket, and whether it listens on every
+/// address. On the in-memory network: on loopback.
+fn device_socket(listen: Option<SocketAddr>, index: usize) -> io::Result<(UdpSocket, bool)> {
+    if memory_network().is_some() {
+        let mut addr =
+            listen.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0));
+        if addr.port() != 0 {
+            let port = u16::try_from(usize::from(addr.port()) + index)
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "port range exhausted"))?;
+            addr.set_port(port);
+        }
+        return Ok((UdpSocket::make(|| unreachable!(), addr, None)?, false));
+    }
+    let (socket, wildcard) = bind_device_socket(listen, index)?;
+    let addr = socket.local_addr()?;
+    Ok((UdpSocket::make(|| Ok(socket), addr, None)?, wildcard))
 }
 
 /// Binds device `index`'s unicast socket. The default is a dual-stack
@@ -356,6 +376,15 @@ fn bind_device_socket(
 /// interface. Several processes may listen at once (SO_REUSEPORT); every
 /// one of them receives each multicast datagram.
 fn multicast_listeners(port: u16) -> Vec<UdpSocket> {
+    if memory_network().is_some() {
+        let any = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
+        return UdpSocket::make(|| unreachable!(), any, None)
+            .map(|socket| {
+                socket.join_memory_group(IpAddr::V4(ALL_COAP_NODES_V4), port);
+                vec![socket]
+            })
+            .unwrap_or_default();
+    }
     let interfaces = multicast_interfaces();
     let mut sockets = Vec::new();
     let v4 = (|| {
@@ -391,7 +420,11 @@ fn multicast_listeners(port: u16) -> Vec<UdpSocket> {
         io::Result::Ok(socket)
     })();
     for socket in [v4, v6].into_iter().flatten() {
-        if let Ok(socket) = UdpSocket::from_std(socket.into()) {
+        let Ok(addr) = socket.local_addr().map(|a| a.as_socket()) else {
+            continue;
+        };
+        let addr = addr.unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port));
+        if let Ok(socket) = UdpSocket::make(|| Ok(socket.into()), addr, None) {
             sockets.push(socket);
         }
     }

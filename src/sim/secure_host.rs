@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::net::UdpSocket;
+use crate::net::udp::Socket as UdpSocket;
 
 use crate::coap::{Server, ServerConfig};
 use crate::dtls::{self, Connection, CookieGuard, HelloVerdict};

@@ -17,7 +17,7 @@
 //! each side per process, about 5 ms of every command that touches a secret.
 
 use std::collections::HashMap;
-use std::sync::{OnceLock, mpsc};
+use std::sync::OnceLock;
 
 use secret_service::EncryptionType;
 use secret_service::blocking::{Collection, SecretService};
@@ -29,40 +29,19 @@ static SERVICE: OnceLock<Result<SecretService<'static>, String>> = OnceLock::new
 /// The collection new items go to (the `default` alias), looked up once.
 static DEFAULT_COLLECTION: OnceLock<Result<Collection<'static>, Failure>> = OnceLock::new();
 
-/// Work for the keyring thread.
-pub type Job = Box<dyn FnOnce() + Send>;
+static WARMING: OnceLock<()> = OnceLock::new();
 
-/// The keyring thread: it connects, looks up the collection a write goes to,
-/// then runs the jobs it is sent, in order, for the rest of the process.
-static WORKER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-
-fn worker() -> &'static mpsc::Sender<Job> {
-    WORKER.get_or_init(|| {
-        let (jobs, queue) = mpsc::channel::<Job>();
-        std::thread::spawn(move || {
+/// Starts connecting on a background thread (once per process), so that
+/// the first real operation finds the session (and the collection a write
+/// goes to) ready.
+pub fn warm_up() {
+    WARMING.get_or_init(|| {
+        std::thread::spawn(|| {
             if service().is_ok() {
                 let _ = default_collection();
             }
-            for job in queue {
-                job();
-            }
         });
-        jobs
-    })
-}
-
-/// Starts connecting on the keyring thread, so that the first real
-/// operation finds the session (and the collection a write goes to) ready.
-pub fn warm_up() {
-    worker();
-}
-
-/// Runs `job` on the keyring thread: a write started from the middle of a
-/// conversation with a device then waits neither for a new thread nor for
-/// the connection. A job that cannot be handed over is dropped, which its
-/// sender sees as a closed channel.
-pub fn run_in_background(job: Job) {
-    let _ = worker().send(job);
+    });
 }
 
 /// The reason the connection failed, when it has been tried and failed.
@@ -92,17 +71,18 @@ fn default_collection() -> Result<&'static Collection<'static>, Failure> {
 /// Why an operation failed.
 #[derive(Clone)]
 pub enum Failure {
-    /// The service is not running, not reachable or locked.
+    /// The service is not running or not reachable.
     Unavailable(String),
+    /// The collection is locked and unlocking it needs a prompt.
+    Locked,
     /// The service answered with an error.
     Failed(String),
 }
 
 fn failed(e: secret_service::Error) -> Failure {
     match e {
-        secret_service::Error::Unavailable
-        | secret_service::Error::Locked
-        | secret_service::Error::Prompt => Failure::Unavailable(e.to_string()),
+        secret_service::Error::Locked | secret_service::Error::Prompt => Failure::Locked,
+        secret_service::Error::Unavailable => Failure::Unavailable(e.to_string()),
         other => Failure::Failed(other.to_string()),
     }
 }

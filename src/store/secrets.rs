@@ -3,17 +3,26 @@
 //!
 //! Two stores on Linux: the Secret Service (gnome-keyring, KWallet), which
 //! survives reboots, and the kernel keyring, which works headless but is
-//! volatile, so it is used only when the user asks for it.
+//! volatile, so it is used only when the user asks for it (where its
+//! secrets go: `kernel.rs`).
 
 use std::fmt;
 
+#[cfg(not(target_os = "linux"))]
 use keyring::Entry;
 use serde::{Deserialize, Serialize};
 
 const SERVICE: &str = "ocf-mediator";
 
+/// A secret's description in the kernel keyring: the one the `keyring`
+/// crate used, so secrets stored by earlier versions are found.
+#[cfg(target_os = "linux")]
+fn kernel_description(account: &str) -> String {
+    format!("keyring-rs:{account}@{SERVICE}")
+}
+
 /// Which keyring holds a secret.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyringKind {
     /// The platform's persistent store: the Secret Service on Linux, the
@@ -44,13 +53,33 @@ impl fmt::Display for KeyringKind {
 }
 
 /// A keyring failure, worded for the person who has to fix it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum SecretError {
-    /// The store cannot be reached or is locked.
+    /// The store cannot be reached.
     Unavailable { kind: KeyringKind, detail: String },
+    /// The Secret Service collection is locked and cannot be unlocked
+    /// without a prompt.
+    Locked { kind: KeyringKind },
+    /// The kernel refused a key: this user's key quota is used up.
+    QuotaExhausted { kind: KeyringKind },
+    /// The process has no session keyring and cannot use the user keyring.
+    NoSessionKeyring { kind: KeyringKind, detail: String },
     /// The store answered with an error.
     Failed { kind: KeyringKind, detail: String },
+}
+
+impl SecretError {
+    /// The keyring that failed.
+    pub fn kind(&self) -> KeyringKind {
+        match self {
+            SecretError::Unavailable { kind, .. }
+            | SecretError::Locked { kind }
+            | SecretError::QuotaExhausted { kind }
+            | SecretError::NoSessionKeyring { kind, .. }
+            | SecretError::Failed { kind, .. } => *kind,
+        }
+    }
 }
 
 impl fmt::Display for SecretError {
@@ -70,6 +99,22 @@ impl fmt::Display for SecretError {
                 "the {kind} keyring is not available: {detail}; run inside a keyring session \
                  (e.g. `keyctl session - …`) or use the Secret Service"
             ),
+            SecretError::Locked { .. } => f.write_str(
+                "the OS keyring (Secret Service) is locked and cannot be unlocked without a \
+                 prompt: unlock the keyring, or use --volatile-keyring",
+            ),
+            SecretError::QuotaExhausted { .. } => f.write_str(
+                "the kernel keyring refused the key: this user's key quota is used up (see \
+                 /proc/sys/kernel/keys/maxkeys and /proc/sys/kernel/keys/maxbytes, and \
+                 /proc/key-users for what is used); remove keys you no longer need \
+                 (`keyctl show @u`) or raise the quota",
+            ),
+            SecretError::NoSessionKeyring { detail, .. } => write!(
+                f,
+                "this process has no session keyring, and the user keyring cannot be used \
+                 either ({detail}); run inside a keyring session (`keyctl session - COMMAND`, or \
+                 a login session with pam_keyinit), or use the Secret Service"
+            ),
             SecretError::Failed { kind, detail } => {
                 write!(f, "the {kind} keyring failed: {detail}")
             }
@@ -78,9 +123,6 @@ impl fmt::Display for SecretError {
 }
 
 impl std::error::Error for SecretError {}
-
-/// The outcome of [`Secrets::set_in_background`], once known.
-pub type PendingWrite = tokio::sync::oneshot::Receiver<Result<(), SecretError>>;
 
 /// Access to one keyring.
 #[derive(Debug, Clone)]
@@ -130,6 +172,10 @@ impl Secrets {
             return super::secret_service::set(SERVICE, account, secret)
                 .map_err(|e| self.ss_error(e));
         }
+        #[cfg(target_os = "linux")]
+        return super::kernel::set(&kernel_description(account), secret)
+            .map_err(|e| self.kernel_error(e));
+        #[cfg(not(target_os = "linux"))]
         self.entry(account)?
             .set_secret(secret)
             .map_err(|e| self.error(e))
@@ -141,29 +187,14 @@ impl Secrets {
         if self.kind == KeyringKind::SecretService {
             return super::secret_service::get(SERVICE, account).map_err(|e| self.ss_error(e));
         }
+        #[cfg(target_os = "linux")]
+        return super::kernel::get(&kernel_description(account)).map_err(|e| self.kernel_error(e));
+        #[cfg(not(target_os = "linux"))]
         match self.entry(account)?.get_secret() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.error(e)),
         }
-    }
-
-    /// Starts storing a secret in the background; the receiver gets the
-    /// outcome (a closed channel means the write never ran). The Secret
-    /// Service's writes run on its warmed-up keyring thread.
-    pub fn set_in_background(&self, account: String, secret: Vec<u8>) -> PendingWrite {
-        let (done, outcome) = tokio::sync::oneshot::channel();
-        let secrets = self.clone();
-        let job = move || {
-            let _ = done.send(secrets.set(&account, &secret));
-        };
-        #[cfg(target_os = "linux")]
-        if self.kind == KeyringKind::SecretService {
-            super::secret_service::run_in_background(Box::new(job));
-            return outcome;
-        }
-        std::thread::spawn(job);
-        outcome
     }
 
     /// Removes a secret; a missing one is not an error.
@@ -172,28 +203,30 @@ impl Secrets {
         if self.kind == KeyringKind::SecretService {
             return super::secret_service::delete(SERVICE, account).map_err(|e| self.ss_error(e));
         }
+        #[cfg(target_os = "linux")]
+        return super::kernel::delete(&kernel_description(account))
+            .map_err(|e| self.kernel_error(e));
+        #[cfg(not(target_os = "linux"))]
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(self.error(e)),
         }
     }
 
-    fn entry(&self, account: &str) -> Result<Entry, SecretError> {
-        self.build(account).map_err(|e| self.error(e))
-    }
-
-    /// The kernel keyring on Linux; the platform store elsewhere.
-    #[cfg(target_os = "linux")]
-    fn build(&self, account: &str) -> keyring::Result<Entry> {
-        use keyring::keyutils::KeyutilsCredential;
-        Ok(Entry::new_with_credential(Box::new(
-            KeyutilsCredential::new_with_target(None, SERVICE, account)?,
-        )))
-    }
-
     #[cfg(not(target_os = "linux"))]
-    fn build(&self, account: &str) -> keyring::Result<Entry> {
-        Entry::new(SERVICE, account)
+    fn entry(&self, account: &str) -> Result<Entry, SecretError> {
+        Entry::new(SERVICE, account).map_err(|e| self.error(e))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn kernel_error(&self, e: super::kernel::KernelError) -> SecretError {
+        use super::kernel::KernelError;
+        let kind = self.kind;
+        match e {
+            KernelError::Quota => SecretError::QuotaExhausted { kind },
+            KernelError::NoKeyring(detail) => SecretError::NoSessionKeyring { kind, detail },
+            KernelError::Failed(detail) => SecretError::Failed { kind, detail },
+        }
     }
 
     #[cfg(target_os = "linux")]
@@ -204,6 +237,7 @@ impl Secrets {
                 kind: self.kind,
                 detail,
             },
+            Failure::Locked => SecretError::Locked { kind: self.kind },
             Failure::Failed(detail) => SecretError::Failed {
                 kind: self.kind,
                 detail,
@@ -211,6 +245,7 @@ impl Secrets {
         }
     }
 
+    #[cfg(not(target_os = "linux"))]
     fn error(&self, e: keyring::Error) -> SecretError {
         let kind = self.kind;
         match e {
@@ -222,16 +257,41 @@ impl Secrets {
                 kind,
                 detail: inner.to_string(),
             },
-            // keyutils answers a write this way when the process has no
-            // usable session keyring (a plain shell on many systems).
-            keyring::Error::NoEntry => SecretError::Unavailable {
-                kind,
-                detail: "no session keyring is attached to this process".into(),
-            },
             other => SecretError::Failed {
                 kind,
                 detail: other.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_quota_a_missing_session_keyring_and_a_locked_collection_read_differently() {
+        let quota = SecretError::QuotaExhausted {
+            kind: KeyringKind::Kernel,
+        }
+        .to_string();
+        let session = SecretError::NoSessionKeyring {
+            kind: KeyringKind::Kernel,
+            detail: "operation not permitted".into(),
+        }
+        .to_string();
+        let locked = SecretError::Locked {
+            kind: KeyringKind::SecretService,
+        }
+        .to_string();
+        assert!(quota.contains("/proc/sys/kernel/keys/maxkeys"), "{quota}");
+        assert!(
+            session.contains("no session keyring") && session.contains("keyctl session"),
+            "{session}"
+        );
+        assert!(
+            locked.contains("unlock the keyring, or use --volatile-keyring"),
+            "{locked}"
+        );
     }
 }

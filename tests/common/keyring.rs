@@ -109,12 +109,67 @@ impl TestHome {
         self.path().join("data/ocf-mediator")
     }
 
-    /// The mediator's state file, parsed (empty object when absent).
+    /// The mediator's devices as `devices --json` lists them, shaped as the
+    /// old state file was: `{"devices": {DI: {...}}}`.
     pub fn state(&self) -> serde_json::Value {
-        match std::fs::read(self.state_dir().join("state.json")) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap(),
-            Err(_) => serde_json::json!({}),
+        let run = self.mediator(&["--json", "devices"]);
+        assert_eq!(run.code, 0, "devices: {}", run.stderr);
+        let devices: serde_json::Map<String, serde_json::Value> = run
+            .json_lines()
+            .into_iter()
+            .map(|d| (d["di"].as_str().unwrap().to_owned(), d))
+            .collect();
+        serde_json::json!({ "devices": devices })
+    }
+
+    /// Whether the store holds an owner key for `di` that opens.
+    #[allow(dead_code)]
+    pub fn has_owner_key(&self, di: &str) -> bool {
+        self.state()["devices"][di]["key"] == "present"
+    }
+
+    /// The owner keys of the store, through `keys export` (and the
+    /// library's reader of that file): DI and key bytes.
+    #[allow(dead_code)]
+    pub fn owner_keys(&self) -> Vec<(String, Vec<u8>)> {
+        if self.state()["devices"].as_object().unwrap().is_empty() {
+            return Vec::new();
         }
+        let file = self.path().join("owner-keys.export");
+        let _ = std::fs::remove_file(&file);
+        let run = self.mediator_with_stdin(
+            &[
+                "keys",
+                "export",
+                "--out",
+                file.to_str().unwrap(),
+                "--passphrase-stdin",
+            ],
+            "test passphrase\n",
+        );
+        assert_eq!(run.code, 0, "keys export: {}", run.stderr);
+        let opened =
+            ocf_mediator::store::export::open(&std::fs::read(&file).unwrap(), b"test passphrase")
+                .unwrap();
+        std::fs::remove_file(&file).unwrap();
+        opened
+            .devices
+            .into_iter()
+            .map(|d| (d.record.di.to_string(), d.key.bytes().to_vec()))
+            .collect()
+    }
+
+    /// Deletes the store's key-encryption key from the Secret Service
+    /// behind the mediator's back (to simulate a lost keyring).
+    #[allow(dead_code)]
+    pub fn forget_kek(&self) {
+        let keks: Vec<String> = self
+            .secret_accounts()
+            .into_iter()
+            .filter(|a| a.starts_with("kek/"))
+            .collect();
+        assert_eq!(keks.len(), 1, "one KEK: {keks:?}");
+        self.forget_secret(&keks[0]);
     }
 
     /// Any program, run with this home's environment.
@@ -160,12 +215,11 @@ impl TestHome {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run ocf-mediator");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // A command that fails before it reads stdin closes it early.
+        let written = child.stdin.take().unwrap().write_all(input.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
         Run::from(child.wait_with_output().unwrap())
     }
 
