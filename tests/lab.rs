@@ -240,3 +240,59 @@ fn sigterm_stops_the_lab_and_the_command_it_runs() {
     // The command was ended by the SIGTERM passed on: 128 + 15.
     assert_eq!(child.wait().unwrap().code(), Some(143));
 }
+
+#[test]
+fn without_run_it_says_what_to_type_next_and_stops_on_sigterm() {
+    let mut child = std::process::Command::new(common::DEVSIM)
+        .args(["lab", "--devices", "2"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    while !text.contains("Ctrl-C") {
+        assert!(
+            std::io::BufRead::read_line(&mut stdout, &mut text).unwrap() > 0,
+            "the lab ended early: {text}"
+        );
+    }
+    let hub = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("hub"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no hub line: {text}"))
+        .to_owned();
+    assert!(
+        text.contains(&format!("ocf-mediator login --hub {hub}")),
+        "{text}"
+    );
+    assert!(text.contains("ocf-mediator provision --batch "), "{text}");
+    assert!(
+        !text.contains("OCF_MEDIATOR_CLIENT_SECRET"),
+        "no secret on screen: {text}"
+    );
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let ended = common::wait_until(Duration::from_secs(5), || {
+        matches!(child.try_wait(), Ok(Some(_)))
+    });
+    assert!(ended, "the lab did not stop");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_directory_with_an_earlier_rehearsal_s_mediator_state_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("mediator")).unwrap();
+    let run = common::Run::from(
+        std::process::Command::new(common::DEVSIM)
+            .args(["lab", "--run", "true", "--dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("earlier rehearsal"), "{}", run.stderr);
+}

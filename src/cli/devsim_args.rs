@@ -114,10 +114,10 @@ pub enum DevsimCommand {
     /// secret in OCF_MEDIATOR_CLIENT_SECRET, OCF_MEDIATOR_STATE_DIR in the
     /// lab's directory, OCF_MEDIATOR_VOLATILE_KEYRING=1, and the lab's own
     /// directory first on PATH (so ocf-mediator is the one built with it).
-    /// On Linux the command gets a kernel session keyring of its own: the
-    /// rehearsal's secrets (owner keys, tokens, the client secret) live there
-    /// and are gone when it ends. When the command ends, everything stops and
-    /// the lab exits with the command's status.
+    /// On Linux the command gets a kernel session keyring of its own (which
+    /// the kernel drops when the rehearsal ends) for the rehearsal's secrets:
+    /// owner keys, tokens, the client secret. When the command ends,
+    /// everything stops and the lab exits with the command's status.
     ///
     /// The first stdout line says where everything is; with --json it is one
     /// JSON object (hub_configuration_url, cis, sid, ca_file, m2m_client_id,

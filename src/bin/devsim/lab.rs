@@ -14,10 +14,24 @@ use ocf_mediator::sim::lab::{Lab, LabConfig, LabEvent, LabInfo};
 
 use crate::{show, shutdown_signal};
 
+/// The mediator's state directory for `--run`, in the lab's directory.
+const MEDIATOR_DIR: &str = "mediator";
+
 pub fn run(args: LabArgs) -> ExitCode {
     if args.otm.contains(&Otm::Mfg) {
         eprintln!("error: the lab's devices have no manufacturer certificate: use --otm jw or rdp");
         return ExitCode::from(2);
+    }
+    if let Some(dir) = &args.dir {
+        // Its devices and keys died with that lab; a mediator meeting the
+        // records would take them for lost keys.
+        if dir.join(MEDIATOR_DIR).exists() {
+            eprintln!(
+                "error: --dir {} holds an earlier rehearsal's mediator state, whose devices and keys are gone: give a new directory",
+                dir.display()
+            );
+            return ExitCode::from(2);
+        }
     }
     let (dir, scratch) = match lab_dir(args.dir.as_deref()) {
         Ok(dir) => dir,
@@ -172,7 +186,7 @@ fn command(script: &str, info: &LabInfo, dir: &Path) -> Command {
         .env("OCF_LAB_ISSUER", &info.issuer)
         .env("OCF_LAB_CA_FILE", &info.ca_file)
         .env("OCF_MEDIATOR_CLIENT_SECRET", &info.m2m_client_secret)
-        .env("OCF_MEDIATOR_STATE_DIR", dir.join("mediator"))
+        .env("OCF_MEDIATOR_STATE_DIR", dir.join(MEDIATOR_DIR))
         .env("OCF_MEDIATOR_VOLATILE_KEYRING", "1");
     command
 }
@@ -270,7 +284,7 @@ fn announce(info: &LabInfo, json: bool, keyring: Option<bool>) {
     }
     match keyring {
         Some(true) => text.push_str(
-            "Secrets of the rehearsal (owner keys, tokens, the m2m client secret) go to a kernel keyring of its own session (--volatile-keyring), gone when it ends.\n",
+            "Secrets of the rehearsal (owner keys, tokens, the m2m client secret) go to the kernel keyring (--volatile-keyring), in a session keyring of the rehearsal's own.\n",
         ),
         Some(false) => text.push_str(
             "Secrets of the rehearsal (owner keys, tokens, the m2m client secret) go to the kernel keyring (--volatile-keyring): the session or user keyring of this login.\n",
@@ -287,8 +301,9 @@ fn next_steps(info: &LabInfo, dir: &Path) -> String {
          \x20 export OCF_MEDIATOR_STATE_DIR={} OCF_MEDIATOR_VOLATILE_KEYRING=1\n\
          \x20 ocf-mediator login --hub {} --device-code\n\
          \x20 ocf-mediator provision --batch {}\n\
+         Or start the lab with --run \"$SHELL\": a shell with all of this set and a kernel keyring of its own.\n\
          Stop the lab with Ctrl-C.\n",
-        shell_word(&dir.join("mediator").display().to_string()),
+        shell_word(&dir.join(MEDIATOR_DIR).display().to_string()),
         info.hub,
         shell_word(&info.devices_file.display().to_string()),
     )
