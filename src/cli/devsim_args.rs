@@ -328,7 +328,7 @@ pub struct LabArgs {
     pub expires_in: i64,
     /// Run this shell command in the lab's environment, then stop; exit
     /// with its status.
-    #[arg(long, value_name = "COMMAND")]
+    #[arg(long, value_name = "COMMAND", value_hint = clap::ValueHint::CommandString)]
     pub run: Option<String>,
     /// Keep the lab's files (devices.jsonl, the mediator's state for --run)
     /// in this directory. Default: a scratch directory removed at the end.

@@ -151,6 +151,8 @@ macro_rules! devsim_examples {
 Examples:
   # One device called Porch, on every address, until Ctrl-C
   ocf-devsim device --name Porch
+  # A whole rehearsal (an OAuth server, a cloud, 3 devices) and a shell inside it; leave the shell to end it
+  ocf-devsim lab --devices 3 --run \"$SHELL\"
   # In a script: 50 devices on loopback in the background, one JSON line each
   ocf-devsim device --count 50 --listen 127.0.0.1:0 --no-multicast --json > devices.jsonl &"
     };
