@@ -19,6 +19,10 @@ use ocf_mediator::sim::{Notice, SecurityConfig};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
+// `lab`, in a file of its own (not a binary: it has no main.rs).
+#[path = "devsim/lab.rs"]
+mod lab;
+
 fn main() -> ExitCode {
     // First: a shell asking for completions (COMPLETE=<shell>) gets them.
     clap_complete::CompleteEnv::with_factory(DevsimCli::command)
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     match cli.command {
         DevsimCommand::Device(args) => run_devices(args),
         DevsimCommand::Cloud(args) => run_cloud(args),
+        DevsimCommand::Lab(args) => lab::run(args),
     }
 }
 

@@ -91,6 +91,41 @@ pub enum DevsimCommand {
     /// refused with code and reason) are one JSON object per line.
     #[command(after_long_help = help::DEVSIM_CLOUD_EXAMPLES)]
     Cloud(CloudArgs),
+    /// Run a whole rehearsal on loopback: an OAuth server, a cloud and unowned devices
+    ///
+    /// One process runs an OAuth 2.0 / OpenID Connect server of the
+    /// simulator's own (a person who approves everything at once: client
+    /// credentials for the m2m client and its secret made at start, device
+    /// codes, authorization codes with PKCE for the web client, JWT access
+    /// tokens signed with a key it makes), a simulated cloud that trusts it
+    /// (ocf-devsim cloud --issuer), and --devices unowned simulated devices,
+    /// all on 127.0.0.1. It prints the hub URL and what to type next, and
+    /// runs until SIGINT or SIGTERM.
+    ///
+    /// The devices are found without multicast: the lab writes them, by
+    /// address, one JSON line each, to devices.jsonl in its directory, for
+    /// `ocf-mediator provision --batch`. The hub tells mediators to give
+    /// devices access tokens (deviceOauthClient.grantType
+    /// clientCredentials), so nobody is asked anything per device.
+    ///
+    /// With --run, the lab runs a shell command (sh -c) once everything is
+    /// up, with this environment: OCF_LAB_HUB (the hub URL), OCF_LAB_DEVICES
+    /// (the batch file), OCF_LAB_ISSUER, OCF_LAB_CA_FILE, the m2m client's
+    /// secret in OCF_MEDIATOR_CLIENT_SECRET, OCF_MEDIATOR_STATE_DIR in the
+    /// lab's directory, OCF_MEDIATOR_VOLATILE_KEYRING=1, and the lab's own
+    /// directory first on PATH (so ocf-mediator is the one built with it).
+    /// On Linux the command gets a kernel session keyring of its own (which
+    /// the kernel drops when the rehearsal ends) for the rehearsal's secrets:
+    /// owner keys, tokens, the client secret. When the command ends,
+    /// everything stops and the lab exits with the command's status.
+    ///
+    /// The first stdout line says where everything is; with --json it is one
+    /// JSON object (hub_configuration_url, cis, sid, ca_file, m2m_client_id,
+    /// m2m_client_secret, devices with di, name and endpoints, hub, issuer,
+    /// web_client_id, devices_file), followed by the cloud's events as
+    /// ocf-devsim cloud --json prints them.
+    #[command(after_long_help = help::DEVSIM_LAB_EXAMPLES)]
+    Lab(LabArgs),
 }
 
 #[derive(Args, Debug)]
@@ -264,6 +299,42 @@ pub struct CloudArgs {
     #[arg(long, value_name = "ID", default_value = "web")]
     pub web_client_id: String,
     /// One JSON object per line on stdout: the startup line, then events.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct LabArgs {
+    /// Number of simulated devices.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub devices: u16,
+    /// The devices' name (/oic/d n), numbered.
+    #[arg(long, value_name = "NAME", default_value = "lab device")]
+    pub name: String,
+    /// Ownership transfer methods the devices offer (doxm oxms), in this order.
+    #[arg(
+        long,
+        value_name = "METHODS",
+        value_delimiter = ',',
+        default_value = "jw"
+    )]
+    pub otm: Vec<Otm>,
+    /// The devices' Random PIN (8 digits). Default: a new random PIN each
+    /// time the method is selected, shown on stderr.
+    #[arg(long, value_name = "PIN", value_parser = parse_pin)]
+    pub pin: Option<String>,
+    /// Lifetime of the cloud's access tokens for devices, in seconds (-1: permanent).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(-1..))]
+    pub expires_in: i64,
+    /// Run this shell command in the lab's environment, then stop; exit
+    /// with its status.
+    #[arg(long, value_name = "COMMAND", value_hint = clap::ValueHint::CommandString)]
+    pub run: Option<String>,
+    /// Keep the lab's files (devices.jsonl, the mediator's state for --run)
+    /// in this directory. Default: a scratch directory removed at the end.
+    #[arg(long, value_name = "DIR", env = "OCF_DEVSIM_LAB_DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+    /// One JSON object per line on stdout: the startup line, then the cloud's events.
     #[arg(long)]
     pub json: bool,
 }

@@ -172,6 +172,8 @@ macro_rules! devsim_examples {
 Examples:
   # One device called Porch, on every address, until Ctrl-C
   ocf-devsim device --name Porch
+  # A whole rehearsal (an OAuth server, a cloud, 3 devices) and a shell inside it; leave the shell to end it
+  ocf-devsim lab --devices 3 --run \"$SHELL\"
   # In a script: 50 devices on loopback in the background, one JSON line each
   ocf-devsim device --count 50 --listen 127.0.0.1:0 --no-multicast --json > devices.jsonl &"
     };
@@ -197,8 +199,6 @@ Examples:
   # In a script: a device that keeps its identity across restarts, a fixed PIN
   ocf-devsim device --json --otm jw,rdp --pin 12345678 --state-dir ./devices";
 
-/// Variables a command reads besides those of its flags (which the
-/// definitions name with `env`): `(variable, meaning)`.
 pub const DEVSIM_CLOUD_EXAMPLES: &str = "\
 Examples:
   # A cloud on loopback, for devices and `ocf-mediator login --hub`
@@ -206,6 +206,17 @@ Examples:
   # In a script: one JSON line at start (sid, cis, hub URL, CA file), then one per event
   ocf-devsim cloud --json --listen 127.0.0.1:0 --expires-in 30 > cloud.jsonl";
 
+pub const DEVSIM_LAB_EXAMPLES: &str = "\
+Examples:
+  # A rehearsal with 3 devices: the whole job, from login to registered, then stop
+  ocf-devsim lab --devices 3 --run 'set -e; ocf-mediator login --hub \"$OCF_LAB_HUB\" --client-credentials; ocf-mediator provision --batch \"$OCF_LAB_DEVICES\"'
+  # A rehearsal that stays up until Ctrl-C, for commands typed in another shell
+  ocf-devsim lab --devices 10
+  # In a script: the startup line (hub, secret, devices) and the cloud's events as JSON lines
+  ocf-devsim lab --json --devices 50 > lab.jsonl &";
+
+/// Variables a command reads besides those of its flags (which the
+/// definitions name with `env`): `(variable, meaning)`.
 pub const MEDIATOR_ENVIRONMENT: &[(&str, &str)] = &[
     (
         "OCF_MEDIATOR_CLIENT_SECRET",
@@ -252,11 +263,31 @@ pub const MEDIATOR_ENVIRONMENT: &[(&str, &str)] = &[
     ),
 ];
 
-pub const DEVSIM_ENVIRONMENT: &[(&str, &str)] = &[(
-    "COMPLETE",
-    "Set by the completion scripts (to the shell's name) when they ask ocf-devsim for \
-     completions; `COMPLETE=bash ocf-devsim` prints the bash script.",
-)];
+pub const DEVSIM_ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "COMPLETE",
+        "Set by the completion scripts (to the shell's name) when they ask ocf-devsim for \
+         completions; `COMPLETE=bash ocf-devsim` prints the bash script.",
+    ),
+    (
+        "OCF_LAB_HUB",
+        "Set by ocf-devsim lab for its --run command: the hub's URL, for ocf-mediator login --hub.",
+    ),
+    (
+        "OCF_LAB_DEVICES",
+        "Set by ocf-devsim lab for its --run command: the file listing the lab's devices by \
+         address, one JSON line each, for ocf-mediator provision --batch.",
+    ),
+    (
+        "OCF_LAB_ISSUER",
+        "Set by ocf-devsim lab for its --run command: the URL of its OAuth server.",
+    ),
+    (
+        "OCF_LAB_CA_FILE",
+        "Set by ocf-devsim lab for its --run command: the cloud's CA certificate (PEM), the \
+         devices' trust anchor.",
+    ),
+];
 
 /// FILES of the mediator's man pages: `(path, what it holds)`.
 pub const MEDIATOR_FILES: &[(&str, &str)] = &[
@@ -287,11 +318,24 @@ pub const MEDIATOR_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-pub const DEVSIM_FILES: &[(&str, &str)] = &[(
-    "<--state-dir>/",
-    "With --state-dir, each simulated device's identity and security state (UUID, owner, \
-     credentials, ACLs, pstat), so that it survives restarts. Without it, nothing is written.",
-)];
+pub const DEVSIM_FILES: &[(&str, &str)] = &[
+    (
+        "<--state-dir>/",
+        "With --state-dir, each simulated device's identity and security state (UUID, owner, \
+         credentials, ACLs, pstat), so that it survives restarts. Without it, nothing is written.",
+    ),
+    (
+        "<lab directory>/devices.jsonl",
+        "ocf-devsim lab's devices by address, one JSON line each, for ocf-mediator provision \
+         --batch. The lab directory is --dir, or a private scratch directory removed when the \
+         lab stops.",
+    ),
+    (
+        "<lab directory>/mediator/",
+        "The mediator's state directory for ocf-devsim lab's --run command \
+         (OCF_MEDIATOR_STATE_DIR). It holds no secret.",
+    ),
+];
 
 /// EXIT STATUS of `ocf-devsim`.
 pub const DEVSIM_EXIT_CODES: &str = devsim_exit_codes!();

@@ -12,6 +12,8 @@ pub mod csr;
 pub mod device;
 pub mod host;
 pub mod jwt;
+pub mod lab;
+pub mod oauth;
 pub mod repr;
 pub mod resources;
 pub mod secure_host;

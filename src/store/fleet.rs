@@ -286,11 +286,18 @@ impl Ready {
             result: None,
             reply,
         }));
-        answer.await.unwrap_or_else(|_| {
-            Err(StoreError::Database {
-                detail: "the store's writer stopped".into(),
+        // Waited for on a blocking thread: the commit is blocking work, and
+        // so it counts as work in flight for tokio, whose paused test clock
+        // then does not jump ahead while the disk is written.
+        tokio::task::spawn_blocking(move || answer.blocking_recv())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| {
+                Err(StoreError::Database {
+                    detail: "the store's writer stopped".into(),
+                })
             })
-        })
     }
 
     /// As [`Ready::write`], from a blocking thread.

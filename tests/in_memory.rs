@@ -1,0 +1,325 @@
+//! The ownership sequence in one process: the simulated devices' security
+//! core and the mediator's library on an in-memory network, with scripted
+//! answers and simulated time (tokio's paused clock). No processes, no
+//! sockets of the system, no D-Bus: the owner keys are sealed under a key
+//! in the kernel keyring.
+
+#[path = "common/kernel_session.rs"]
+mod kernel_session;
+#[path = "common/dtls.rs"]
+mod pki;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ocf_mediator::dtls::CertifiedKey;
+use ocf_mediator::interact::{Interaction, Scripted, Unattended};
+use ocf_mediator::mediator::{Failpoint, Mediator, Settings};
+use ocf_mediator::net::udp::use_memory_network;
+use ocf_mediator::ocf::address::{DeviceRef, Scheme};
+use ocf_mediator::otm::{
+    self, DisownRequest, Disowned, Method, MethodChoice, OwnChange, OwnError, OwnRequest,
+};
+use ocf_mediator::sim::SecurityConfig;
+use ocf_mediator::sim::host::{HostOptions, HostedDevice, run};
+use ocf_mediator::store::KeyringKind;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const PIN: &str = "24681357";
+
+/// Simulated devices on the in-memory network, and a mediator with its own
+/// store.
+struct Lab {
+    devices: Vec<HostedDevice>,
+    states: TempDir,
+    _store: TempDir,
+    mediator: Mediator,
+}
+
+async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Interaction>) -> Lab {
+    use_memory_network();
+    let states = tempfile::tempdir().unwrap();
+    let options = HostOptions {
+        listen: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)),
+        count,
+        name: "memory".into(),
+        state_dir: Some(states.path().to_path_buf()),
+        multicast_delay: Duration::ZERO,
+        multicast: false,
+        multicast_port: 5683,
+        security,
+        reset_delay: Duration::from_millis(500),
+        session_idle: Duration::from_secs(60),
+        loopback_eps: true,
+    };
+    let (announced, devices) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let _ = run(
+            options,
+            move |devices: &[HostedDevice]| {
+                let _ = announced.send(devices.to_vec());
+            },
+            |_| {},
+            std::future::pending(),
+        )
+        .await;
+    });
+    let devices = devices.await.expect("the devices started");
+    let store = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        state_dir: Some(store.path().to_path_buf()),
+        keyring: KeyringKind::Kernel,
+        timeout: Duration::from_secs(10),
+    };
+    let mediator = Mediator::new(settings, interaction).unwrap();
+    Lab {
+        devices,
+        states,
+        _store: store,
+        mediator,
+    }
+}
+
+impl Lab {
+    fn device(&self, index: usize) -> DeviceRef {
+        let endpoint = self.devices[index].endpoints[0].trim_start_matches("coap://");
+        let addr: SocketAddr = endpoint.parse().unwrap();
+        DeviceRef::Address {
+            scheme: Scheme::Coap,
+            host: addr.ip().to_string(),
+            port: addr.port(),
+        }
+    }
+
+    /// What device `index` holds, from the state it saves.
+    fn saved(&self, index: usize) -> Value {
+        let path = self.states.path().join(format!("device-{index}.json"));
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn request(&self, index: usize, method: MethodChoice) -> OwnRequest {
+        OwnRequest::new(self.device(index), method)
+    }
+}
+
+fn security(oxms: &[u64]) -> SecurityConfig {
+    SecurityConfig {
+        oxms: oxms.to_vec(),
+        pin: Some(PIN.into()),
+        mfg: None,
+    }
+}
+
+/// A manufacturer chain (root → intermediate → device) and the root.
+fn manufacturer() -> (SecurityConfig, Vec<u8>) {
+    let root = pki::issue("Memory Maker Root", pki::Kind::Ca, None, 0);
+    let intermediate = pki::issue("Memory Maker Devices", pki::Kind::Ca, Some(&root), 0);
+    let leaf = pki::issue(
+        "uuid:00000000-0000-0000-0000-0000000000dd",
+        pki::Kind::Server,
+        Some(&intermediate),
+        0,
+    );
+    let mfg = CertifiedKey::new(vec![leaf.der(), intermediate.der()], &leaf.pkcs8()).unwrap();
+    let config = SecurityConfig {
+        oxms: vec![0, 2],
+        pin: None,
+        mfg: Some(mfg),
+    };
+    (config, root.der())
+}
+
+/// Runs a test on a runtime with tokio's clock paused (simulated time), in
+/// a kernel session keyring of its own: the threads of the runtime are
+/// started after it is joined, and hold the test's key-encryption keys.
+fn simulated<F: std::future::Future>(test: impl FnOnce() -> F) -> F::Output {
+    kernel_session::join_new_session_keyring();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .unwrap()
+        .block_on(test())
+}
+
+fn looks_owned(saved: &Value) -> bool {
+    saved["doxm"]["owned"] == true || saved["pstat"]["s"] != 1
+}
+
+#[test]
+fn each_method_owns_a_device() {
+    simulated(|| async {
+        let jw = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let owned = otm::own(&jw.mediator, jw.request(0, MethodChoice::Auto))
+            .await
+            .unwrap();
+        assert_eq!(
+            (owned.method.as_str(), owned.change),
+            ("jw", OwnChange::Taken)
+        );
+        assert_eq!(jw.saved(0)["pstat"]["s"], 3);
+
+        let rdp = lab(
+            1,
+            security(&[1]),
+            Arc::new(Scripted::new().with_pins(&[PIN])),
+        )
+        .await;
+        let owned = otm::own(&rdp.mediator, rdp.request(0, MethodChoice::Auto))
+            .await
+            .unwrap();
+        assert_eq!(owned.method, "rdp");
+
+        let (config, root) = manufacturer();
+        let mfg = lab(1, config, Arc::new(Unattended)).await;
+        let mut request = mfg.request(0, MethodChoice::Only(Method::ManufacturerCertificate));
+        request.mfg_trust_anchors = vec![root];
+        let owned = otm::own(&mfg.mediator, request).await.unwrap();
+        assert_eq!(owned.method, "mfg");
+        assert_eq!(mfg.saved(0)["di"], owned.di.to_string());
+    })
+}
+
+#[test]
+fn three_wrong_pins_leave_the_device_unowned_and_ownable() {
+    simulated(|| async {
+        let script = Scripted::new().with_pins(&["11111111", "22222222", "33333333"]);
+        let lab = lab(1, security(&[1]), Arc::new(script)).await;
+        let error = otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, OwnError::NotAuthenticated { tries: 3, .. }),
+            "{error}"
+        );
+        assert!(!looks_owned(&lab.saved(0)));
+        assert!(lab.mediator.store().devices().await.unwrap().is_empty());
+    })
+}
+
+/// Stops `own` before each of its requests in turn, as a crash would; then
+/// the device is unowned or ours with the key stored, and `own` again
+/// finishes it at once (the device still runs the dead session).
+async fn every_abort_point(config: SecurityConfig, anchors: Vec<Vec<u8>>, pins: usize) {
+    for stop in 0.. {
+        let script = Scripted::new().with_pins(&vec![PIN; pins * 2]);
+        let lab = lab(1, config.clone(), Arc::new(script)).await;
+        let mut request = lab.request(0, MethodChoice::Auto);
+        request.mfg_trust_anchors = anchors.clone();
+        let stopped = lab.mediator.with_failpoint(Failpoint::after_requests(stop));
+        match otm::own(&stopped, request.clone()).await {
+            Ok(_) => {
+                assert!(stop > 10, "the plan has more requests than {stop}");
+                return;
+            }
+            // As after a crash, the writes the stopped operation had
+            // started land (or fail) before anyone looks again.
+            Err(OwnError::Interrupted) => tokio::time::sleep(Duration::from_millis(10)).await,
+            Err(other) => panic!("stop {stop}: {other}"),
+        }
+        let saved = lab.saved(0);
+        if looks_owned(&saved) {
+            let di = saved["di"].as_str().unwrap().parse().unwrap();
+            let record = lab.mediator.store().device(di).await.unwrap();
+            let record = record.unwrap_or_else(|| panic!("stop {stop}: owned, no record"));
+            lab.mediator
+                .store()
+                .owner_key(&record)
+                .await
+                .unwrap_or_else(|e| panic!("stop {stop}: owned, key: {e}"));
+        }
+        let started = tokio::time::Instant::now();
+        let owned = otm::own(&lab.mediator, request)
+            .await
+            .unwrap_or_else(|e| panic!("stop {stop}: own again: {e}"));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "stop {stop}: the rerun waited for the device to drop the dead session"
+        );
+        assert_eq!(lab.saved(0)["pstat"]["s"], 3, "stop {stop}");
+        assert_eq!(lab.saved(0)["di"], owned.di.to_string());
+        let records = lab.mediator.store().devices().await.unwrap();
+        assert_eq!(records.len(), 1, "stop {stop}: no leftovers: {records:?}");
+        assert!(records[0].complete);
+    }
+}
+
+#[test]
+fn just_works_survives_a_stop_before_every_request() {
+    simulated(|| async {
+        every_abort_point(security(&[0]), Vec::new(), 0).await;
+    })
+}
+
+#[test]
+fn random_pin_survives_a_stop_before_every_request() {
+    simulated(|| async {
+        every_abort_point(security(&[1]), Vec::new(), 1).await;
+    })
+}
+
+#[test]
+fn manufacturer_certificate_survives_a_stop_before_every_request() {
+    simulated(|| async {
+        let (config, root) = manufacturer();
+        every_abort_point(config, vec![root], 0).await;
+    })
+}
+
+#[test]
+fn disown_resets_the_device_and_forgets_it() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let owned = otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))
+            .await
+            .unwrap();
+        let request = DisownRequest {
+            device: DeviceRef::Uuid(owned.di),
+            forget_only: false,
+            confirmed: true,
+        };
+        let Disowned::Reset { new_di, .. } = otm::disown(&lab.mediator, request).await.unwrap()
+        else {
+            panic!("a reset");
+        };
+        assert_ne!(new_di, owned.di);
+        assert!(!looks_owned(&lab.saved(0)));
+        assert!(lab.mediator.store().devices().await.unwrap().is_empty());
+    })
+}
+
+#[test]
+fn a_hundred_owns_at_once_in_one_process() {
+    kernel_session::join_new_session_keyring();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(hundred());
+}
+
+async fn hundred() {
+    let lab = lab(100, security(&[0]), Arc::new(Unattended)).await;
+    let owns = (0..100).map(|i| {
+        let m = lab.mediator.clone();
+        let request = lab.request(i, MethodChoice::Auto);
+        tokio::spawn(async move { otm::own(&m, request).await })
+    });
+    let mut owned = Vec::new();
+    for own in owns {
+        owned.push(own.await.unwrap().expect("owned"));
+    }
+    let records = lab.mediator.store().devices().await.unwrap();
+    assert_eq!(records.len(), 100, "every key stored once");
+    for record in &records {
+        assert!(record.complete);
+        lab.mediator.store().owner_key(record).await.unwrap();
+    }
+    let mut dis: Vec<_> = owned.iter().map(|o| o.di).collect();
+    dis.sort();
+    dis.dedup();
+    assert_eq!(dis.len(), 100);
+}
