@@ -74,6 +74,19 @@ fn test_failpoint() -> Option<Failpoint> {
     n.parse().ok().map(Failpoint::after_requests)
 }
 
+/// Whether the command may work on several devices at once: `provision`
+/// with a batch, several devices, every unowned one or the picker (no
+/// device named), and more than one job. The others start faster on one
+/// thread.
+fn runs_many_devices(command: &Command) -> bool {
+    match command {
+        Command::Provision(args) => {
+            args.jobs > 1 && (args.devices.len() != 1 || args.all_unowned || args.batch.is_some())
+        }
+        _ => false,
+    }
+}
+
 /// Runs a parsed command line and returns how the process ends.
 pub fn run(cli: Cli) -> Exit {
     let output = Output::new(&cli.global);
@@ -83,7 +96,11 @@ pub fn run(cli: Cli) -> Exit {
         let _ = std::io::stdout().write_all(&script);
         return Exit::Success;
     }
-    let runtime = match crate::net::runtime() {
+    let runtime = match if runs_many_devices(&cli.command) {
+        crate::net::parallel_runtime()
+    } else {
+        crate::net::runtime()
+    } {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the I/O runtime: {e}");
