@@ -9,10 +9,16 @@ export RUSTC_BOOTSTRAP=1
 seconds=${FUZZ_SECONDS:-3600}
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
+failed=()
 for target in "${targets[@]}"; do
   log=$(mktemp)
-  cargo fuzz run -O "$target" -- -max_total_time="$seconds" -print_final_stats=1 -close_fd_mask=3 >"$log" 2>&1 \
-    || { tail -n 40 "$log"; echo "fuzz: $target failed"; exit 1; }
-  echo "$target: $(grep -oP 'number_of_executed_units: \K[0-9]+' "$log") executions in ${seconds}s"
+  if cargo fuzz run -O "$target" -- -max_total_time="$seconds" -print_final_stats=1 -close_fd_mask=3 >"$log" 2>&1; then
+    echo "$target: $(grep -oP 'number_of_executed_units: \K[0-9]+' "$log") executions in ${seconds}s"
+  else
+    grep -E "ERROR|panicked|Failing input|artifacts/" "$log" | head -n 20
+    echo "$target: FAILED (input in fuzz/artifacts/$target/)"
+    failed+=("$target")
+  fi
   rm -f "$log"
 done
+[ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
