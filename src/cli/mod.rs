@@ -129,27 +129,5 @@ pub fn run(cli: Cli) -> Exit {
 /// one `{"error", "exit", …}` line on stdout.
 fn report(error: &anyhow::Error, output: &Output) {
     let message = format!("{error:#}");
-    // Messages may quote what a device or server said.
-    eprintln!("error: {}", output::printable_lines(&message));
-    let device = exit::device_error_of(error);
-    if output.verbose > 0 {
-        if let Some(detail) = device.and_then(crate::ocf::error::authentication_detail) {
-            eprintln!("detail: {}", output::printable_lines(detail));
-        }
-    }
-    if output.json {
-        let mut value = serde_json::json!({
-            "error": message,
-            "exit": exit::exit_of(error) as u8,
-        });
-        if let Some(device) = device {
-            if let Some(step) = device.step() {
-                value["step"] = step.into();
-            }
-            if let Some(code) = device.code() {
-                value["code"] = code.to_string().into();
-            }
-        }
-        output.json_line(&value);
-    }
+    output.error(&message, exit::exit_of(error), exit::device_error_of(error));
 }
