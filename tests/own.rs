@@ -83,7 +83,9 @@ fn disown_resets_the_device_and_forgets_the_key_then_it_can_be_owned_again() {
     let di = owned_di(&own(&home, &sim, &[]));
     let run = home.mediator(&["--json", "disown", "--yes", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let new_di = run.json()["new_di"].as_str().unwrap().to_owned();
+    let line = run.json();
+    assert_eq!(line["previous_di"], di.as_str());
+    let new_di = line["di"].as_str().unwrap().to_owned();
     assert_ne!(new_di, di);
     assert_eq!(discovered(&home, &sim)["owned"], false);
     assert!(home.owner_keys().is_empty());
