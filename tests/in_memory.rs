@@ -13,10 +13,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ocf_mediator::cloud::{self, CloudSettings, CloudToken, ConfigureRequest};
 use ocf_mediator::dtls::CertifiedKey;
+use ocf_mediator::interact::Secret;
 use ocf_mediator::interact::{Interaction, Scripted, Unattended};
 use ocf_mediator::mediator::{Failpoint, Mediator, Settings};
-use ocf_mediator::net::udp::use_memory_network;
+use ocf_mediator::net::udp::{Fate, use_memory_network};
+use ocf_mediator::ocf::DeviceError;
 use ocf_mediator::ocf::address::{DeviceRef, Scheme};
 use ocf_mediator::otm::{
     self, DisownRequest, Disowned, Method, MethodChoice, OwnChange, OwnError, OwnRequest,
@@ -322,4 +325,151 @@ async fn hundred() {
     dis.sort();
     dis.dedup();
     assert_eq!(dis.len(), 100);
+}
+
+/// The secure (DTLS) address device `index` announced.
+fn secure_address(lab: &Lab, index: usize) -> SocketAddr {
+    lab.devices[index]
+        .endpoints
+        .iter()
+        .find_map(|e| e.strip_prefix("coaps://"))
+        .expect("a coaps endpoint")
+        .parse()
+        .unwrap()
+}
+
+/// Losses on the in-memory network, which every test of this process
+/// shares: one test at a time decides them, and they end with it.
+struct Losses(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+impl Losses {
+    /// From now on, the network loses what `from` sends that `lost`
+    /// picks; everything else goes through.
+    fn from(from: SocketAddr, lost: fn(&[u8]) -> bool) -> Losses {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        Losses(guard).and(from, lost)
+    }
+
+    /// Loses what `from` sends that `lost` picks instead.
+    fn and(self, from: SocketAddr, lost: fn(&[u8]) -> bool) -> Losses {
+        use_memory_network().set_fate(Some(
+            move |sender: SocketAddr, _: SocketAddr, data: &[u8]| {
+                if sender == from && lost(data) {
+                    Fate::Drop
+                } else {
+                    Fate::Deliver
+                }
+            },
+        ));
+        self
+    }
+}
+
+impl Drop for Losses {
+    fn drop(&mut self) {
+        use_memory_network().set_fate(None::<fn(SocketAddr, SocketAddr, &[u8]) -> Fate>);
+    }
+}
+
+/// Every datagram.
+fn everything(_: &[u8]) -> bool {
+    true
+}
+
+/// DTLS records of application data (content type 23): the handshake
+/// completes, every answer inside the session is lost.
+fn application_data(data: &[u8]) -> bool {
+    data.first() == Some(&23)
+}
+
+/// How long `operation` took in simulated time, and what it returned.
+async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (Duration, T) {
+    let started = tokio::time::Instant::now();
+    let result = operation.await;
+    (started.elapsed(), result)
+}
+
+/// The mediator's timeout bounds the whole operation on one device: it
+/// gives up about once the timeout (10 s) has passed, not after a timeout
+/// per request or per handshake flight (which would be several times it).
+#[track_caller]
+fn about_the_timeout(took: Duration) {
+    assert!(
+        took >= Duration::from_secs(9) && took <= Duration::from_millis(11_500),
+        "gave up after {took:?} with a timeout of 10 s"
+    );
+}
+
+fn timed_out(error: Option<&DeviceError>) -> bool {
+    matches!(error, Some(DeviceError::TimedOut { .. }))
+}
+
+#[test]
+fn own_gives_up_after_the_timeout_when_every_dtls_answer_is_lost() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _losses = Losses::from(secure_address(&lab, 0), everything);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+        assert!(!looks_owned(&lab.saved(0)));
+    })
+}
+
+#[test]
+fn own_gives_up_after_the_timeout_when_answers_inside_the_session_are_lost() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _losses = Losses::from(secure_address(&lab, 0), application_data);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
+}
+
+#[test]
+fn disown_and_cloud_configure_give_up_after_the_timeout_when_the_owner_session_goes_silent() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let owned = otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))
+            .await
+            .unwrap();
+        let losses = Losses::from(secure_address(&lab, 0), application_data);
+
+        let ca = pki::issue("Memory Cloud CA", pki::Kind::Ca, None, 0);
+        let request = ConfigureRequest {
+            device: DeviceRef::Uuid(owned.di),
+            cloud: CloudSettings {
+                cis: "coaps+tcp://127.0.0.1:5684".into(),
+                sid: "5f1e5a55-26b2-4ddd-9b27-2c3e1a7f0c01".parse().unwrap(),
+                apn: "plgd".into(),
+                trust_anchor: String::from_utf8(ca.pem()).unwrap(),
+            },
+            token: CloudToken::Given(Arc::new(Secret::new("one-time-code"))),
+            force: false,
+        };
+        let (took, result) = timed(cloud::configure(&lab.mediator, request)).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+
+        // A new owner session: its handshake goes unanswered. (Were only
+        // the answers inside it lost, the device would reset itself and
+        // close the session, which is not silence.)
+        let _losses = losses.and(secure_address(&lab, 0), everything);
+        let request = DisownRequest {
+            device: DeviceRef::Uuid(owned.di),
+            forget_only: false,
+            confirmed: true,
+        };
+        let (took, result) = timed(otm::disown(&lab.mediator, request)).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
 }
