@@ -42,6 +42,16 @@ struct Lab {
 }
 
 async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Interaction>) -> Lab {
+    lab_with_timeout(count, security, interaction, Duration::from_secs(10)).await
+}
+
+/// The same with a mediator whose timeout (`--timeout`) is `timeout`.
+async fn lab_with_timeout(
+    count: usize,
+    security: SecurityConfig,
+    interaction: Arc<dyn Interaction>,
+    timeout: Duration,
+) -> Lab {
     use_memory_network();
     let states = tempfile::tempdir().unwrap();
     let options = HostOptions {
@@ -74,7 +84,7 @@ async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Intera
     let settings = Settings {
         state_dir: Some(store.path().to_path_buf()),
         keyring: KeyringKind::Kernel,
-        timeout: Duration::from_secs(10),
+        timeout,
     };
     let mediator = Mediator::new(settings, interaction).unwrap();
     Lab {
@@ -338,25 +348,26 @@ fn secure_address(lab: &Lab, index: usize) -> SocketAddr {
         .unwrap()
 }
 
-/// Losses on the in-memory network, which every test of this process
-/// shares: one test at a time decides them, and they end with it.
-struct Losses(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+/// What the in-memory network, which every test of this process shares,
+/// does to what one address sends: one test at a time decides it, and it
+/// ends with the test.
+struct Weather(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
 
-impl Losses {
-    /// From now on, the network loses what `from` sends that `lost`
-    /// picks; everything else goes through.
-    fn from(from: SocketAddr, lost: fn(&[u8]) -> bool) -> Losses {
+impl Weather {
+    /// From now on, what `from` sends that `picks` picks meets `fate`;
+    /// everything else goes through.
+    fn from(from: SocketAddr, picks: fn(&[u8]) -> bool, fate: Fate) -> Weather {
         static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-        Losses(guard).and(from, lost)
+        Weather(guard).and(from, picks, fate)
     }
 
-    /// Loses what `from` sends that `lost` picks instead.
-    fn and(self, from: SocketAddr, lost: fn(&[u8]) -> bool) -> Losses {
+    /// The same, instead of what was decided before.
+    fn and(self, from: SocketAddr, picks: fn(&[u8]) -> bool, fate: Fate) -> Weather {
         use_memory_network().set_fate(Some(
             move |sender: SocketAddr, _: SocketAddr, data: &[u8]| {
-                if sender == from && lost(data) {
-                    Fate::Drop
+                if sender == from && picks(data) {
+                    fate
                 } else {
                     Fate::Deliver
                 }
@@ -366,7 +377,7 @@ impl Losses {
     }
 }
 
-impl Drop for Losses {
+impl Drop for Weather {
     fn drop(&mut self) {
         use_memory_network().set_fate(None::<fn(SocketAddr, SocketAddr, &[u8]) -> Fate>);
     }
@@ -378,7 +389,7 @@ fn everything(_: &[u8]) -> bool {
 }
 
 /// DTLS records of application data (content type 23): the handshake
-/// completes, every answer inside the session is lost.
+/// completes, every answer inside the session meets its fate.
 fn application_data(data: &[u8]) -> bool {
     data.first() == Some(&23)
 }
@@ -409,7 +420,7 @@ fn timed_out(error: Option<&DeviceError>) -> bool {
 fn own_gives_up_after_the_timeout_when_every_dtls_answer_is_lost() {
     simulated(|| async {
         let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
-        let _losses = Losses::from(secure_address(&lab, 0), everything);
+        let _losses = Weather::from(secure_address(&lab, 0), everything, Fate::Drop);
         let (took, result) =
             timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
         let error = result.unwrap_err();
@@ -423,7 +434,7 @@ fn own_gives_up_after_the_timeout_when_every_dtls_answer_is_lost() {
 fn own_gives_up_after_the_timeout_when_answers_inside_the_session_are_lost() {
     simulated(|| async {
         let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
-        let _losses = Losses::from(secure_address(&lab, 0), application_data);
+        let _losses = Weather::from(secure_address(&lab, 0), application_data, Fate::Drop);
         let (took, result) =
             timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
         let error = result.unwrap_err();
@@ -439,7 +450,7 @@ fn disown_and_cloud_configure_give_up_after_the_timeout_when_the_owner_session_g
         let owned = otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))
             .await
             .unwrap();
-        let losses = Losses::from(secure_address(&lab, 0), application_data);
+        let losses = Weather::from(secure_address(&lab, 0), application_data, Fate::Drop);
 
         let ca = pki::issue("Memory Cloud CA", pki::Kind::Ca, None, 0);
         let request = ConfigureRequest {
@@ -461,13 +472,54 @@ fn disown_and_cloud_configure_give_up_after_the_timeout_when_the_owner_session_g
         // A new owner session: its handshake goes unanswered. (Were only
         // the answers inside it lost, the device would reset itself and
         // close the session, which is not silence.)
-        let _losses = losses.and(secure_address(&lab, 0), everything);
+        let _losses = losses.and(secure_address(&lab, 0), everything, Fate::Drop);
         let request = DisownRequest {
             device: DeviceRef::Uuid(owned.di),
             forget_only: false,
             confirmed: true,
         };
         let (took, result) = timed(otm::disown(&lab.mediator, request)).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
+}
+
+/// Each answer inside the owner session (DOC) comes 1.5 s late: well
+/// within any one request's patience, and sooner than CoAP retransmits.
+const SLOW: Fate = Fate::Delay(Duration::from_millis(1500));
+
+/// A slow device whose every answer comes well within the timeout, but
+/// whose whole ownership takes longer than it: `own` gives up once the
+/// timeout has passed. With a timeout per request it would succeed.
+#[test]
+fn own_of_a_slow_device_gives_up_when_the_whole_operation_outlasts_the_timeout() {
+    simulated(|| async {
+        // With time enough, the same slow device is owned, and it takes
+        // longer than 10 s in all.
+        let patient = lab_with_timeout(
+            1,
+            security(&[0]),
+            Arc::new(Unattended),
+            Duration::from_secs(120),
+        )
+        .await;
+        let weather = Weather::from(secure_address(&patient, 0), application_data, SLOW);
+        let (took, result) = timed(otm::own(
+            &patient.mediator,
+            patient.request(0, MethodChoice::Auto),
+        ))
+        .await;
+        result.expect("owned when the timeout is long enough");
+        assert!(
+            took > Duration::from_secs(12),
+            "the slow ownership took only {took:?}: it does not show a whole-operation timeout"
+        );
+
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _weather = weather.and(secure_address(&lab, 0), application_data, SLOW);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
         let error = result.unwrap_err();
         assert!(timed_out(error.device_error()), "{error}");
         about_the_timeout(took);

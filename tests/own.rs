@@ -4,8 +4,12 @@
 mod common;
 #[path = "common/dtls.rs"]
 mod pki;
+#[path = "common/silent_dtls.rs"]
+mod silent_dtls;
 
 use common::keyring::TestHome;
+use std::time::{Duration, Instant};
+
 use common::{DevSim, Run};
 use serde_json::Value;
 
@@ -498,4 +502,32 @@ fn disown_asks_and_a_script_without_yes_is_told_to_pass_it() {
         di.as_str(),
         "nothing was done"
     );
+}
+
+/// `--timeout` bounds the whole operation on the device: with a device
+/// whose DTLS port never answers, `own --timeout 2s` gives up after about
+/// 2 s (not a timeout per handshake flight or per request), with exit 4
+/// and the step it was at.
+#[test]
+fn own_gives_up_after_the_timeout_when_the_secure_port_is_silent() {
+    let (home, sim) = setup(&[]);
+    let front = silent_dtls::silent_secure_port(sim.socket_addr(0), &sim.di(0));
+    let started = Instant::now();
+    let run = home.mediator(&["--json", "--timeout", "2s", "own", &front.to_string()]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(3),
+        "gave up after {took:?} with --timeout 2s"
+    );
+    let error = run.json();
+    assert_eq!(error["exit"], 4);
+    assert_eq!(error["step"], "ownership transfer handshake", "{error}");
+    assert!(
+        run.stderr.contains("did not answer in time"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(discovered(&home, &sim)["owned"], false, "untouched");
+    assert!(home.owner_keys().is_empty());
 }
