@@ -114,6 +114,7 @@ static NOBODY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn as_nobody(home: &std::path::Path, script: &str) -> Run {
     let _one_at_a_time = NOBODY.lock().unwrap_or_else(|e| e.into_inner());
     common::require(&["setpriv"], "util-linux");
+    wait_for_nobodys_quota();
     Run::from(
         std::process::Command::new("setpriv")
             .args([
@@ -131,6 +132,31 @@ fn as_nobody(home: &std::path::Path, script: &str) -> Run {
             .output()
             .unwrap(),
     )
+}
+
+/// The kernel frees the keys of a finished process in its garbage
+/// collector, a moment later: after the quota test filled `nobody`'s 200
+/// keys, the next test waits until they are back (or fails saying so).
+fn wait_for_nobodys_quota() {
+    let used = || {
+        std::fs::read_to_string("/proc/key-users")
+            .unwrap_or_default()
+            .lines()
+            .find(|line| line.trim_start().starts_with("65534:"))
+            .and_then(|line| line.split_whitespace().nth(3))
+            .and_then(|quota| quota.split('/').next())
+            .and_then(|keys| keys.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while used() > 20 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nobody's kernel keys were not freed within 30 s ({} in use, /proc/key-users)",
+            used()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// A process without a session keyring of its own keeps the KEK in the
@@ -171,7 +197,8 @@ fn a_full_kernel_key_quota_is_reported_with_where_to_look() {
     let script = format!(
         "keyctl session - bash -c '\
            i=0; while keyctl add user filler$i x @s > /dev/null 2>&1; do i=$((i+1)); done; \
-           {MEDIATOR} --volatile-keyring own {addr} 2> own.err; echo $? > own.code'",
+           {MEDIATOR} --volatile-keyring own {addr} 2> own.err; echo $? > own.code; \
+           keyctl clear @s'",
         addr = sim.address(0)
     );
     as_nobody(home.path(), &script);

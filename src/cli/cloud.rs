@@ -27,16 +27,7 @@ pub async fn run(
             let device = parse_device(&args.device.device)?;
             let (cloud, profile) = settings(&args.cloud, None, &mediator).await?;
             let token = if args.token_stdin {
-                let text = read_text(
-                    &mut std::io::stdin(),
-                    SECRET_LIMIT,
-                    "the token on stdin (--token-stdin)",
-                )?;
-                let token = text.trim();
-                if token.is_empty() {
-                    return Err(failure(Exit::Usage, "stdin held no token"));
-                }
-                CloudToken::Given(Arc::new(Secret::new(token)))
+                token_from_stdin()?
             } else {
                 let Some(profile) = profile else {
                     return Err(failure(
@@ -68,6 +59,20 @@ pub async fn run(
     };
     report(&status, output);
     Ok(Exit::Success)
+}
+
+/// `--token-stdin`: the device's `at`, read (bounded) from stdin.
+pub(super) fn token_from_stdin() -> anyhow::Result<CloudToken> {
+    let text = read_text(
+        &mut std::io::stdin(),
+        SECRET_LIMIT,
+        "the token on stdin (--token-stdin)",
+    )?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(failure(Exit::Usage, "stdin held no token"));
+    }
+    Ok(CloudToken::Given(Arc::new(Secret::new(token))))
 }
 
 /// The cloud to point devices at: the flags, else the profile's (`profile`

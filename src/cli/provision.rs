@@ -35,16 +35,7 @@ pub async fn run(
     // touched: the devices, their PINs, the clouds and their tokens.
     let mut clouds = Clouds::new(&mediator, global, Arc::clone(&terminal));
     let shared_token = if args.token_stdin {
-        let text = read_text(
-            &mut std::io::stdin(),
-            SECRET_LIMIT,
-            "the token on stdin (--token-stdin)",
-        )?;
-        let token = text.trim();
-        if token.is_empty() {
-            return Err(failure(Exit::Usage, "stdin held no token"));
-        }
-        Some(CloudToken::Given(Arc::new(Secret::new(token))))
+        Some(super::cloud::token_from_stdin()?)
     } else {
         None
     };
