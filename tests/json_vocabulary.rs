@@ -95,9 +95,11 @@ fn device_commands_print_exactly_what_the_document_says() {
     doc.check_all("own --dry-run", &plan);
     let owned = json(&["own", &a0], 0);
     doc.check_all("own", &owned);
+    assert_eq!(owned[0]["state"], "rfnop");
     let di = text(&owned[0]["di"]);
     let again = json(&["own", &di], 0);
     assert_eq!(again[0]["changed"], false);
+    assert_eq!(again[0]["state"], Value::Null, "nothing read, nothing said");
     doc.check_all("own", &again);
     doc.check_all("own --dry-run", &json(&["own", &di, "--dry-run"], 0));
     doc.check_all("get, update", &json(&["get", &di, "/oic/sec/pstat"], 0));
