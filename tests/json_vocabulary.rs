@@ -161,7 +161,7 @@ fn device_commands_print_exactly_what_the_document_says() {
     );
 
     // Errors: a refusal (with the step and the device's code), silence
-    // (with the step), a closed port (neither).
+    // (with the step), a closed port and a bad command line (neither).
     let refused = json(&["get", &a0, "/oic/sec/cred"], 6);
     assert_eq!(refused[0]["code"], "4.01");
     doc.check_all("error", &refused);
@@ -173,6 +173,8 @@ fn device_commands_print_exactly_what_the_document_says() {
     );
     let closed = format!("127.0.0.1:{}", common::free_udp_port());
     doc.check_all("error", &json(&["discover", "--address", &closed], 3));
+    // A command line refused before anything runs.
+    doc.check_all("error", &json(&["own", &a0, "--otm", "nope"], 2));
 
     doc.assert_covered(DEVICE_LINES);
 }
