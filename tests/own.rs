@@ -204,6 +204,12 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
         run.stderr
     );
     assert!(home.has_owner_key(&di), "kept until asked");
+    // Forgetting a complete entry loses the device for good: a script says
+    // --yes, or nothing happens.
+    let run = home.mediator(&["disown", "--forget", &di]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    assert!(home.has_owner_key(&di), "nothing was forgotten");
     let run = home.mediator(&["--json", "disown", "--yes", "--forget", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["forgotten"], true);
@@ -530,4 +536,20 @@ fn own_gives_up_after_the_timeout_when_the_secure_port_is_silent() {
     );
     assert_eq!(discovered(&home, &sim)["owned"], false, "untouched");
     assert!(home.owner_keys().is_empty());
+}
+
+/// An address of a device this mediator owns is reached over the owner
+/// session, as its UUID and name are: what only the owner may read answers.
+#[test]
+fn an_owned_device_named_by_its_address_is_reached_over_the_owner_session() {
+    let (home, sim) = setup(&[]);
+    owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "get", &sim.address(0), "/oic/sec/pstat"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer = run.json();
+    assert!(
+        answer["endpoint"].as_str().unwrap().starts_with("coaps://"),
+        "{answer}"
+    );
+    assert_eq!(answer["representation"]["dos"]["s"], 3, "RFNOP");
 }
