@@ -62,10 +62,11 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-/// One device as `--json devices` prints it: `di`, `name`, `otm`,
-/// `endpoints`, `keyring`, `key`, `state`, `complete`. The fields that are
-/// UUIDs or fixed words are written as they are; what came from a device
-/// (name, endpoints) and the key's status go through the JSON escaper.
+/// One device as `--json devices` prints it: `di`, `name` (`null` when the
+/// device gave none, as everywhere), `otm`, `endpoints`, `keyring`, `key`,
+/// `complete` (docs/json.md). The fields that are UUIDs or fixed words are
+/// written as they are; what came from a device (name, endpoints) and the
+/// key's status go through the JSON escaper.
 fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_json::Result<()> {
     use std::io::Write;
     let mut uuid = uuid::Uuid::encode_buffer();
@@ -74,28 +75,18 @@ fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_
         "{{\"di\":\"{}\",\"name\":",
         device.di.hyphenated().encode_lower(&mut uuid)
     );
-    serde_json::to_writer(&mut *out, &device.name)?;
+    let name = (!device.name.is_empty()).then_some(&device.name);
+    serde_json::to_writer(&mut *out, &name)?;
     out.extend_from_slice(b",\"otm\":");
     serde_json::to_writer(&mut *out, &device.otm)?;
     out.extend_from_slice(b",\"endpoints\":");
     serde_json::to_writer(&mut *out, &device.endpoints)?;
     let _ = write!(out, ",\"keyring\":\"{}\",\"key\":", device.keyring.name());
     serde_json::to_writer(&mut *out, &key_status(key))?;
-    let _ = writeln!(
-        out,
-        ",\"state\":\"{}\",\"complete\":{}}}",
-        state(device),
-        device.complete
-    );
+    // No `state`: elsewhere it is the pstat state, which the store does
+    // not know; `complete` says whether the ownership finished.
+    let _ = writeln!(out, ",\"complete\":{}}}", device.complete);
     Ok(())
-}
-
-fn state(device: &OwnedDevice) -> &'static str {
-    if device.complete {
-        "owned"
-    } else {
-        "incomplete"
-    }
 }
 
 /// `present`, `missing`, `not yet migrated`, or `unreadable: why`.

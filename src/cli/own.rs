@@ -76,7 +76,9 @@ fn report(owned: &Owned, output: &Output) {
             "keyring": owned.keyring,
             "changed": owned.change != OwnChange::AlreadyOwned,
             "repaired": owned.change == OwnChange::Finished,
-            "state": "rfnop",
+            // What this run left the device in (its last write); when it
+            // found the device already ours it wrote and read nothing.
+            "state": (owned.change != OwnChange::AlreadyOwned).then_some("rfnop"),
         }));
         return;
     }

@@ -17,7 +17,7 @@ mod locate;
 pub use access::{Access, Exchanged, secure_endpoint};
 pub use error::AccessError;
 pub use failpoint::{Failpoint, Interrupted};
-pub use locate::{Located, label, resolve_host};
+pub use locate::{Located, label, problem_error, resolve_host};
 
 use std::path::PathBuf;
 use std::sync::Arc;
