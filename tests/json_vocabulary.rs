@@ -289,6 +289,13 @@ fn provision_and_the_simulated_cloud_and_lab_print_exactly_what_the_document_say
     let failed = failed.json_lines();
     assert_eq!(failed[0]["ok"], false, "{}", failed[0]);
     doc.check_all("provision", &failed);
+    // Its cloud status: the configuration, then why it failed.
+    let status = home.run(&["--json", "cloud", "status", &text(&failed[0]["di"])]);
+    assert_eq!(status.code, 5, "{}", status.stderr);
+    let status = status.json_lines();
+    assert_eq!(status.len(), 2, "{status:?}");
+    doc.check("cloud configure, status, deregister", &status[0]);
+    doc.check("error", &status[1]);
 
     let registered = text(&done[0]["di"]);
     lab.wait_registered(&[registered], Duration::from_secs(10));
