@@ -338,6 +338,92 @@ fn every_documented_line_is_checked_and_each_key_has_one_type() {
     }
 }
 
+/// Commands that print no JSON line of their own (their errors are error
+/// lines like every command's).
+const WITHOUT_LINES: &[&str] = &["ocf-mediator completions"];
+
+/// Every command of both binaries, as `binary sub sub`.
+fn commands() -> BTreeSet<String> {
+    fn walk(command: &clap::Command, path: String, out: &mut BTreeSet<String>) {
+        let subcommands: Vec<_> = command
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .collect();
+        if subcommands.is_empty() {
+            out.insert(path.clone());
+        }
+        for sub in subcommands {
+            walk(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    use clap::CommandFactory;
+    let mut out = BTreeSet::new();
+    walk(
+        &ocf_mediator::cli::args::Cli::command(),
+        "ocf-mediator".into(),
+        &mut out,
+    );
+    walk(
+        &ocf_mediator::cli::devsim_args::DevsimCli::command(),
+        "ocf-devsim".into(),
+        &mut out,
+    );
+    out
+}
+
+/// The commands a kind of line (a `###` heading) belongs to: `cloud
+/// configure, status, deregister` is three, `own --dry-run` and `token
+/// (access token)` are `own` and `token`; the error line and the prompts
+/// belong to no one command.
+fn commands_of(kind: &str) -> Vec<String> {
+    if kind == "error" || kind.starts_with("prompt:") {
+        return Vec::new();
+    }
+    let (binary, kind) = match kind.strip_prefix("ocf-devsim ") {
+        Some(rest) => ("ocf-devsim", rest),
+        None => ("ocf-mediator", kind),
+    };
+    let names = kind
+        .split([' ', '('])
+        .take_while(|w| !w.starts_with('-') && !w.is_empty());
+    let words: Vec<&str> = names.collect();
+    let listed = words.join(" ");
+    let mut items = listed.split(", ");
+    let first = items.next().unwrap_or_default().to_owned();
+    let parent = first
+        .rsplit_once(' ')
+        .map(|(p, _)| format!("{p} "))
+        .unwrap_or_default();
+    std::iter::once(first)
+        .chain(items.map(|item| format!("{parent}{item}")))
+        .map(|command| format!("{binary} {command}"))
+        .collect()
+}
+
+/// A command added without its lines in the document fails here (and a
+/// kind of line for a command that does not exist).
+#[test]
+fn every_command_s_lines_are_documented() {
+    let doc = Doc::load();
+    let documented: BTreeSet<String> = doc.kinds.keys().flat_map(|k| commands_of(k)).collect();
+    let commands = commands();
+    let without: BTreeSet<String> = WITHOUT_LINES.iter().map(|c| (*c).to_owned()).collect();
+    let undocumented: Vec<&String> = commands
+        .iter()
+        .filter(|c| !documented.contains(*c) && !without.contains(*c))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "docs/json.md documents no line of {undocumented:?}: add a ### section with its table \
+         (and a check in this file), or list it in WITHOUT_LINES if it prints none"
+    );
+    let unknown: Vec<&String> = documented.difference(&commands).collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/json.md documents commands that do not exist: {unknown:?}"
+    );
+}
+
 /// People find the document from the README and the top man pages.
 #[test]
 fn the_document_is_linked_from_the_readme_and_the_top_man_pages() {
