@@ -327,7 +327,7 @@ fn every_documented_line_is_checked_and_each_key_has_one_type() {
     let mut types: BTreeMap<&str, (String, &str)> = BTreeMap::new();
     for (kind_name, kind) in &doc.kinds {
         for (path, key) in &kind.keys {
-            let name = path.rsplit("[].").next().unwrap_or(path);
+            let name = path.rsplit('.').next().unwrap_or(path);
             let ty = key.ty.name();
             let (first, first_kind) = types.entry(name).or_insert((ty.clone(), kind_name));
             assert_eq!(
@@ -452,6 +452,9 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
 | `step` | string, optional | a step |
 | `steps` | array of object | steps |
 | `steps[].ok` | boolean | done |
+| `cert` | object, null-able | a certificate |
+| `cert.signer` | string | who signed it |
+| `body` | object, optional | anything |
 ";
     let check = |line: Value| {
         std::panic::catch_unwind(move || {
@@ -461,32 +464,48 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
         .is_ok()
     };
     assert!(check(
-        json!({"di": "d", "name": null, "steps": [{"ok": true}]})
+        json!({"di": "d", "name": null, "steps": [{"ok": true}], "cert": null})
     ));
-    assert!(check(
-        json!({"di": "d", "name": "n", "step": "s", "steps": []})
-    ));
+    assert!(check(json!({
+        "di": "d", "name": "n", "step": "s", "steps": [],
+        "cert": {"signer": "local"}, "body": {"anything": [1, {"at": "all"}]}
+    })));
     for (why, line) in [
         (
             "a key not in the table",
-            json!({"di": "d", "name": null, "steps": [], "extra": 1}),
+            json!({"di": "d", "name": null, "steps": [], "cert": null, "extra": 1}),
         ),
-        ("a key missing", json!({"name": null, "steps": []})),
+        (
+            "a key missing",
+            json!({"name": null, "steps": [], "cert": null}),
+        ),
         (
             "a value of another type",
-            json!({"di": 7, "name": null, "steps": []}),
+            json!({"di": 7, "name": null, "steps": [], "cert": null}),
         ),
         (
             "null where it may not be",
-            json!({"di": null, "name": null, "steps": []}),
+            json!({"di": null, "name": null, "steps": [], "cert": null}),
         ),
         (
             "an array item of another type",
-            json!({"di": "d", "name": null, "steps": [{"ok": "yes"}]}),
+            json!({"di": "d", "name": null, "steps": [{"ok": "yes"}], "cert": null}),
         ),
         (
-            "a nested key not in the table",
-            json!({"di": "d", "name": null, "steps": [{"ok": true, "why": "x"}]}),
+            "a key of an array's objects not in the table",
+            json!({"di": "d", "name": null, "steps": [{"ok": true, "why": "x"}], "cert": null}),
+        ),
+        (
+            "a key of an object not in the table",
+            json!({"di": "d", "name": null, "steps": [], "cert": {"signer": "s", "why": 1}}),
+        ),
+        (
+            "a key of an object missing",
+            json!({"di": "d", "name": null, "steps": [], "cert": {}}),
+        ),
+        (
+            "a key of an object of another type",
+            json!({"di": "d", "name": null, "steps": [], "cert": {"signer": 1}}),
         ),
     ] {
         assert!(!check(line), "{why} passed");
@@ -494,15 +513,23 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
     // A documented key that no line had.
     let covered = std::panic::catch_unwind(|| {
         let mut checker = Checker::with(Doc::parse(table).unwrap());
-        checker.check("thing", &json!({"di": "d", "name": null, "steps": []}));
+        checker.check(
+            "thing",
+            &json!({"di": "d", "name": null, "steps": [], "cert": null}),
+        );
         checker.assert_covered(&["thing"]);
     });
-    assert!(covered.is_err(), "step and steps[].ok were never seen");
+    assert!(
+        covered.is_err(),
+        "step, steps[].ok, cert.signer were never seen"
+    );
     // Tables the parser refuses.
     for bad in [
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | float | x |\n",
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | string, maybe | x |\n",
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x[].y` | string | y |\n",
+        "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x.y` | string | y |\n",
+        "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | string | x |\n| `x.y` | string | y |\n",
         "### a\n\nno table\n\n### b\n",
     ] {
         assert!(Doc::parse(bad).is_err(), "{bad}");
