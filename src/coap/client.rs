@@ -8,9 +8,10 @@
 //!
 //! What it takes care of:
 //! - confirmable requests with RFC 7252 retransmission (random factor 1.5,
-//!   MAX_RETRANSMIT 4) whose timeout is CoCoA's ([`super::rto`]): measured
-//!   per peer from the exchanges answered, ACK_TIMEOUT (2 s) only while
-//!   nothing is known of a peer, with the variable backoff factor;
+//!   MAX_RETRANSMIT 4, or more within MAX_TRANSMIT_SPAN) whose timeout is
+//!   CoCoA's ([`super::rto`]): measured per peer from the exchanges
+//!   answered, ACK_TIMEOUT (2 s) only while nothing is known of a peer,
+//!   with the variable backoff factor;
 //! - piggybacked and separate responses: an empty ACK stops retransmission and
 //!   the separate CON response is acknowledged (the reference device sends the
 //!   last Block2 block this way);
@@ -250,6 +251,9 @@ struct Flight {
     /// Sent while nothing was known of the peer: its timeout is shortened
     /// once the first answer of the peer tells its round trip.
     blind: bool,
+    /// Retransmitted on a blind timeout: its answer then measures the guess
+    /// rather than the path, and is not used (see [`super::rto`]).
+    retransmitted_blind: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -379,6 +383,7 @@ impl Client {
 
     /// Retransmits or gives up on requests whose deadline has passed.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let span = self.max_transmit_span();
         let mut expired = Vec::new();
         for (id, exchange) in &mut self.exchanges {
             for (peer, transfer) in &mut exchange.transfers {
@@ -393,9 +398,11 @@ impl Client {
                 }
                 if flight.confirmable
                     && !flight.acknowledged
-                    && flight.attempts < self.config.max_retransmit
+                    && (flight.attempts < self.config.max_retransmit
+                        || now.saturating_duration_since(flight.first_sent) <= span)
                 {
                     flight.attempts += 1;
+                    flight.retransmitted_blind |= flight.blind;
                     flight.timeout = Cocoa::backoff(flight.initial, flight.timeout);
                     flight.deadline = Some(now + flight.timeout);
                     self.transmits.push_back(Transmit {
@@ -471,7 +478,12 @@ impl Client {
         };
         if !flight.acknowledged {
             // The peer answered this exchange: a round trip (CoCoA §4.2).
-            let (rtt, retransmissions) = (now - flight.first_sent, flight.attempts);
+            let rtt = now - flight.first_sent;
+            let retransmissions = if flight.retransmitted_blind {
+                u32::MAX
+            } else {
+                flight.attempts
+            };
             self.measured(now, from, rtt, retransmissions);
         }
         let Some(flight) = self
@@ -617,6 +629,7 @@ impl Client {
             initial: first_timeout,
             dither,
             blind,
+            retransmitted_blind: false,
         });
     }
 
@@ -755,6 +768,18 @@ impl Client {
                 return token;
             }
         }
+    }
+
+    /// RFC 7252 §4.8.2's MAX_TRANSMIT_SPAN: how long after its first
+    /// transmission a confirmable message may still be retransmitted.
+    /// MAX_RETRANSMIT retransmissions from ACK_TIMEOUT take that long; an
+    /// exchange that started from a shorter, measured RTO may retransmit
+    /// more often within it. Otherwise CoCoA's backoff would spend them
+    /// in a few seconds on a lossy LAN: with 10 % lost each way, one
+    /// exchange in a thousand would lose five transmissions in a row.
+    fn max_transmit_span(&self) -> Duration {
+        let doublings = (1u32 << self.config.max_retransmit.min(16)) - 1;
+        (self.config.ack_timeout * doublings).mul_f64(self.config.ack_random_factor.max(1.0))
     }
 
     /// RFC 7252's dithering of a first timeout: a factor from 1 to

@@ -11,20 +11,30 @@
 //! while unused (§4.3), and each retransmission multiplies an exchange's
 //! timeout by the variable backoff factor (§4.2.1).
 //!
-//! One deviation, a floor: the RTO never goes below [`MIN_RTO`]. CoCoA sets
-//! none (its pseudocode follows the estimate down), and RFC 6298 §2.4's
-//! 1 s minimum is for paths about which nothing is known (RFC 8961 §4,
-//! requirement 1; RFC 7252 §4.8.1 lets a congestion control such as CoCoA
-//! go below it). A LAN's network round trip is well under a millisecond,
-//! but a CoAP round trip includes the device's handler (CoCoA §4 notes that
-//! it differs between resources): a device that writes its flash on one
-//! request and not on the previous would see a retransmission of a request
-//! it is still working on, and iotivity-lite applies a retransmitted
-//! confirmable request again (it keeps message ids of non-confirmable ones
-//! only). 50 ms stays above those jitters on a real device (the reference
-//! device's ownership handshake took 40 ms over loopback, FACTS §5) and the
-//! timer's 1 ms granularity under load, while a loss on a LAN still costs
-//! tens of milliseconds rather than seconds.
+//! Two deviations, measured on a lossy LAN (`tests/lossy.rs`), where the
+//! draft's figures had losses cost hundreds of milliseconds long after the
+//! path's round trip was known:
+//!
+//! - The first strong sample sets the overall RTO outright, as RFC 6298
+//!   §2.2 does with the first measurement, instead of averaging it with the
+//!   blind 2 s (after which a sub-millisecond path kept an RTO near a second
+//!   for several exchanges). Later samples are averaged as the draft says.
+//!   (The caller also leaves out the weak sample of an exchange that was
+//!   retransmitted on the blind timer: it measures the guess, not the path.)
+//! - A floor: the RTO never goes below [`MIN_RTO`]. CoCoA sets
+//!   none (its pseudocode follows the estimate down), and RFC 6298 §2.4's
+//!   1 s minimum is for paths about which nothing is known (RFC 8961 §4,
+//!   requirement 1; RFC 7252 §4.8.1 lets a congestion control such as CoCoA
+//!   go below it). A LAN's network round trip is well under a millisecond,
+//!   but a CoAP round trip includes the device's handler (CoCoA §4 notes that
+//!   it differs between resources): a device that writes its flash on one
+//!   request and not on the previous would see a retransmission of a request
+//!   it is still working on, and iotivity-lite applies a retransmitted
+//!   confirmable request again (it keeps message ids of non-confirmable ones
+//!   only). 50 ms stays above those jitters on a real device (the reference
+//!   device's ownership handshake took 40 ms over loopback, FACTS §5) and the
+//!   timer's 1 ms granularity under load, while a loss on a LAN still costs
+//!   tens of milliseconds rather than seconds.
 
 use std::time::{Duration, Instant};
 
@@ -162,9 +172,15 @@ impl Cocoa {
     pub fn on_answer(&mut self, now: Instant, rtt: Duration, retransmissions: u32) {
         let (estimate, weight) = match Sample::after(retransmissions) {
             Sample::Strong => {
+                let first = self.strong.is_none();
                 let s = Smoothed::update(self.strong, rtt);
                 self.strong = Some(s);
-                (s.estimate(4), W_STRONG)
+                // The first clean measurement replaces the blind guess (and
+                // what weak samples made of it), as RFC 6298 §2.2 sets the
+                // RTO from the first measurement: averaging it with 2 s
+                // would keep a LAN's RTO near a second for several more
+                // exchanges, each loss costing that much.
+                (s.estimate(4), if first { 1.0 } else { W_STRONG })
             }
             Sample::Weak => {
                 let s = Smoothed::update(self.weak, rtt);
@@ -221,19 +237,19 @@ mod tests {
     }
 
     #[test]
-    fn a_strong_sample_moves_half_way_to_its_estimate() {
+    fn the_first_strong_sample_sets_the_rto_and_later_ones_move_it_half_way() {
         let t = Instant::now();
         let mut c = Cocoa::new(BLIND_RTO, t);
-        // RFC 6298 §2.2: SRTT 100 ms, RTTVAR 50 ms, E = 100 + 4 * 50 = 300 ms;
-        // overall = 0.5 * 300 + 0.5 * 2000 = 1150 ms.
+        // RFC 6298 §2.2: SRTT 100 ms, RTTVAR 50 ms, RTO = 100 + 4 * 50.
         c.on_answer(t, ms(100), 0);
-        assert_eq!(c.rto(t), ms(1150));
+        assert_eq!(c.rto(t), ms(300));
         assert_eq!(c.srtt(), Some(ms(100)));
-        assert_eq!(c.rto_for_parallel(t, 3), ms(1150), "no longer blind");
-        // §2.3: RTTVAR = 0.75 * 50 + 0.25 * 0 = 37.5, SRTT 100,
-        // E = 250 ms; overall = 0.5 * 250 + 0.5 * 1150 = 700 ms.
-        c.on_answer(t, ms(100), 0);
-        assert_eq!(c.rto(t), ms(700));
+        assert_eq!(c.rto_for_parallel(t, 3), ms(300), "no longer blind");
+        // §2.3: RTTVAR = 0.75 * 50 + 0.25 * 100 = 62.5, SRTT = 0.875 * 100
+        // + 0.125 * 200 = 112.5, E = 362.5 ms; overall = 0.5 * 362.5 +
+        // 0.5 * 300 = 331.25 ms.
+        c.on_answer(t, ms(200), 0);
+        assert_eq!(c.rto(t), Duration::from_micros(331_250));
     }
 
     #[test]
@@ -247,6 +263,14 @@ mod tests {
         assert_eq!(c.srtt(), None, "Karn: a weak sample is not the path's RTT");
         c.on_answer(t, ms(10), 3);
         assert_eq!(c.rto(t), ms(1650), "after a third retransmission: unused");
+        // The first strong sample replaces it all: 100 + 4 * 50 ms.
+        c.on_answer(t, ms(100), 0);
+        assert_eq!(c.rto(t), ms(300));
+        // A weak one then weighs a quarter: SRTT_weak = 0.875 * 400 +
+        // 0.125 * 200 = 375, RTTVAR = 0.75 * 200 + 0.25 * 200 = 200,
+        // E = 575; overall = 0.25 * 575 + 0.75 * 300 = 368.75 ms.
+        c.on_answer(t, ms(200), 2);
+        assert_eq!(c.rto(t), Duration::from_micros(368_750));
     }
 
     #[test]
