@@ -29,6 +29,16 @@ pub struct Lab {
 }
 
 pub async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Interaction>) -> Lab {
+    lab_with_timeout(count, security, interaction, Duration::from_secs(10)).await
+}
+
+/// As [`lab`], with the mediator's timeout for one device.
+pub async fn lab_with_timeout(
+    count: usize,
+    security: SecurityConfig,
+    interaction: Arc<dyn Interaction>,
+    timeout: Duration,
+) -> Lab {
     use_memory_network();
     let states = tempfile::tempdir().unwrap();
     let options = HostOptions {
@@ -61,7 +71,7 @@ pub async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn In
     let settings = Settings {
         state_dir: Some(store.path().to_path_buf()),
         keyring: KeyringKind::Kernel,
-        timeout: Duration::from_secs(10),
+        timeout,
     };
     let mediator = Mediator::new(settings, interaction).unwrap();
     Lab {
