@@ -122,8 +122,17 @@ async fn run(
             return Err(record.failed(step, e.into()));
         }
         match otm::own_located(m, &own, located.clone(), deadline).await {
-            Ok(owned) if owned.change == otm::OwnChange::AlreadyOwned => {
-                // Ours after all (it looked unowned a moment ago): configure.
+            Ok(owned)
+                if matches!(
+                    owned.change,
+                    otm::OwnChange::AlreadyOwned | otm::OwnChange::Finished
+                ) =>
+            {
+                // Ours after all (it looked unowned a moment ago), or an
+                // ownership an earlier run left half-way, finished now over
+                // an owner session: the cloud configuration that run was to
+                // write inside the ownership session may be missing (a run
+                // that timed out on a lossy network). Configure.
                 record.done(step);
                 return Box::pin(run(m, request, record)).await;
             }
