@@ -6,9 +6,10 @@
 //!
 //! Every provision ends `registered` within the default timeout, or fails
 //! with a clean timeout and leaves the device so that provisioning it again
-//! (without the loss) completes it. The figures (success rate, median and
-//! 95th percentile) are printed, not asserted: `benches/lossy.sh` measures
-//! them on release builds.
+//! (without the loss) completes it; fewer than 95 % registered fails the
+//! test (the target is 99 %). The times (median, 95th percentile) are
+//! printed, not asserted: `benches/lossy.sh` measures them on release
+//! builds.
 //!
 //! Needs root, iproute2 and nftables (scripts/setup.sh); fails without.
 
