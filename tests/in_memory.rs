@@ -109,6 +109,7 @@ fn security(oxms: &[u64]) -> SecurityConfig {
         oxms: oxms.to_vec(),
         pin: Some(PIN.into()),
         mfg: None,
+        csr_fault: None,
     }
 }
 
@@ -127,6 +128,7 @@ fn manufacturer() -> (SecurityConfig, Vec<u8>) {
         oxms: vec![0, 2],
         pin: None,
         mfg: Some(mfg),
+        csr_fault: None,
     };
     (config, root.der())
 }

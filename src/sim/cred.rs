@@ -136,8 +136,23 @@ fn parse_cred(
             cred.privatedata_hex = hex(&key);
         }
         8 => {
-            let pem = publicdata.ok_or(BAD)?;
-            cred.publicdata = Some(String::from_utf8(pem).map_err(|_| BAD)?);
+            let pem = String::from_utf8(publicdata.ok_or(BAD)?).map_err(|_| BAD)?;
+            // The certificates must parse; an identity certificate must be
+            // for the device's own key and UUID (iotivity-lite `oc_cred.c`).
+            let chain = crate::ocf::pki::pem_certificates(&pem);
+            if chain.is_empty()
+                || chain
+                    .iter()
+                    .any(|c| crate::ocf::pki::public_key(c).is_none())
+            {
+                return Err(BAD);
+            }
+            if cred.credusage.as_deref() == Some(super::identity::IDENTITY_CERT)
+                && !super::identity::acceptable_identity(state, &chain)
+            {
+                return Err(BAD);
+            }
+            cred.publicdata = Some(pem);
         }
         _ => return Err(BAD),
     }
