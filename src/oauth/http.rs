@@ -107,6 +107,36 @@ impl Http {
         })
     }
 
+    /// POSTs a JSON body with a bearer token (an API of the hub, e.g. its
+    /// certificate authority) and returns the status and the JSON answer
+    /// (`Null` when the body is not JSON). Errors name the URL, never the
+    /// token or the body.
+    pub async fn post_json_bearer(
+        &self,
+        url: &Url,
+        what: &str,
+        bearer: &str,
+        body: &serde_json::Value,
+    ) -> Result<(http::StatusCode, serde_json::Value), OAuthError> {
+        check_url(url, what)?;
+        let response = self
+            .client
+            .post(url.clone())
+            .bearer_auth(bearer)
+            .header(http::header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e, url, what))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e, url, what))?;
+        let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
+    }
+
     /// POSTs a form, with HTTP Basic client authentication when a secret is
     /// given (else `client_id` in the form, as for public clients). Returns
     /// the status; errors name the URL, never the form.

@@ -163,6 +163,21 @@ impl TokenSource {
         }
     }
 
+    /// POSTs `body` to an API of the profile's hub (`url`) with the
+    /// profile's access token as bearer: the status and the JSON answer.
+    pub async fn post_json(
+        &self,
+        url: &url::Url,
+        what: &str,
+        body: &serde_json::Value,
+    ) -> Result<(http::StatusCode, serde_json::Value), OAuthError> {
+        let token = self.access_token().await?;
+        self.http()
+            .await?
+            .post_json_bearer(url, what, token.secret(), body)
+            .await
+    }
+
     /// How many times the access token was looked up beyond memory (in the
     /// keyring, then the network when stale) since this source was made.
     pub fn renewals(&self) -> u64 {
@@ -215,6 +230,7 @@ mod tests {
             apn: None,
             sid: None,
             trust_anchor: None,
+            certificate_authority: None,
             tls_ca: None,
             keyring: KeyringKind::Kernel,
         }
