@@ -57,7 +57,9 @@ pub async fn run(
             cloud::deregister(&mediator, &device).await?
         }
     };
-    report(&status, output);
+    // A device that cannot connect may lack what a plgd hub requires.
+    let identity = mediator.store().device_certificate(status.di).await?;
+    report(&status, identity.as_ref(), output);
     Ok(Exit::Success)
 }
 
@@ -143,10 +145,17 @@ pub(super) async fn token_source(
     Ok(TokenSource::open(mediator.store(), &profile.name, options, interaction).await?)
 }
 
-fn report(status: &CloudStatus, output: &Output) {
+fn report(
+    status: &CloudStatus,
+    identity: Option<&crate::store::DeviceCertificate>,
+    output: &Output,
+) {
     let state = &status.state;
+    let identity_expiry =
+        identity.map(|c| humantime::format_rfc3339_seconds(c.not_after).to_string());
     if output.json {
         output.json_line(&serde_json::json!({
+            "identity_cert_not_after": identity_expiry,
             "di": status.di,
             "name": status.name,
             "cis": state.cis,
@@ -178,5 +187,13 @@ fn report(status: &CloudStatus, output: &Output) {
     }
     if state.clec != 0 {
         println!("  last error {}: {}", state.clec, state.error_meaning());
+        if state.clec == 2 && identity.is_none() {
+            println!(
+                "  it has no identity certificate from this mediator, and a cloud that requires \
+                 client certificates (as a plgd hub does) refuses it: give it one with \
+                 `ocf-mediator cert issue {}`, then configure it again",
+                status.di
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use uuid::Uuid;
 
 use super::record::{ProvisionError, ProvisionRecord, StepRecord};
+use crate::cert::{IdentityInDoc, Signer};
 use crate::cloud::{
     self, CloudError, CloudSettings, CloudToken, ConfigureRequest, WaitFor, cloud_ace_step,
     configuration_step, trust_anchor_step,
@@ -16,7 +17,7 @@ use crate::cloud::{
 use crate::interact::Secret;
 use crate::mediator::{Located, Mediator};
 use crate::ocf::address::DeviceRef;
-use crate::otm::{self, Deadline, MethodChoice, OwnRequest, Prepared, Provisioning};
+use crate::otm::{self, Deadline, MethodChoice, OwnRequest, Prepared, Provisioning, Provisionings};
 
 /// How far to take a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub struct ProvisionRequest {
     pub cloud: CloudSettings,
     pub token: CloudToken,
     pub goal: Goal,
+    /// Who signs the device's identity certificate; `None`: it gets none.
+    pub identity: Option<Signer>,
 }
 
 /// The cloud's writes for the ownership session, in RFPRO: the token is
@@ -91,6 +94,9 @@ async fn run(
     let ours =
         located.entry.as_ref().is_some_and(|e| e.complete) && located.record.owned != Some(false);
     let located = if ours {
+        if let Some(signer) = &request.identity {
+            certificate_if_missing(m, signer, &located, &deadline, record).await?;
+        }
         let step = StepRecord::start("configure");
         let configure = ConfigureRequest {
             device: DeviceRef::Uuid(located.record.di),
@@ -108,15 +114,36 @@ async fn run(
         }
     } else {
         let step = StepRecord::start("own");
+        let cloud_in_doc: Arc<dyn Provisioning> = Arc::new(CloudInDoc {
+            cloud: request.cloud.clone(),
+            token: request.token.clone(),
+        });
+        // The identity certificate is written in the same session, before
+        // the cloud configuration: the device needs it to register.
+        let identity = match &request.identity {
+            Some(signer) => Some(Arc::new(IdentityInDoc::new(
+                m,
+                signer.clone(),
+                m.owner().await.map_err(|e| {
+                    record.failed(StepRecord::start("own"), ProvisionError::Cert(e.into()))
+                })?,
+                located.label(),
+            ))),
+            None => None,
+        };
+        let provisioning = match &identity {
+            Some(identity) => Arc::new(Provisionings(vec![
+                Arc::clone(identity) as Arc<dyn Provisioning>,
+                cloud_in_doc,
+            ])) as Arc<dyn Provisioning>,
+            None => cloud_in_doc,
+        };
         let own = OwnRequest {
             device: DeviceRef::Uuid(located.record.di),
             method: request.method,
             mfg_trust_anchors: request.mfg_trust_anchors.clone(),
             pin: request.pin.clone(),
-            provisioning: Some(Arc::new(CloudInDoc {
-                cloud: request.cloud.clone(),
-                token: request.token.clone(),
-            })),
+            provisioning: Some(provisioning),
         };
         if let Err(e) = otm::check(m, &own) {
             return Err(record.failed(step, e.into()));
@@ -130,8 +157,21 @@ async fn run(
             Ok(owned) => {
                 record.di = Some(owned.di);
                 record.cps = Some("readytoregister".into());
+                let written = match &identity {
+                    Some(identity) => match identity.record(m).await {
+                        Ok(written) => written.is_some(),
+                        Err(e) => return Err(record.failed(step, e.into())),
+                    },
+                    None => true,
+                };
                 record.done(step);
-                owned_now(m, located, owned.di).await
+                let located = owned_now(m, located, owned.di).await;
+                // An ownership finished over an owner session (a resumed
+                // run) wrote no certificate: give it one now.
+                if let (Some(signer), false) = (&request.identity, written) {
+                    certificate_if_missing(m, signer, &located, &deadline, record).await?;
+                }
+                located
             }
             Err(e) => return Err(record.failed(step, e.into())),
         }
@@ -168,6 +208,30 @@ async fn run(
         }
     }
     Ok(())
+}
+
+/// A `certificate` step over an owner session, for a device of ours that
+/// has no identity certificate from us on record.
+async fn certificate_if_missing(
+    m: &Mediator,
+    signer: &Signer,
+    located: &Located,
+    deadline: &Deadline,
+    record: &mut ProvisionRecord,
+) -> Result<(), ProvisionError> {
+    let step = StepRecord::start("certificate");
+    match m.store().device_certificate(located.record.di).await {
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => {}
+        Err(e) => return Err(record.failed(step, ProvisionError::Cert(e.into()))),
+    }
+    match crate::cert::issue_located(m, located, signer, deadline.at()).await {
+        Ok(_) => {
+            record.done(step);
+            Ok(())
+        }
+        Err(e) => Err(record.failed(step, e.into())),
+    }
 }
 
 /// The device as it is after `own`: its new UUID and our record of it;

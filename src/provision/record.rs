@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use uuid::Uuid;
 
+use crate::cert::CertError;
 use crate::cloud::CloudError;
 use crate::mediator::AccessError;
 use crate::ocf::DeviceError;
@@ -22,6 +23,8 @@ pub enum ProvisionError {
     Own(OwnError),
     /// Configuring it, or waiting for its registration, failed.
     Cloud(CloudError),
+    /// Giving it its identity certificate over an owner session failed.
+    Cert(CertError),
 }
 
 impl ProvisionError {
@@ -31,6 +34,7 @@ impl ProvisionError {
             ProvisionError::Access(AccessError::Device(e)) => Some(e),
             ProvisionError::Own(e) => e.device_error(),
             ProvisionError::Cloud(e) => e.device_error(),
+            ProvisionError::Cert(e) => e.device_error(),
             _ => None,
         }
     }
@@ -42,6 +46,7 @@ impl fmt::Display for ProvisionError {
             ProvisionError::Access(e) => write!(f, "{e}"),
             ProvisionError::Own(e) => write!(f, "{e}"),
             ProvisionError::Cloud(e) => write!(f, "{e}"),
+            ProvisionError::Cert(e) => write!(f, "{e}"),
         }
     }
 }
@@ -60,6 +65,12 @@ impl From<OwnError> for ProvisionError {
     }
 }
 
+impl From<CertError> for ProvisionError {
+    fn from(e: CertError) -> Self {
+        ProvisionError::Cert(e)
+    }
+}
+
 impl From<CloudError> for ProvisionError {
     fn from(e: CloudError) -> Self {
         ProvisionError::Cloud(e)
@@ -69,7 +80,7 @@ impl From<CloudError> for ProvisionError {
 /// One step of the pipeline.
 #[derive(Clone, Debug)]
 pub struct StepRecord {
-    /// `locate`, `own`, `configure` or `register`.
+    /// `locate`, `own`, `certificate`, `configure` or `register`.
     pub step: &'static str,
     pub started: SystemTime,
     pub ended: Option<SystemTime>,
