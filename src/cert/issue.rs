@@ -195,7 +195,16 @@ fn has_anchor(creds: &[super::plan::CertCred], owner: Uuid, issued: &Issued) -> 
 
 /// Records what a device was given.
 async fn record(m: &Mediator, di: Uuid, signer: &Signer, issued: &Issued) -> Result<(), CertError> {
-    m.store()
+    record_in(m.store(), di, signer, issued).await
+}
+
+async fn record_in(
+    store: &crate::store::Store,
+    di: Uuid,
+    signer: &Signer,
+    issued: &Issued,
+) -> Result<(), CertError> {
+    store
         .put_device_certificate(DeviceCertificate {
             di,
             signer: signer.name(),
@@ -239,6 +248,8 @@ pub struct IdentityInDoc {
     owner: Uuid,
     label: String,
     issued: Arc<Mutex<Option<(Uuid, Issued)>>>,
+    /// Whether the store holds the record of `issued` already.
+    recorded: std::sync::atomic::AtomicBool,
 }
 
 impl IdentityInDoc {
@@ -251,6 +262,7 @@ impl IdentityInDoc {
             owner,
             label,
             issued: Arc::new(Mutex::new(None)),
+            recorded: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -259,15 +271,18 @@ impl IdentityInDoc {
         &self.signer
     }
 
-    /// Records the certificate written in the session (after `own`
-    /// succeeded); `None` when none was written (the ownership was only
+    /// Records the certificate written in the session, unless the
+    /// ownership did already ([`Provisioning::owned`]); call it once `own`
+    /// succeeded. `None` when none was written (the ownership was only
     /// finished, over an owner session).
-    pub async fn record(&self, m: &Mediator) -> Result<Option<CertOutcome>, CertError> {
+    pub async fn record(&self) -> Result<Option<CertOutcome>, CertError> {
         let issued = self.issued.lock().unwrap_or_else(|e| e.into_inner()).take();
         let Some((di, issued)) = issued else {
             return Ok(None);
         };
-        record(m, di, &self.signer, &issued).await?;
+        if !self.recorded.load(std::sync::atomic::Ordering::Acquire) {
+            record_in(&self.store, di, &self.signer, &issued).await?;
+        }
         Ok(Some(CertOutcome {
             di,
             name: None,
@@ -281,6 +296,29 @@ impl IdentityInDoc {
 impl Provisioning for IdentityInDoc {
     fn needs_cloud_conf(&self) -> bool {
         false
+    }
+
+    fn owned(
+        &self,
+        di: Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            let issued = self
+                .issued
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            if let Some((written_to, issued)) = issued.filter(|(d, _)| *d == di) {
+                // A failure here is retried by `record`, which reports it.
+                if record_in(&self.store, written_to, &self.signer, &issued)
+                    .await
+                    .is_ok()
+                {
+                    self.recorded
+                        .store(true, std::sync::atomic::Ordering::Release);
+                }
+            }
+        })
     }
 
     fn prepare(&self, _di: Uuid, _cloud_conf: Option<String>) -> Prepared {

@@ -91,6 +91,8 @@ impl Signer {
             .as_deref()
             .map(pki::pem_certificates)
             .unwrap_or_default();
+        // Every signing is an HTTP request: the client is made meanwhile.
+        tokens.prepare_http();
         Ok(Signer::new(Kind::Hub {
             tokens,
             endpoint,
@@ -214,7 +216,7 @@ pub fn owner_credential_name(signer: &str) -> String {
     crate::store::Credential::identity_name(signer)
 }
 
-/// Whether a certificate has more than a day, or a third of a short life, left.
+/// Whether a certificate has more than a day left (else it is made anew).
 fn still_good(not_after: SystemTime) -> bool {
     not_after
         .duration_since(SystemTime::now())

@@ -160,7 +160,6 @@ fn names_ca(profile: Option<&Profile>) -> bool {
 /// the choice, or by default the hub when the profile's hub names a
 /// certificate authority, else none. `tokens` is the profile's token source
 /// when the caller has one already (one refresh for both uses).
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn identity_signer(
     mediator: &Mediator,
     choice: Option<IdentityCertChoice>,
@@ -170,24 +169,20 @@ pub(super) async fn identity_signer(
     interaction: Arc<dyn Interaction>,
     tokens: Option<TokenSource>,
 ) -> anyhow::Result<Option<Signer>> {
-    if choice == Some(IdentityCertChoice::None) || choice == Some(IdentityCertChoice::Local) {
-        return signer(
-            mediator,
-            choice.expect("given"),
-            profile_name,
-            None,
-            lifetime,
-            global,
-            interaction,
-            tokens,
-        )
-        .await;
-    }
-    let profile = load_profile(mediator, profile_name).await?;
-    let choice = match choice {
-        Some(choice) => choice,
-        None if names_ca(profile.as_ref()) => IdentityCertChoice::Hub,
-        None => return Ok(None),
+    let (choice, profile) = match choice {
+        Some(IdentityCertChoice::None) => return Ok(None),
+        Some(IdentityCertChoice::Local) => return Ok(Some(Signer::local(lifetime))),
+        Some(IdentityCertChoice::Hub) => (
+            IdentityCertChoice::Hub,
+            load_profile(mediator, profile_name).await?,
+        ),
+        None => {
+            let profile = load_profile(mediator, profile_name).await?;
+            if !names_ca(profile.as_ref()) {
+                return Ok(None);
+            }
+            (IdentityCertChoice::Hub, profile)
+        }
     };
     signer(
         mediator,
@@ -202,6 +197,8 @@ pub(super) async fn identity_signer(
     .await
 }
 
+/// A signer: the local CA, or the hub of `profile` (with `tokens` when
+/// given, else a token source of its own).
 #[allow(clippy::too_many_arguments)]
 async fn signer(
     mediator: &Mediator,
@@ -224,9 +221,9 @@ async fn signer(
                         return Err(failure(
                             Exit::Usage,
                             format!(
-                                "--identity-cert hub signs with the hub of a profile, and there is \
+                                "the hub signer signs with the hub of a profile, and there is \
                                  no profile {profile_name:?}: log in with `ocf-mediator login --hub`, \
-                                 or use --identity-cert local"
+                                 or use the local signer"
                             ),
                         ));
                     };

@@ -93,7 +93,7 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     }
     let owned = otm::own(&mediator, request).await?;
     let certificate = match &identity {
-        Some(identity) => match identity.record(&mediator).await? {
+        Some(identity) => match identity.record().await? {
             Some(written) => Some(written),
             // Taken by an earlier run, or finished over an owner session:
             // the certificate goes over an owner session now.

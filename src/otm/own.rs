@@ -143,6 +143,17 @@ pub trait Provisioning: Send + Sync {
     ) -> InSession<'a> {
         Box::pin(async { Ok(None) })
     }
+
+    /// Called once the device, now `di`, is owned and provisioned, beside
+    /// the write that marks our record complete (so that the store commits
+    /// both at once): e.g. a record of what was written. It cannot fail the
+    /// ownership; what it could not record, its owner records later.
+    fn owned(
+        &self,
+        _di: Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async {})
+    }
 }
 
 /// Several provisionings in one ownership session, their writes in order.
@@ -160,6 +171,17 @@ impl Provisioning for Provisionings {
             .map(|p| p.prepare(di, cloud_conf.clone()))
             .collect();
         Box::pin(join_steps(all))
+    }
+
+    fn owned(
+        &self,
+        di: Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            for p in &self.0 {
+                p.owned(di).await;
+            }
+        })
     }
 
     fn read_in_session<'a>(
@@ -569,7 +591,15 @@ pub(super) async fn transfer(
         provisioning.is_none() && read_prepared.is_none(),
         "the provisioning writes were sent"
     );
-    finish_record(m, new_uuid, located).await?;
+    // What the provisioning records goes beside the completion of our
+    // record: the store commits both at once.
+    let recorded = async {
+        if let Some(wanted) = &request.provisioning {
+            wanted.owned(new_uuid).await;
+        }
+    };
+    let (finished, ()) = tokio::join!(finish_record(m, new_uuid, located), recorded);
+    finished?;
     Ok(Owned {
         di: new_uuid,
         previous_di: record.di,

@@ -158,7 +158,7 @@ async fn run(
                 record.di = Some(owned.di);
                 record.cps = Some("readytoregister".into());
                 let written = match &identity {
-                    Some(identity) => match identity.record(m).await {
+                    Some(identity) => match identity.record().await {
                         Ok(written) => written.is_some(),
                         Err(e) => return Err(record.failed(step, e.into())),
                     },
