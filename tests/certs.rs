@@ -216,6 +216,27 @@ fn hub_signed_certificates_let_devices_register_with_a_cloud_that_requires_them(
     }
     let table = station.run(&["devices"]);
     assert!(table.stdout.contains("CERT EXPIRES"), "{}", table.stdout);
+    // An owner session over the certificate suites: the hub signs the
+    // mediator's own certificate (CN uuid:<owner>) on first use.
+    get(&station.home, &owned[0], "/oic/d", &["--owner-cert"]);
+    let mediator_signed = station.events("sign");
+    assert!(
+        mediator_signed.iter().any(|e| e["di"] == owner.as_str()),
+        "{mediator_signed:?}"
+    );
+    // Renewed by the signer on record, the hub of the profile.
+    let renewed = station.run(&["--json", "cert", "renew", &owned[0]]);
+    assert_eq!(renewed.code, 0, "{}", renewed.stderr);
+    let answer = renewed.json();
+    assert_eq!(
+        (answer["signer"].as_str(), answer["replaced"].as_u64()),
+        (Some("hub:default"), Some(1)),
+        "{answer}"
+    );
+    assert_eq!(
+        certs(&station.home, &owned[0], "oic.sec.cred.cert").len(),
+        1
+    );
 }
 
 #[test]

@@ -314,7 +314,7 @@ fn check_issued(
         .filter(|c| pki::check_ca(c, true).is_ok());
     let mut last_error = "no CA certificate came with it".to_owned();
     for anchor in candidates {
-        match crate::dtls::verify_client_chain(&chain, std::slice::from_ref(anchor), now) {
+        match pki::verify_identity_chain(&chain, anchor, now) {
             Ok(()) => {
                 return Ok(Issued {
                     not_after: pki::not_after(leaf).ok_or_else(|| bad("no validity".into()))?,
@@ -322,7 +322,7 @@ fn check_issued(
                     chain,
                 });
             }
-            Err(e) => last_error = e.to_string(),
+            Err(e) => last_error = e,
         }
     }
     Err(bad(format!("its chain does not verify: {last_error}")))

@@ -184,9 +184,9 @@ impl TokenSource {
             return;
         }
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let (ca, timeout) = (inner.profile.tls_ca.clone(), inner.timeout);
+        let (profile, timeout) = (inner.profile.clone(), inner.timeout);
         std::thread::spawn(move || {
-            let _ = sender.send(Http::new(ca.as_deref(), timeout));
+            let _ = sender.send(Http::for_profile(&profile, timeout));
         });
         *prepared = Some(receiver);
     }
@@ -225,9 +225,9 @@ impl TokenSource {
                 match prepared {
                     Some(receiver) => match receiver.await {
                         Ok(made) => made,
-                        Err(_) => Http::new(inner.profile.tls_ca.as_deref(), inner.timeout),
+                        Err(_) => Http::for_profile(&inner.profile, inner.timeout),
                     },
-                    None => Http::new(inner.profile.tls_ca.as_deref(), inner.timeout),
+                    None => Http::for_profile(&inner.profile, inner.timeout),
                 }
             })
             .await
