@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use ocf_mediator::cli::{self, args::Cli, exit::Exit, generate::COMPLETE_VAR};
+use ocf_mediator::cli::{self, args::Cli, generate::COMPLETE_VAR};
 
 fn main() -> ExitCode {
     // First: a shell asking for completions (COMPLETE=<shell>) gets them and
@@ -13,14 +13,7 @@ fn main() -> ExitCode {
         .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                Exit::Usage.into()
-            } else {
-                Exit::Success.into()
-            };
-        }
+        Err(error) => return cli::refused_command_line(&error).into(),
     };
     cli::run(cli).into()
 }

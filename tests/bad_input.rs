@@ -213,3 +213,42 @@ fn a_pin_on_stdin_is_read_with_a_limit() {
     let run = with_stdin(command, vec![b'1'; 100_000]);
     assert_usage_error(&run, "the PIN on stdin (--pin-stdin) is larger than 4 KiB");
 }
+
+/// A PIN that cannot be one is refused before anything is sent: the
+/// "device" (a socket that would hear any request) gets nothing, and the
+/// answer comes at once.
+#[test]
+fn a_pin_on_stdin_that_is_not_a_pin_is_refused_before_the_device_hears_anything() {
+    let device = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    device.set_nonblocking(true).unwrap();
+    let address = device.local_addr().unwrap().to_string();
+    for (pin, says) in [
+        ("12a45678\n", "a PIN is made of digits only"),
+        ("123\n", "a PIN has 4 to 32 digits"),
+        ("\n", "no PIN was given"),
+    ] {
+        let mut command = mediator_command(&["own", &address, "--otm", "rdp", "--pin-stdin"]);
+        let state = tempfile::tempdir().unwrap();
+        command.arg("--state-dir").arg(state.path());
+        let started = Instant::now();
+        let run = with_stdin(command, pin.as_bytes().to_vec());
+        assert_usage_error(&run, says);
+        assert!(started.elapsed() < Duration::from_secs(1), "{pin:?}");
+        let mut buf = [0u8; 64];
+        assert!(
+            device.recv_from(&mut buf).is_err(),
+            "{pin:?}: a request reached the device before the PIN was checked"
+        );
+    }
+    // Nobody to ask for one (no terminal, no --pin-stdin): the same.
+    let state = tempfile::tempdir().unwrap();
+    let mut command = mediator_command(&["own", &address, "--otm", "rdp"]);
+    command.arg("--state-dir").arg(state.path());
+    let run = Run::from(command.output().unwrap());
+    assert_usage_error(&run, "--pin-stdin");
+    let mut buf = [0u8; 64];
+    assert!(
+        device.recv_from(&mut buf).is_err(),
+        "a request reached the device"
+    );
+}

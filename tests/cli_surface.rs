@@ -77,6 +77,49 @@ fn json_errors_are_one_line_on_stdout_and_text_on_stderr() {
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
 }
 
+/// A command line refused before anything runs is an error like any
+/// other: with `--json` (given anywhere, or from the environment) one line
+/// on stdout with exit 2, and clap's text on stderr.
+#[test]
+fn usage_errors_are_a_json_line_too() {
+    for args in [
+        &["--json", "bogus"][..],
+        &["get", "--json"],
+        &["--json", "--timeout", "1e20", "devices"],
+        &["--json", "own", "--otm", "nope", "127.0.0.1:5683"],
+    ] {
+        let run = mediator(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        let error = run.json();
+        assert_eq!(error["exit"], 2, "{args:?}");
+        let sentence = error["error"].as_str().unwrap();
+        assert!(
+            !sentence.starts_with("error:") && !sentence.contains('\n'),
+            "{args:?}: {sentence:?}"
+        );
+        let first = run.stderr.lines().next().unwrap();
+        assert!(
+            first.starts_with("error: ") && sentence.starts_with(&first["error: ".len()..]),
+            "{args:?}: the same words on stderr: {}",
+            run.stderr
+        );
+    }
+    let from_env = mediator_command(&["bogus"])
+        .env("OCF_MEDIATOR_JSON", "1")
+        .output()
+        .unwrap();
+    assert_eq!(common::Run::from(from_env).json()["exit"], 2);
+    let text = mediator(&["bogus"]);
+    assert!(
+        text.stdout.is_empty(),
+        "no JSON unless asked: {}",
+        text.stdout
+    );
+    let help = mediator(&["--json", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(!help.stdout.starts_with('{'), "help is help");
+}
+
 #[test]
 fn completions_are_printed_for_each_shell() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {

@@ -13,10 +13,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ocf_mediator::cloud::{self, CloudSettings, CloudToken, ConfigureRequest};
 use ocf_mediator::dtls::CertifiedKey;
+use ocf_mediator::interact::Secret;
 use ocf_mediator::interact::{Interaction, Scripted, Unattended};
 use ocf_mediator::mediator::{Failpoint, Mediator, Settings};
-use ocf_mediator::net::udp::use_memory_network;
+use ocf_mediator::net::udp::{Fate, use_memory_network};
+use ocf_mediator::ocf::DeviceError;
 use ocf_mediator::ocf::address::{DeviceRef, Scheme};
 use ocf_mediator::otm::{
     self, DisownRequest, Disowned, Method, MethodChoice, OwnChange, OwnError, OwnRequest,
@@ -39,6 +42,16 @@ struct Lab {
 }
 
 async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Interaction>) -> Lab {
+    lab_with_timeout(count, security, interaction, Duration::from_secs(10)).await
+}
+
+/// The same with a mediator whose timeout (`--timeout`) is `timeout`.
+async fn lab_with_timeout(
+    count: usize,
+    security: SecurityConfig,
+    interaction: Arc<dyn Interaction>,
+    timeout: Duration,
+) -> Lab {
     use_memory_network();
     let states = tempfile::tempdir().unwrap();
     let options = HostOptions {
@@ -71,7 +84,7 @@ async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Intera
     let settings = Settings {
         state_dir: Some(store.path().to_path_buf()),
         keyring: KeyringKind::Kernel,
-        timeout: Duration::from_secs(10),
+        timeout,
     };
     let mediator = Mediator::new(settings, interaction).unwrap();
     Lab {
@@ -324,4 +337,193 @@ async fn hundred() {
     dis.sort();
     dis.dedup();
     assert_eq!(dis.len(), 100);
+}
+
+/// The secure (DTLS) address device `index` announced.
+fn secure_address(lab: &Lab, index: usize) -> SocketAddr {
+    lab.devices[index]
+        .endpoints
+        .iter()
+        .find_map(|e| e.strip_prefix("coaps://"))
+        .expect("a coaps endpoint")
+        .parse()
+        .unwrap()
+}
+
+/// What the in-memory network, which every test of this process shares,
+/// does to what one address sends: one test at a time decides it, and it
+/// ends with the test.
+struct Weather(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+impl Weather {
+    /// From now on, what `from` sends that `picks` picks meets `fate`;
+    /// everything else goes through.
+    fn from(from: SocketAddr, picks: fn(&[u8]) -> bool, fate: Fate) -> Weather {
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        Weather(guard).and(from, picks, fate)
+    }
+
+    /// The same, instead of what was decided before.
+    fn and(self, from: SocketAddr, picks: fn(&[u8]) -> bool, fate: Fate) -> Weather {
+        use_memory_network().set_fate(Some(
+            move |sender: SocketAddr, _: SocketAddr, data: &[u8]| {
+                if sender == from && picks(data) {
+                    fate
+                } else {
+                    Fate::Deliver
+                }
+            },
+        ));
+        self
+    }
+}
+
+impl Drop for Weather {
+    fn drop(&mut self) {
+        use_memory_network().set_fate(None::<fn(SocketAddr, SocketAddr, &[u8]) -> Fate>);
+    }
+}
+
+/// Every datagram.
+fn everything(_: &[u8]) -> bool {
+    true
+}
+
+/// DTLS records of application data (content type 23): the handshake
+/// completes, every answer inside the session meets its fate.
+fn application_data(data: &[u8]) -> bool {
+    data.first() == Some(&23)
+}
+
+/// How long `operation` took in simulated time, and what it returned.
+async fn timed<T>(operation: impl std::future::Future<Output = T>) -> (Duration, T) {
+    let started = tokio::time::Instant::now();
+    let result = operation.await;
+    (started.elapsed(), result)
+}
+
+/// The mediator's timeout bounds the whole operation on one device: it
+/// gives up about once the timeout (10 s) has passed, not after a timeout
+/// per request or per handshake flight (which would be several times it).
+#[track_caller]
+fn about_the_timeout(took: Duration) {
+    assert!(
+        took >= Duration::from_secs(9) && took <= Duration::from_millis(11_500),
+        "gave up after {took:?} with a timeout of 10 s"
+    );
+}
+
+fn timed_out(error: Option<&DeviceError>) -> bool {
+    matches!(error, Some(DeviceError::TimedOut { .. }))
+}
+
+#[test]
+fn own_gives_up_after_the_timeout_when_every_dtls_answer_is_lost() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _losses = Weather::from(secure_address(&lab, 0), everything, Fate::Drop);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+        assert!(!looks_owned(&lab.saved(0)));
+    })
+}
+
+#[test]
+fn own_gives_up_after_the_timeout_when_answers_inside_the_session_are_lost() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _losses = Weather::from(secure_address(&lab, 0), application_data, Fate::Drop);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
+}
+
+#[test]
+fn disown_and_cloud_configure_give_up_after_the_timeout_when_the_owner_session_goes_silent() {
+    simulated(|| async {
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let owned = otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))
+            .await
+            .unwrap();
+        let losses = Weather::from(secure_address(&lab, 0), application_data, Fate::Drop);
+
+        let ca = pki::issue("Memory Cloud CA", pki::Kind::Ca, None, 0);
+        let request = ConfigureRequest {
+            device: DeviceRef::Uuid(owned.di),
+            cloud: CloudSettings {
+                cis: "coaps+tcp://127.0.0.1:5684".into(),
+                sid: "5f1e5a55-26b2-4ddd-9b27-2c3e1a7f0c01".parse().unwrap(),
+                apn: "plgd".into(),
+                trust_anchor: String::from_utf8(ca.pem()).unwrap(),
+            },
+            token: CloudToken::Given(Arc::new(Secret::new("one-time-code"))),
+            force: false,
+        };
+        let (took, result) = timed(cloud::configure(&lab.mediator, request)).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+
+        // A new owner session: its handshake goes unanswered. (Were only
+        // the answers inside it lost, the device would reset itself and
+        // close the session, which is not silence.)
+        let _losses = losses.and(secure_address(&lab, 0), everything, Fate::Drop);
+        let request = DisownRequest {
+            device: DeviceRef::Uuid(owned.di),
+            forget_only: false,
+            confirmed: true,
+        };
+        let (took, result) = timed(otm::disown(&lab.mediator, request)).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
+}
+
+/// Each answer inside the owner session (DOC) comes 1.5 s late: well
+/// within any one request's patience, and sooner than CoAP retransmits.
+const SLOW: Fate = Fate::Delay(Duration::from_millis(1500));
+
+/// A slow device whose every answer comes well within the timeout, but
+/// whose whole ownership takes longer than it: `own` gives up once the
+/// timeout has passed. With a timeout per request it would succeed.
+#[test]
+fn own_of_a_slow_device_gives_up_when_the_whole_operation_outlasts_the_timeout() {
+    simulated(|| async {
+        // With time enough, the same slow device is owned, and it takes
+        // longer than 10 s in all.
+        let patient = lab_with_timeout(
+            1,
+            security(&[0]),
+            Arc::new(Unattended),
+            Duration::from_secs(120),
+        )
+        .await;
+        let weather = Weather::from(secure_address(&patient, 0), application_data, SLOW);
+        let (took, result) = timed(otm::own(
+            &patient.mediator,
+            patient.request(0, MethodChoice::Auto),
+        ))
+        .await;
+        result.expect("owned when the timeout is long enough");
+        assert!(
+            took > Duration::from_secs(12),
+            "the slow ownership took only {took:?}: it does not show a whole-operation timeout"
+        );
+
+        let lab = lab(1, security(&[0]), Arc::new(Unattended)).await;
+        let _weather = weather.and(secure_address(&lab, 0), application_data, SLOW);
+        let (took, result) =
+            timed(otm::own(&lab.mediator, lab.request(0, MethodChoice::Auto))).await;
+        let error = result.unwrap_err();
+        assert!(timed_out(error.device_error()), "{error}");
+        about_the_timeout(took);
+    })
 }

@@ -383,7 +383,20 @@ fn discover_libcoap_server_is_not_an_ocf_device() {
             "{args:?}: stdout: {} stderr: {}",
             run.stdout, run.stderr
         );
-        assert_eq!(run.stdout, "", "{args:?}");
+        if args[0] == "--json" {
+            // No device line; the error line, as every command's.
+            let error = run.json();
+            assert_eq!(error["exit"], 3, "{error}");
+            assert!(
+                error["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not an OCF device"),
+                "{error}"
+            );
+        } else {
+            assert_eq!(run.stdout, "", "{args:?}");
+        }
         assert_no_panic(&run.stderr);
         assert!(
             run.stderr.contains(&address) && run.stderr.contains("not an OCF device"),
@@ -393,7 +406,8 @@ fn discover_libcoap_server_is_not_an_ocf_device() {
     }
 
     // A libcoap server beside a real (simulated) device: the device is
-    // listed, the server is reported, and the exit code says one was not found.
+    // listed, the server is reported (an error line of its own), and the
+    // exit code says one was not found.
     let devsim = DevSim::start(&[]);
     let run = mediator(&[
         "--json",
@@ -404,8 +418,10 @@ fn discover_libcoap_server_is_not_an_ocf_device() {
         &devsim.address(0),
     ]);
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
-    let json = run.json();
-    assert_eq!(json["di"], devsim.di(0).as_str());
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(lines[0]["di"], devsim.di(0).as_str());
+    assert_eq!(lines[1]["exit"], 3);
     assert!(run.stderr.contains(&address), "stderr: {}", run.stderr);
     assert_no_panic(&run.stderr);
 }

@@ -110,7 +110,7 @@ fn client_credentials_login_takes_the_secret_from_stdin_then_the_keyring() {
     let token = home.run(&["token", "--json"]);
     assert_eq!(token.code, 0, "{}", token.stderr);
     let line = token.json();
-    assert_eq!(line["kind"], "access_token");
+    assert_eq!(line["device_token"], "access-token");
     assert_eq!(jwt_claims(line["token"].as_str().unwrap())["aud"], AUDIENCE);
 
     // A second login finds the secret in the keyring.
@@ -202,7 +202,7 @@ fn login_with_a_plgd_hub_and_one_time_device_codes() {
     });
     assert_eq!(token.code, 0, "{}", token.stderr);
     let line = &token.json_lines()[1];
-    assert_eq!(line["kind"], "authorization_code");
+    assert_eq!(line["device_token"], "authorization-code");
     // The hub exchanges it with the device client's secret, as plgd's coap-gateway does.
     let exchanged = oidc.exchange_as_hub(line["token"].as_str().unwrap(), &redirect);
     assert!(exchanged["access_token"].is_string(), "{exchanged}");

@@ -4,8 +4,12 @@
 mod common;
 #[path = "common/dtls.rs"]
 mod pki;
+#[path = "common/silent_dtls.rs"]
+mod silent_dtls;
 
 use common::keyring::TestHome;
+use std::time::{Duration, Instant};
+
 use common::{DevSim, Run};
 use serde_json::Value;
 
@@ -83,7 +87,9 @@ fn disown_resets_the_device_and_forgets_the_key_then_it_can_be_owned_again() {
     let di = owned_di(&own(&home, &sim, &[]));
     let run = home.mediator(&["--json", "disown", "--yes", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let new_di = run.json()["new_di"].as_str().unwrap().to_owned();
+    let line = run.json();
+    assert_eq!(line["previous_di"], di.as_str());
+    let new_di = line["di"].as_str().unwrap().to_owned();
     assert_ne!(new_di, di);
     assert_eq!(discovered(&home, &sim)["owned"], false);
     assert!(home.owner_keys().is_empty());
@@ -198,6 +204,12 @@ fn a_device_gone_for_good_is_forgotten_with_disown_forget() {
         run.stderr
     );
     assert!(home.has_owner_key(&di), "kept until asked");
+    // Forgetting a complete entry loses the device for good: a script says
+    // --yes, or nothing happens.
+    let run = home.mediator(&["disown", "--forget", &di]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--yes"), "{}", run.stderr);
+    assert!(home.has_owner_key(&di), "nothing was forgotten");
     let run = home.mediator(&["--json", "disown", "--yes", "--forget", &di]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["forgotten"], true);
@@ -496,4 +508,48 @@ fn disown_asks_and_a_script_without_yes_is_told_to_pass_it() {
         di.as_str(),
         "nothing was done"
     );
+}
+
+/// `--timeout` bounds the whole operation on the device: with a device
+/// whose DTLS port never answers, `own --timeout 2s` gives up after about
+/// 2 s (not a timeout per handshake flight or per request), with exit 4
+/// and the step it was at.
+#[test]
+fn own_gives_up_after_the_timeout_when_the_secure_port_is_silent() {
+    let (home, sim) = setup(&[]);
+    let front = silent_dtls::silent_secure_port(sim.socket_addr(0), &sim.di(0));
+    let started = Instant::now();
+    let run = home.mediator(&["--json", "--timeout", "2s", "own", &front.to_string()]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(3),
+        "gave up after {took:?} with --timeout 2s"
+    );
+    let error = run.json();
+    assert_eq!(error["exit"], 4);
+    assert_eq!(error["step"], "ownership transfer handshake", "{error}");
+    assert!(
+        run.stderr.contains("did not answer in time"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(discovered(&home, &sim)["owned"], false, "untouched");
+    assert!(home.owner_keys().is_empty());
+}
+
+/// An address of a device this mediator owns is reached over the owner
+/// session, as its UUID and name are: what only the owner may read answers.
+#[test]
+fn an_owned_device_named_by_its_address_is_reached_over_the_owner_session() {
+    let (home, sim) = setup(&[]);
+    owned_di(&own(&home, &sim, &[]));
+    let run = home.mediator(&["--json", "get", &sim.address(0), "/oic/sec/pstat"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let answer = run.json();
+    assert!(
+        answer["endpoint"].as_str().unwrap().starts_with("coaps://"),
+        "{answer}"
+    );
+    assert_eq!(answer["representation"]["dos"]["s"], 3, "RFNOP");
 }

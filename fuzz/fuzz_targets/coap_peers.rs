@@ -8,12 +8,18 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use ocf_mediator::coap::{Client, ClientConfig, Request, Server, ServerConfig};
-use ocf_mediator::sim::{Peer, DeviceState, RequestContext, SimDevice};
+use ocf_mediator::sim::{DeviceState, Peer, RequestContext, SimDevice};
 
 fuzz_target!(|data: &[u8]| {
     let peer: SocketAddr = "192.0.2.1:5683".parse().unwrap();
     let mut now = Instant::now();
-    let mut client = Client::new(ClientConfig { max_body: 8192, ..ClientConfig::default() }, 1);
+    let mut client = Client::new(
+        ClientConfig {
+            max_body: 8192,
+            ..ClientConfig::default()
+        },
+        1,
+    );
     client.request(now, peer, Request::get("/oic/res"));
     let mut server = Server::new(ServerConfig::default(), 1);
     let mut device = SimDevice::new(DeviceState::new_unowned("fuzz"));
@@ -30,8 +36,11 @@ fuzz_target!(|data: &[u8]| {
                 1 => Peer::Secure(ocf_mediator::sim::SessionInfo::new(true, 0, None, None)),
                 _ => Peer::Secure(owner),
             };
-            let context =
-                RequestContext { multicast: datagram.len() % 2 == 0, eps: Vec::new(), peer };
+            let context = RequestContext {
+                multicast: datagram.len() % 2 == 0,
+                eps: Vec::new(),
+                peer,
+            };
             if let Some(reply) = device.handle(&request, &context) {
                 server.respond(now, &request, reply);
             }

@@ -42,7 +42,9 @@ fn servers(suite: CipherSuite, now: Instant) -> Vec<Connection> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, data)) = data.split_first() else { return };
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
     let suites = [
         CipherSuite::EcdhAnonWithAes128CbcSha256,
         CipherSuite::EcdhePskWithAes128CbcSha256,

@@ -44,28 +44,18 @@ pub async fn run(
             .await?
             .expect("hub or local");
             let outcome = cert::issue(&mediator, &device, &signer).await?;
-            report(&outcome, output);
+            report(&outcome, true, output);
         }
         CertCommand::Renew(args) => {
             let device = parse_device(&args.device.device)?;
             if let Some(within) = args.within {
-                if let Some(left) = time_left(&mediator, &device).await? {
+                if let Some(recorded) = on_record(&mediator, &device).await? {
+                    let left = recorded
+                        .not_after
+                        .duration_since(SystemTime::now())
+                        .unwrap_or(Duration::ZERO);
                     if left > within {
-                        if output.json {
-                            output.json_line(&serde_json::json!({
-                                "device": args.device.device,
-                                "renewed": false,
-                                "expires_in_s": left.as_secs(),
-                            }));
-                        } else if !output.quiet {
-                            println!(
-                                "{}: the certificate is valid for {} more; not renewed",
-                                printable(&args.device.device),
-                                humantime::format_duration(Duration::from_secs(
-                                    left.as_secs() / 3600 * 3600
-                                ))
-                            );
-                        }
+                        report(&recorded, false, output);
                         return Ok(Exit::Success);
                     }
                 }
@@ -75,7 +65,7 @@ pub async fn run(
                 recorded_signer(&mediator, name, lifetime, global, Arc::clone(&terminal)).await
             })
             .await?;
-            report(&outcome, output);
+            report(&outcome, true, output);
         }
         CertCommand::Ca => {
             let owner = mediator.owner().await?;
@@ -86,7 +76,7 @@ pub async fn run(
             if output.json {
                 output.json_line(&serde_json::json!({
                     "certificate": ca.cert_pem,
-                    "not_after": humantime::format_rfc3339_seconds(ca.not_after).to_string(),
+                    "cert_not_after": humantime::format_rfc3339_seconds(ca.not_after).to_string(),
                 }));
             } else {
                 print!("{}", ca.cert_pem);
@@ -96,39 +86,49 @@ pub async fn run(
     Ok(Exit::Success)
 }
 
-/// How long the certificate on record for a device we own is still valid.
-async fn time_left(
+/// The certificate on record for a device we own, as an outcome of
+/// nothing done.
+async fn on_record(
     mediator: &Mediator,
     device: &crate::ocf::address::DeviceRef,
-) -> anyhow::Result<Option<Duration>> {
+) -> anyhow::Result<Option<CertOutcome>> {
     let di = match device {
-        crate::ocf::address::DeviceRef::Uuid(di) => Some(*di),
-        _ => None,
-    };
-    let di = match di {
-        Some(di) => di,
-        None => {
+        crate::ocf::address::DeviceRef::Uuid(di) => *di,
+        _ => {
             let deadline = crate::net::now() + mediator.timeout();
             mediator.locate(device, deadline).await?.record.di
         }
     };
-    Ok(mediator.store().device_certificate(di).await?.map(|c| {
-        c.not_after
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
+    let Some(recorded) = mediator.store().device_certificate(di).await? else {
+        return Ok(None);
+    };
+    let name = mediator
+        .store()
+        .device(di)
+        .await?
+        .map(|d| d.name)
+        .filter(|n| !n.is_empty());
+    Ok(Some(CertOutcome {
+        di,
+        name,
+        signer: recorded.signer,
+        not_after: recorded.not_after,
+        replaced: 0,
     }))
 }
 
-fn report(outcome: &CertOutcome, output: &Output) {
+/// A device's certificate after `issue` or `renew` (`renewed` false: the
+/// one on record was left alone).
+fn report(outcome: &CertOutcome, renewed: bool, output: &Output) {
     let expires = humantime::format_rfc3339_seconds(outcome.not_after).to_string();
     if output.json {
         output.json_line(&serde_json::json!({
             "di": outcome.di,
             "name": outcome.name,
-            "signer": outcome.signer,
-            "not_after": expires,
+            "cert_signer": outcome.signer,
+            "cert_not_after": expires,
             "replaced": outcome.replaced,
-            "renewed": true,
+            "renewed": renewed,
         }));
         return;
     }
@@ -139,10 +139,14 @@ fn report(outcome: &CertOutcome, output: &Output) {
         Some(name) if !name.is_empty() => format!("{} ({})", printable(name), outcome.di),
         _ => outcome.di.to_string(),
     };
-    println!(
-        "{device}: identity certificate from the {} signer, valid until {expires}",
-        outcome.signer
-    );
+    if renewed {
+        println!(
+            "{device}: identity certificate from the {} signer, valid until {expires}",
+            outcome.signer
+        );
+    } else {
+        println!("{device}: its identity certificate is valid until {expires}; not renewed");
+    }
 }
 
 /// The profile `name`, when it exists.

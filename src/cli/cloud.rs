@@ -60,6 +60,19 @@ pub async fn run(
     // A device that cannot connect may lack what a plgd hub requires.
     let identity = mediator.store().device_certificate(status.di).await?;
     report(&status, identity.as_ref(), output);
+    // A device whose registration failed is not fine: `status` says why
+    // and exits as `provision` would (a refused token 5, no cloud 4).
+    if matches!(command, CloudCommand::Status(_)) && status.state.has_failed() {
+        let device = match &status.name {
+            Some(name) if !name.is_empty() => format!("{name} ({})", status.di),
+            _ => status.di.to_string(),
+        };
+        return Err(cloud::CloudError::Failed {
+            device,
+            state: status.state,
+        }
+        .into());
+    }
     Ok(Exit::Success)
 }
 
@@ -155,7 +168,7 @@ fn report(
         identity.map(|c| humantime::format_rfc3339_seconds(c.not_after).to_string());
     if output.json {
         output.json_line(&serde_json::json!({
-            "identity_cert_not_after": identity_expiry,
+            "cert_not_after": identity_expiry,
             "di": status.di,
             "name": status.name,
             "cis": state.cis,

@@ -91,11 +91,13 @@ fn expiry_text(t: SystemTime) -> String {
     }
 }
 
-/// One device as `--json devices` prints it: `di`, `name`, `otm`,
-/// `endpoints`, `keyring`, `key`, `cert_not_after` (RFC 3339, or null
-/// without an identity certificate from us), `state`, `complete`. The fields that are
-/// UUIDs or fixed words are written as they are; what came from a device
-/// (name, endpoints) and the key's status go through the JSON escaper.
+/// One device as `--json devices` prints it: `di`, `name` (`null` when the
+/// device gave none, as everywhere), `otm`, `endpoints`, `keyring`, `key`,
+/// `cert_not_after` (when the identity certificate we gave it expires, RFC
+/// 3339; `null` without one), `complete` (docs/json.md). The fields that
+/// are UUIDs or fixed words are written as they are; what came from a
+/// device (name, endpoints) and the key's status go through the JSON
+/// escaper.
 fn write_line(
     out: &mut Vec<u8>,
     device: &OwnedDevice,
@@ -109,7 +111,8 @@ fn write_line(
         "{{\"di\":\"{}\",\"name\":",
         device.di.hyphenated().encode_lower(&mut uuid)
     );
-    serde_json::to_writer(&mut *out, &device.name)?;
+    let name = (!device.name.is_empty()).then_some(&device.name);
+    serde_json::to_writer(&mut *out, &name)?;
     out.extend_from_slice(b",\"otm\":");
     serde_json::to_writer(&mut *out, &device.otm)?;
     out.extend_from_slice(b",\"endpoints\":");
@@ -126,21 +129,10 @@ fn write_line(
         }
         None => out.extend_from_slice(b",\"cert_not_after\":null"),
     }
-    let _ = writeln!(
-        out,
-        ",\"state\":\"{}\",\"complete\":{}}}",
-        state(device),
-        device.complete
-    );
+    // No `state`: elsewhere it is the pstat state, which the store does
+    // not know; `complete` says whether the ownership finished.
+    let _ = writeln!(out, ",\"complete\":{}}}", device.complete);
     Ok(())
-}
-
-fn state(device: &OwnedDevice) -> &'static str {
-    if device.complete {
-        "owned"
-    } else {
-        "incomplete"
-    }
 }
 
 /// `present`, `missing`, `not yet migrated`, or `unreadable: why`.

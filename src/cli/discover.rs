@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 
 use super::args::{DiscoverArgs, GlobalArgs};
-use super::exit::{Exit, failure};
+use super::exit::{Exit, device_exit, failure};
 use super::output::{Output, table};
 use super::resolve::resolve_address;
-use crate::net::{DiscoverOptions, discover};
+use crate::mediator::problem_error;
+use crate::net::{DiscoverOptions, DiscoveryProblem, discover};
 use crate::ocf::discovery::DeviceRecord;
 
 pub async fn run(
@@ -54,11 +55,14 @@ pub async fn run(
     } else if !devices.is_empty() {
         print!("{}", render_table(&devices));
     }
-    for (address, problem) in &outcome.problems {
-        output.note(&format!("{address}: {problem}"));
-    }
-    if !outcome.problems.is_empty() && !options.multicast {
-        return Ok(Exit::NotFound);
+    if options.multicast {
+        // A device that answered the multicast listing but whose answer
+        // could not be completed: worth a note, not a failure.
+        for (address, problem) in &outcome.problems {
+            output.note(&format!("{address}: {problem}"));
+        }
+    } else if let Some(exit) = report_problems(&outcome.problems, output) {
+        return Ok(exit);
     }
     if devices.is_empty() {
         if options.multicast {
@@ -70,6 +74,21 @@ pub async fn run(
         return Ok(Exit::NotFound);
     }
     Ok(Exit::Success)
+}
+
+/// Each addressed device that failed, as an error of its own: the same
+/// error, exit code and JSON error line as any command sending a request
+/// to that address (a closed port is 3, silence 4). Returns the first
+/// one's exit code.
+fn report_problems(problems: &[(SocketAddr, DiscoveryProblem)], output: &Output) -> Option<Exit> {
+    let mut first = None;
+    for (address, problem) in problems {
+        let error = problem_error(*address, problem);
+        let exit = device_exit(&error);
+        output.error(&error.to_string(), exit, Some(&error));
+        first.get_or_insert(exit);
+    }
+    first
 }
 
 fn render_table(devices: &[&DeviceRecord]) -> String {

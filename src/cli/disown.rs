@@ -32,8 +32,10 @@ pub async fn run(args: &DisownArgs, global: &GlobalArgs, output: &Output) -> any
     match otm::disown(&mediator, request).await? {
         Disowned::Reset { di, new_di } => {
             if output.json {
+                // `di` is the device's UUID now, `previous_di` the one it
+                // had, as `own` says them (docs/json.md).
                 output.json_line(
-                    &serde_json::json!({ "di": di, "new_di": new_di, "disowned": true }),
+                    &serde_json::json!({ "di": new_di, "previous_di": di, "disowned": true }),
                 );
             } else if !output.quiet {
                 println!("Disowned {di}: it is back in RFOTM as {new_di}");

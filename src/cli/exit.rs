@@ -242,6 +242,7 @@ pub fn exit_for_failure(failure: &ProvisionError) -> Exit {
         ProvisionError::Own(e) => own_exit(e),
         ProvisionError::Cloud(e) => cloud_exit(e),
         ProvisionError::Cert(e) => cert_exit(e),
+        _ => Exit::Failed,
     }
 }
 
@@ -264,7 +265,8 @@ fn cert_exit(error: &CertError) -> Exit {
 }
 
 /// Cloud configuration and registration: a device that failed to register
-/// says why through clec — a refused token is 5, an unreachable cloud 4.
+/// says why through clec — a refused token (or a refused sign-up or
+/// refresh) is 5, an unreachable cloud 4.
 fn cloud_exit(error: &CloudError) -> Exit {
     match error {
         CloudError::Invalid(_) => Exit::Usage,
@@ -274,7 +276,7 @@ fn cloud_exit(error: &CloudError) -> Exit {
         CloudError::Device { error, .. } => device_exit(error),
         CloudError::Store(e) => store_exit(e),
         CloudError::Failed { state, .. } => match state.clec {
-            1 | 4 => Exit::AuthFailed,
+            1 | 3 | 4 => Exit::AuthFailed,
             2 => Exit::TimedOut,
             _ => Exit::Failed,
         },

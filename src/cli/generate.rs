@@ -214,6 +214,15 @@ impl Page {
         if !refs.is_empty() {
             let _ = write!(out, ".SH \"SEE ALSO\"\n{}\n", refs.join(", "));
         }
+        if top {
+            // Scripts need the keys of every line; their one description
+            // is a document of the source tree (a test holds the commands
+            // to it), not a page of its own.
+            out.push_str(
+                ".PP\nThe JSON lines of every command (\\fB\\-\\-json\\fR), each key with its type and \
+                 meaning: \\fIdocs/json.md\\fR in the source.\n",
+            );
+        }
     }
 }
 

@@ -272,6 +272,8 @@ impl Interaction for Terminal {
                             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     );
                     bar.set_prefix(super::output::printable(subject).into_owned());
+                    // The message first: the tick draws the line at once.
+                    bar.set_message((*what).to_owned());
                     bar.enable_steady_tick(Duration::from_millis(100));
                     bar
                 });

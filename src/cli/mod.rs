@@ -75,6 +75,19 @@ fn test_failpoint() -> Option<Failpoint> {
     n.parse().ok().map(Failpoint::after_requests)
 }
 
+/// Whether the command may work on several devices at once: `provision`
+/// with a batch, several devices, every unowned one or the picker (no
+/// device named), and more than one job. The others start faster on one
+/// thread.
+fn runs_many_devices(command: &Command) -> bool {
+    match command {
+        Command::Provision(args) => {
+            args.jobs > 1 && (args.devices.len() != 1 || args.all_unowned || args.batch.is_some())
+        }
+        _ => false,
+    }
+}
+
 /// Runs a parsed command line and returns how the process ends.
 pub fn run(cli: Cli) -> Exit {
     let output = Output::new(&cli.global);
@@ -84,7 +97,11 @@ pub fn run(cli: Cli) -> Exit {
         let _ = std::io::stdout().write_all(&script);
         return Exit::Success;
     }
-    let runtime = match crate::net::runtime() {
+    let runtime = match if runs_many_devices(&cli.command) {
+        crate::net::parallel_runtime()
+    } else {
+        crate::net::runtime()
+    } {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the I/O runtime: {e}");
@@ -127,31 +144,49 @@ pub fn run(cli: Cli) -> Exit {
     }
 }
 
+/// A command line clap refused: its text on stderr, as clap prints it, and
+/// with `--json` (as far as the line could be read, or from
+/// `OCF_MEDIATOR_JSON`) the error line on stdout too, as for every other
+/// error. `--help` and `--version` print and succeed.
+pub fn refused_command_line(error: &clap::Error) -> Exit {
+    let _ = error.print();
+    if !error.use_stderr() {
+        return Exit::Success;
+    }
+    if json_asked() {
+        let text = error.render().to_string();
+        let line = output::error_line(&usage_sentence(&text), Exit::Usage, None);
+        println!("{line}");
+    }
+    Exit::Usage
+}
+
+/// Whether the refused command line asks for JSON: clap reads it again,
+/// keeping what it can (a flag or the environment variable).
+fn json_asked() -> bool {
+    <Cli as clap::CommandFactory>::command()
+        .ignore_errors(true)
+        .try_get_matches()
+        .ok()
+        .and_then(|matches| matches.get_one::<bool>("json").copied())
+        .unwrap_or(false)
+}
+
+/// clap's message without its `error: ` prefix, the usage and the hint
+/// after it: what is wrong, on one line.
+fn usage_sentence(text: &str) -> String {
+    let said: Vec<&str> = text
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = said.join(" ");
+    joined.strip_prefix("error: ").unwrap_or(&joined).to_owned()
+}
+
 /// An error: one sentence on stderr (details with -v); with `--json`, also
 /// one `{"error", "exit", …}` line on stdout.
 fn report(error: &anyhow::Error, output: &Output) {
     let message = format!("{error:#}");
-    // Messages may quote what a device or server said.
-    eprintln!("error: {}", output::printable_lines(&message));
-    let device = exit::device_error_of(error);
-    if output.verbose > 0 {
-        if let Some(detail) = device.and_then(crate::ocf::error::authentication_detail) {
-            eprintln!("detail: {}", output::printable_lines(detail));
-        }
-    }
-    if output.json {
-        let mut value = serde_json::json!({
-            "error": message,
-            "exit": exit::exit_of(error) as u8,
-        });
-        if let Some(device) = device {
-            if let Some(step) = device.step() {
-                value["step"] = step.into();
-            }
-            if let Some(code) = device.code() {
-                value["code"] = code.to_string().into();
-            }
-        }
-        output.json_line(&value);
-    }
+    output.error(&message, exit::exit_of(error), exit::device_error_of(error));
 }

@@ -13,6 +13,8 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use super::args::GlobalArgs;
+use super::exit::Exit;
+use crate::ocf::DeviceError;
 
 /// Where and how to print.
 #[derive(Clone, Debug)]
@@ -53,6 +55,23 @@ impl Output {
         }
     }
 
+    /// An error: `error: MESSAGE` on stderr, the device's authentication
+    /// detail with -v, and with `--json` the error line of docs/json.md
+    /// (`{"error", "exit", "step"?, "code"?}`) on stdout. Every command's
+    /// errors go through here, so they have one shape.
+    pub fn error(&self, message: &str, exit: Exit, device: Option<&DeviceError>) {
+        // Messages may quote what a device or server said.
+        eprintln!("error: {}", printable_lines(message));
+        if self.verbose > 0 {
+            if let Some(detail) = device.and_then(crate::ocf::error::authentication_detail) {
+                eprintln!("detail: {}", printable_lines(detail));
+            }
+        }
+        if self.json {
+            self.json_line(&error_line(message, exit, device));
+        }
+    }
+
     /// One JSON line on stdout.
     pub fn json_line(&self, value: &serde_json::Value) {
         let mut stdout = std::io::stdout().lock();
@@ -69,6 +88,24 @@ impl Output {
         bar.enable_steady_tick(Duration::from_millis(100));
         Some(bar)
     }
+}
+
+/// The error line: the message, the exit code it maps to, and when a
+/// device failed, the step (the request) and the CoAP code it answered.
+pub fn error_line(message: &str, exit: Exit, device: Option<&DeviceError>) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "error": message,
+        "exit": exit as u8,
+    });
+    if let Some(device) = device {
+        if let Some(step) = device.step() {
+            value["step"] = step.into();
+        }
+        if let Some(code) = device.code() {
+            value["code"] = code.to_string().into();
+        }
+    }
+    value
 }
 
 /// `text` as it may be shown on a terminal, on one line: control

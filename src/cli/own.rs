@@ -136,10 +136,8 @@ fn report(owned: &Owned, certificate: Option<&CertOutcome>, output: &Output) {
     let expires = certificate.map(|c| humantime::format_rfc3339_seconds(c.not_after).to_string());
     if output.json {
         output.json_line(&serde_json::json!({
-            "identity_cert": certificate.map(|c| serde_json::json!({
-                "signer": c.signer,
-                "not_after": expires,
-            })),
+            "cert_signer": certificate.map(|c| c.signer.clone()),
+            "cert_not_after": expires,
             "di": owned.di,
             "previous_di": owned.previous_di,
             "name": owned.name,
@@ -147,7 +145,9 @@ fn report(owned: &Owned, certificate: Option<&CertOutcome>, output: &Output) {
             "keyring": owned.keyring,
             "changed": owned.change != OwnChange::AlreadyOwned,
             "repaired": owned.change == OwnChange::Finished,
-            "state": "rfnop",
+            // What this run left the device in (its last write); when it
+            // found the device already ours it wrote and read nothing.
+            "state": (owned.change != OwnChange::AlreadyOwned).then_some("rfnop"),
         }));
         return;
     }

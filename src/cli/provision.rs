@@ -13,7 +13,7 @@ use super::credentials::certificates;
 use super::exit::{Exit, exit_for_failure, failure};
 use super::input::{BODY_LIMIT, SECRET_LIMIT, read_file_text, read_text};
 use super::interaction::Terminal;
-use super::output::{Output, printable, table};
+use super::output::{Output, printable, printable_lines, table};
 use super::resolve::parse_device;
 use crate::cert::Signer;
 use crate::cloud::{CloudSettings, CloudToken};
@@ -106,6 +106,13 @@ pub async fn run(
     let failed: Vec<&ProvisionRecord> = records.iter().filter(|r| !r.ok()).collect();
     if failed.is_empty() {
         return Ok(Exit::Success);
+    }
+    // Why each device failed, in a sentence that says what to do; also
+    // with --json (its records carry the same words).
+    for record in &failed {
+        if let Some(failure) = &record.failure {
+            eprintln!("error: {}", printable_lines(&failure.to_string()));
+        }
     }
     if total == 1 {
         let record = failed[0];
@@ -238,8 +245,10 @@ async fn unowned(timeout: Duration) -> anyhow::Result<Vec<(String, String)>> {
             "no interface can send multicast to look for devices: name them instead",
         ));
     }
-    Ok(outcome
-        .devices
+    let mut devices = outcome.devices;
+    // In a stable order for people: by name, then UUID.
+    devices.sort_by(|a, b| (&a.name, a.di).cmp(&(&b.name, b.di)));
+    Ok(devices
         .into_iter()
         .filter(|d| d.owned == Some(false))
         .map(|d| {
@@ -389,6 +398,7 @@ fn record_json(record: &ProvisionRecord) -> serde_json::Value {
                 "ok": s.ok,
                 "error": s.error,
                 "code": s.code,
+                "request": s.request,
             })
         })
         .collect();
@@ -401,6 +411,9 @@ fn record_json(record: &ProvisionRecord) -> serde_json::Value {
         "steps": steps,
     });
     if let Some(failure) = &record.failure {
+        if let Some(step) = record.failed_step() {
+            value["failed_step"] = step.step.into();
+        }
         value["error"] = failure.to_string().into();
         value["exit"] = (exit_for_failure(failure) as u8).into();
     }
@@ -419,10 +432,11 @@ fn summary(records: &[ProvisionRecord]) -> String {
                     .unwrap_or_default(),
                 _ => String::new(),
             };
+            // The reasons follow the table, one line each.
             let outcome = match (&r.failure, r.failed_step()) {
                 (None, _) => r.cps.clone().unwrap_or_else(|| "done".into()),
-                (Some(failure), Some(step)) => format!("failed at {}: {failure}", step.step),
-                (Some(failure), None) => format!("failed: {failure}"),
+                (Some(_), Some(step)) => format!("failed at {}", step.step),
+                (Some(_), None) => "failed".into(),
             };
             vec![
                 r.device.clone(),
@@ -434,4 +448,67 @@ fn summary(records: &[ProvisionRecord]) -> String {
         })
         .collect();
     table(&["DEVICE", "DI", "NAME", "RESULT", "TIME"], &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::CloudError;
+    use crate::coap::Code;
+    use crate::ocf::DeviceError;
+    use crate::provision::{ProvisionError, StepRecord};
+
+    /// A device that refused the cloud configuration: its record names the
+    /// step, the request, the CoAP code and the error, with the times.
+    #[test]
+    fn a_failed_step_carries_its_coap_code_and_error() {
+        let mut record = ProvisionRecord::new("127.0.0.1:5683");
+        record.di = Some(uuid::Uuid::nil());
+        record.name = Some("Porch".into());
+        let mut locate = StepRecord::start("locate");
+        locate.ended = Some(locate.started);
+        locate.ok = true;
+        record.steps.push(locate);
+        let mut configure = StepRecord::start("configure");
+        let failure = ProvisionError::Cloud(CloudError::Device {
+            error: DeviceError::Refused {
+                peer: "Porch".into(),
+                step: "write the cloud configuration".into(),
+                code: Code::UNAUTHORIZED,
+                diagnostic: None,
+            },
+            in_rfpro: false,
+        });
+        configure.ended = Some(configure.started);
+        configure.error = Some(failure.to_string());
+        configure.code = failure
+            .device_error()
+            .and_then(|e| e.code())
+            .map(|c| c.to_string());
+        configure.request = failure
+            .device_error()
+            .and_then(|e| e.step())
+            .map(str::to_owned);
+        record.steps.push(configure);
+        record.cps = Some("uninitialized".into());
+        record.failure = Some(failure);
+        let json = record_json(&record);
+        assert_eq!(json["di"], uuid::Uuid::nil().to_string());
+        assert_eq!(json["name"], "Porch");
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["cps"], "uninitialized");
+        assert_eq!(json["failed_step"], "configure");
+        assert_eq!(json["exit"], 6);
+        let failed = &json["steps"][1];
+        assert_eq!(failed["code"], "4.01");
+        assert_eq!(failed["request"], "write the cloud configuration");
+        assert!(
+            failed["error"].as_str().unwrap().contains("4.01"),
+            "{failed}"
+        );
+        for step in json["steps"].as_array().unwrap() {
+            assert!(humantime::parse_rfc3339(step["start"].as_str().unwrap()).is_ok());
+            assert!(humantime::parse_rfc3339(step["end"].as_str().unwrap()).is_ok());
+        }
+    }
 }

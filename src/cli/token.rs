@@ -25,13 +25,13 @@ pub async fn run(args: &TokenArgs, global: &GlobalArgs, output: &Output) -> anyh
     let line = match &token {
         DeviceToken::AccessToken(access) => json!({
             "profile": name,
-            "kind": "access_token",
+            "device_token": "access-token",
             "token": access.secret(),
             "expires_in": access.expires_in().as_secs(),
         }),
         DeviceToken::AuthorizationCode { device, code } => json!({
             "profile": name,
-            "kind": "authorization_code",
+            "device_token": "authorization-code",
             "token": code,
             "di": device,
         }),

@@ -99,47 +99,78 @@ pub async fn configure_located(
     located: Located,
     deadline: Instant,
 ) -> Result<CloudStatus, CloudError> {
-    let (href, mut session) = open(m, &located, deadline).await?;
-    let label = located.label();
+    let result = configure_open(m, request, &located, deadline).await;
+    m.interaction().progress(&Progress::Done {
+        subject: &located.label(),
+    });
+    let (status, open) = result?;
+    open.close().await;
+    Ok(status)
+}
+
+/// As [`configure_located`], leaving the owner session open for what
+/// follows (`provision` waits for the registration over it).
+pub async fn configure_open(
+    m: &Mediator,
+    request: &ConfigureRequest,
+    located: &Located,
+    deadline: Instant,
+) -> Result<(CloudStatus, CloudSession), CloudError> {
+    let mut open = CloudSession::open(m, located, deadline).await?;
+    match configure_in(m, request, located, &mut open, deadline).await {
+        Ok(status) => Ok((status, open)),
+        Err(e) => {
+            open.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// The writes of [`configure`] over an open owner session.
+async fn configure_in(
+    m: &Mediator,
+    request: &ConfigureRequest,
+    located: &Located,
+    open: &mut CloudSession,
+    deadline: Instant,
+) -> Result<CloudStatus, CloudError> {
+    let CloudSession {
+        href,
+        session,
+        label,
+    } = open;
+    let (href, label) = (href.as_str(), label.as_str());
     let progress = |what: &str| {
         m.interaction().progress(&Progress::Step {
-            subject: &label,
+            subject: label,
             what,
         })
     };
     progress("reading its cloud configuration");
-    let mut state = read_state(m, &mut session, &href, deadline).await?;
+    let mut state = read_state(m, session, href, deadline).await?;
     let cloud = &request.cloud;
     let same_cloud =
         state.cis == cloud.cis && state.sid.eq_ignore_ascii_case(&cloud.sid.to_string());
     if state.is_configured() && !same_cloud {
         if !request.force {
-            session.close().await;
             return Err(CloudError::OtherCloud {
-                device: label.clone(),
+                device: label.to_owned(),
                 cis: state.cis,
                 sid: state.sid,
             });
         }
         progress("leaving its other cloud");
-        send(m, &mut session, &deregistration_step(&href), deadline).await?;
-        state = wait_in(
-            m,
-            &mut session,
-            &href,
-            &label,
-            WaitFor::Uninitialized,
-            deadline,
-        )
-        .await?;
+        send(m, session, &deregistration_step(href), deadline).await?;
+        state = wait_in(m, session, href, label, WaitFor::Uninitialized, deadline).await?;
     }
-    // Registered, or on its way, with this cloud: nothing to write (the
-    // device accepts no new configuration while registering). A failed
+    let cred = read(m, session, "/oic/sec/cred", deadline).await?;
+    let acl2 = read(m, session, "/oic/sec/acl2", deadline).await?;
+    let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
+    // Registered, or on its way, with this cloud: its configuration stays
+    // (the device accepts no new one while registering). A failed
     // registration is configured again, with a fresh token.
-    if state.is_configured() && same_cloud {
-        session.close().await;
-        m.interaction()
-            .progress(&Progress::Done { subject: &label });
+    let keep_configuration = state.is_configured() && same_cloud;
+    if keep_configuration && anchor_present && ace_present {
         return Ok(CloudStatus {
             di: located.record.di,
             name: located.record.name.clone(),
@@ -147,22 +178,18 @@ pub async fn configure_located(
             changed: false,
         });
     }
-    let cred = read(m, &mut session, "/oic/sec/cred", deadline).await?;
-    let acl2 = read(m, &mut session, "/oic/sec/acl2", deadline).await?;
-    let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
     if !anchor_present {
-        let doxm = read(m, &mut session, "/oic/sec/doxm", deadline).await?;
+        let doxm = read(m, session, "/oic/sec/doxm", deadline).await?;
         let sct = field(&doxm, "sct")
             .and_then(|v| v.as_integer())
             .and_then(|i| u64::try_from(i).ok())
             .unwrap_or(0);
         if sct & 8 == 0 {
-            session.close().await;
-            return Err(CloudError::NoCertificateSupport { device: label });
+            return Err(CloudError::NoCertificateSupport {
+                device: label.to_owned(),
+            });
         }
     }
-    progress("getting a token for it");
-    let token = request.token.for_device(located.record.di).await?;
     let mut steps = vec![crate::otm::rfpro_step()];
     if !ace_present {
         steps.push(cloud_ace_step(cloud));
@@ -170,11 +197,18 @@ pub async fn configure_located(
     if !anchor_present {
         steps.push(trust_anchor_step(cloud));
     }
-    steps.push(configuration_step(cloud, &href, token.expose()));
+    // Configured already, but without the cloud's ACE or trust anchor (an
+    // ownership finished over an owner session after an interruption
+    // replaces the ACL): only what is missing is written.
+    if !keep_configuration {
+        progress("getting a token for it");
+        let token = request.token.for_device(located.record.di).await?;
+        steps.push(configuration_step(cloud, href, token.expose()));
+    }
     let mut answer = None;
     for (i, step) in steps.iter().enumerate() {
         progress(step.what);
-        match send(m, &mut session, step, deadline).await {
+        match send(m, session, step, deadline).await {
             Ok(response) => {
                 if step.href == href {
                     answer = response;
@@ -182,21 +216,17 @@ pub async fn configure_located(
             }
             Err(CloudError::Device { error, .. }) if i > 0 => {
                 // Back to RFNOP, so the device keeps working as before.
-                let _ = send(m, &mut session, &crate::otm::rfnop_step(), deadline).await;
-                session.close().await;
+                let _ = send(m, session, &crate::otm::rfnop_step(), deadline).await;
                 return Err(CloudError::Device {
                     error,
                     in_rfpro: false,
                 });
             }
-            Err(e) => {
-                session.close().await;
-                return Err(e);
-            }
+            Err(e) => return Err(e),
         }
     }
     progress("back to normal operation");
-    send(m, &mut session, &crate::otm::rfnop_step(), deadline)
+    send(m, session, &crate::otm::rfnop_step(), deadline)
         .await
         .map_err(|e| match e {
             CloudError::Device { error, .. } => CloudError::Device {
@@ -208,11 +238,8 @@ pub async fn configure_located(
     let state = match answer.and_then(|r| crate::ocf::representation::decode_cbor(&r.payload).ok())
     {
         Some(value) => CloudState::from_cbor(&value),
-        None => read_state(m, &mut session, &href, deadline).await?,
+        None => read_state(m, session, href, deadline).await?,
     };
-    session.close().await;
-    m.interaction()
-        .progress(&Progress::Done { subject: &label });
     Ok(CloudStatus {
         di: located.record.di,
         name: located.record.name.clone(),
@@ -240,26 +267,16 @@ pub async fn status_located(
     wait: Option<WaitFor>,
     deadline: Instant,
 ) -> Result<CloudStatus, CloudError> {
-    let (href, mut session) = open(m, located, deadline).await?;
+    let mut open = CloudSession::open(m, located, deadline).await?;
     let state = match wait {
-        Some(wait) => {
-            let label = located.label();
-            m.interaction().progress(&Progress::Waiting {
-                subject: &label,
-                what: &format!("waiting until it is {}", wait.name()),
-            });
-            let state = wait_in(m, &mut session, &href, &label, wait, deadline).await;
-            m.interaction()
-                .progress(&Progress::Done { subject: &label });
-            state?
-        }
-        None => read_state(m, &mut session, &href, deadline).await?,
+        Some(wait) => open.wait_for(m, wait, deadline).await,
+        None => read_state(m, &mut open.session, &open.href, deadline).await,
     };
-    session.close().await;
+    open.close().await;
     Ok(CloudStatus {
         di: located.record.di,
         name: located.record.name.clone(),
-        state,
+        state: state?,
         changed: false,
     })
 }
@@ -269,65 +286,114 @@ pub async fn status_located(
 pub async fn deregister(m: &Mediator, device: &DeviceRef) -> Result<CloudStatus, CloudError> {
     let deadline = crate::net::now() + m.timeout();
     let located = m.locate(device, deadline).await?;
-    let (href, mut session) = open(m, &located, deadline).await?;
-    let label = located.label();
-    let before = read_state(m, &mut session, &href, deadline).await?;
-    if before.cis.is_empty() && before.cps == "uninitialized" {
-        session.close().await;
-        return Ok(CloudStatus {
-            di: located.record.di,
-            name: located.record.name.clone(),
-            state: before,
-            changed: false,
-        });
-    }
-    m.interaction().progress(&Progress::Step {
-        subject: &label,
-        what: "leaving the cloud",
+    let mut open = CloudSession::open(m, &located, deadline).await?;
+    let result = deregister_in(m, &mut open, deadline).await;
+    m.interaction().progress(&Progress::Done {
+        subject: &located.label(),
     });
-    send(m, &mut session, &deregistration_step(&href), deadline).await?;
-    let state = wait_in(
-        m,
-        &mut session,
-        &href,
-        &label,
-        WaitFor::Uninitialized,
-        deadline,
-    )
-    .await;
-    m.interaction()
-        .progress(&Progress::Done { subject: &label });
-    session.close().await;
+    open.close().await;
+    let (state, changed) = result?;
     Ok(CloudStatus {
         di: located.record.di,
         name: located.record.name.clone(),
-        state: state?,
-        changed: true,
+        state,
+        changed,
     })
 }
 
-/// The cloud configuration resource of a device we own, and an owner
-/// session with it.
-async fn open(
+async fn deregister_in(
     m: &Mediator,
-    located: &Located,
+    open: &mut CloudSession,
     deadline: Instant,
-) -> Result<(String, Session), CloudError> {
-    if located.entry.as_ref().is_none_or(|e| !e.complete) {
-        return Err(CloudError::NotOurs {
-            device: located.label(),
-        });
+) -> Result<(CloudState, bool), CloudError> {
+    let CloudSession {
+        href,
+        session,
+        label,
+    } = open;
+    let before = read_state(m, session, href, deadline).await?;
+    if before.cis.is_empty() && before.cps == "uninitialized" {
+        return Ok((before, false));
     }
-    let Some(href) = located.record.cloud_conf.clone() else {
-        return Err(CloudError::NoCloudResource {
-            device: located.label(),
-        });
-    };
-    if let Some(entry) = &located.entry {
-        m.prepare_sessions(entry.keyring);
+    m.interaction().progress(&Progress::Step {
+        subject: label,
+        what: "leaving the cloud",
+    });
+    send(m, session, &deregistration_step(href), deadline).await?;
+    let state = wait_in(m, session, href, label, WaitFor::Uninitialized, deadline).await?;
+    Ok((state, true))
+}
+
+/// An owner session with a device this mediator owns, and the href of its
+/// cloud configuration resource: what [`configure_open`] leaves open for
+/// what follows.
+pub struct CloudSession {
+    href: String,
+    session: Session,
+    /// How people know the device.
+    label: String,
+}
+
+impl CloudSession {
+    async fn open(
+        m: &Mediator,
+        located: &Located,
+        deadline: Instant,
+    ) -> Result<CloudSession, CloudError> {
+        if located.entry.as_ref().is_none_or(|e| !e.complete) {
+            return Err(CloudError::NotOurs {
+                device: located.label(),
+            });
+        }
+        let Some(href) = located.record.cloud_conf.clone() else {
+            return Err(CloudError::NoCloudResource {
+                device: located.label(),
+            });
+        };
+        if let Some(entry) = &located.entry {
+            m.prepare_sessions(entry.keyring);
+        }
+        let session = m.owner_session(located, deadline).await?;
+        Ok(CloudSession {
+            href,
+            session,
+            label: located.label(),
+        })
     }
-    let session = m.owner_session(located, deadline).await?;
-    Ok((href, session))
+
+    /// Waits until the device is in the state `wait` names (or fails),
+    /// within `deadline`, polling over this session; then closes it.
+    pub async fn wait(
+        mut self,
+        m: &Mediator,
+        wait: WaitFor,
+        deadline: Instant,
+    ) -> Result<CloudState, CloudError> {
+        let state = self.wait_for(m, wait, deadline).await;
+        self.close().await;
+        state
+    }
+
+    async fn wait_for(
+        &mut self,
+        m: &Mediator,
+        wait: WaitFor,
+        deadline: Instant,
+    ) -> Result<CloudState, CloudError> {
+        let label = self.label.clone();
+        m.interaction().progress(&Progress::Waiting {
+            subject: &label,
+            what: &format!("waiting until it is {}", wait.name()),
+        });
+        let state = wait_in(m, &mut self.session, &self.href, &label, wait, deadline).await;
+        m.interaction()
+            .progress(&Progress::Done { subject: &label });
+        state
+    }
+
+    pub async fn close(self) {
+        self.session.close().await;
+    }
 }
 
 async fn read(
@@ -381,20 +447,25 @@ async fn wait_in(
     deadline: Instant,
 ) -> Result<CloudState, CloudError> {
     let mut pause = Duration::from_millis(50);
+    let mut last = None;
     loop {
-        let state = match read_state(m, session, href, deadline).await {
-            Ok(state) => state,
-            Err(CloudError::Device {
-                error: DeviceError::TimedOut { .. },
-                ..
-            }) => {
+        let state = match (read_state(m, session, href, deadline).await, last.take()) {
+            (Ok(state), _) => state,
+            // The deadline passed during a read: say what was seen last.
+            (
+                Err(CloudError::Device {
+                    error: DeviceError::TimedOut { .. },
+                    ..
+                }),
+                Some(seen),
+            ) => {
                 return Err(CloudError::NotYet {
                     device: label.to_owned(),
                     wanted: wait.name(),
-                    state: CloudState::from_cbor(&ciborium::Value::Null),
+                    state: seen,
                 });
             }
-            Err(e) => return Err(e),
+            (Err(e), _) => return Err(e),
         };
         let done = match wait {
             WaitFor::Registered => state.is_registered(),
@@ -418,5 +489,6 @@ async fn wait_in(
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
+        last = Some(state);
     }
 }

@@ -87,8 +87,8 @@ impl fmt::Display for CloudError {
             CloudError::Store(e) => write!(f, "{e}"),
             CloudError::Failed { device, state } => write!(
                 f,
-                "{device}: registration failed (cps {}, clec {}): {}",
-                state.cps,
+                "{device} did not register with {} (clec {}): {}",
+                cloud_named(state),
                 state.clec,
                 state.error_meaning()
             ),
@@ -96,20 +96,33 @@ impl fmt::Display for CloudError {
                 device,
                 wanted,
                 state,
-            } => write!(
-                f,
-                "{device} is not {wanted} in time: {} ({}; clec {}: {})",
-                state.cps,
-                state.status_meaning(),
-                state.clec,
-                state.error_meaning()
-            ),
+            } => {
+                write!(
+                    f,
+                    "{device} is not {wanted} in time: it is {} ({})",
+                    state.cps,
+                    state.status_meaning()
+                )?;
+                if state.clec != 0 {
+                    write!(f, ", and its last error was: {}", state.error_meaning())?;
+                }
+                f.write_str("; give it longer with --timeout")
+            }
             CloudError::Interrupted => f.write_str("stopped by a failpoint"),
         }
     }
 }
 
 impl std::error::Error for CloudError {}
+
+/// The cloud a device was told to use, for messages.
+fn cloud_named(state: &CloudState) -> &str {
+    if state.cis.is_empty() {
+        "its cloud"
+    } else {
+        &state.cis
+    }
+}
 
 impl From<AccessError> for CloudError {
     fn from(e: AccessError) -> Self {

@@ -12,8 +12,8 @@ mod plan;
 mod state;
 
 pub use configure::{
-    CloudStatus, CloudToken, ConfigureRequest, WaitFor, configure, configure_located, deregister,
-    status, status_located,
+    CloudSession, CloudStatus, CloudToken, ConfigureRequest, WaitFor, configure, configure_located,
+    configure_open, deregister, status, status_located,
 };
 pub use error::CloudError;
 pub use plan::{

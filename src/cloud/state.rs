@@ -79,22 +79,23 @@ impl CloudState {
         }
     }
 
-    /// `clec` in words, with what to do about it.
+    /// `clec` in words, with what to do about it: one clause that reads
+    /// on its own (`cloud status`) and after "did not register: ".
     pub fn error_meaning(&self) -> &'static str {
         match (self.clec, self.has_failed()) {
             (0, _) => "no error",
             (1, true) => {
-                "the cloud refused the sign-up: the token was rejected; run `provision` again to send a fresh one"
+                "the cloud answered the device's sign-up or sign-in with an error; see the cloud's log, then run `provision` again"
             }
             (1, false) => "the cloud answered a request with an error",
             (2, _) => {
-                "the device could not connect to the cloud: check the cloud's address (cis), its trust anchor, and that the device can reach it"
+                "the device could not connect to the cloud: check that it can reach the cloud's address (cis) and that the cloud's certificate matches the trust anchor and sid, then run `provision` again"
             }
             (3, _) => {
-                "the device could not refresh its cloud token; configure it again with a fresh token"
+                "the device could not refresh its cloud token: run `provision` again to send a fresh one"
             }
             (4, _) => {
-                "the cloud did not authorize the device (token, provider name or certificate); configure it again with a fresh token"
+                "the cloud refused the device's token (or its provider name, apn): run `provision` again to send a fresh one"
             }
             (255, _) => "an unknown error",
             _ => "a reserved error code",

@@ -301,8 +301,9 @@ pub(super) async fn ask(
     Ok(outcome.devices)
 }
 
-/// What an addressed device's failed discovery means.
-fn problem_error(addr: SocketAddr, problem: &crate::net::DiscoveryProblem) -> DeviceError {
+/// What an addressed device's failed discovery means: the same error (and
+/// so the same exit code) as any other command's request to that address.
+pub fn problem_error(addr: SocketAddr, problem: &crate::net::DiscoveryProblem) -> DeviceError {
     use crate::net::DiscoveryProblem as P;
     let peer = format_addr(addr);
     match problem {

@@ -17,7 +17,7 @@ mod locate;
 pub use access::{Access, Exchanged, secure_endpoint};
 pub use error::AccessError;
 pub use failpoint::{Failpoint, Interrupted};
-pub use locate::{Located, label, resolve_host};
+pub use locate::{Located, label, problem_error, resolve_host};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,13 +56,13 @@ impl Default for Settings {
 pub struct Mediator {
     inner: Arc<Inner>,
     failpoint: Option<Arc<Failpoint>>,
+    interaction: Arc<dyn Interaction>,
 }
 
 struct Inner {
     store: Store,
     keyring: KeyringKind,
     timeout: Duration,
-    interaction: Arc<dyn Interaction>,
     owner: OnceCell<Uuid>,
 }
 
@@ -78,10 +78,10 @@ impl Mediator {
                 store,
                 keyring: settings.keyring,
                 timeout: settings.timeout,
-                interaction,
                 owner: OnceCell::new(),
             }),
             failpoint: None,
+            interaction,
         })
     }
 
@@ -95,6 +95,18 @@ impl Mediator {
         Mediator {
             inner: Arc::clone(&self.inner),
             failpoint: Some(Arc::new(failpoint)),
+            interaction: Arc::clone(&self.interaction),
+        }
+    }
+
+    /// The same mediator (store, identity, failpoint), asking and telling
+    /// `interaction` instead: e.g. one device's part of a batch, whose
+    /// progress shows on that device's line.
+    pub fn with_interaction(&self, interaction: Arc<dyn Interaction>) -> Mediator {
+        Mediator {
+            inner: Arc::clone(&self.inner),
+            failpoint: self.failpoint.clone(),
+            interaction,
         }
     }
 
@@ -113,12 +125,12 @@ impl Mediator {
     }
 
     pub fn interaction(&self) -> &dyn Interaction {
-        self.inner.interaction.as_ref()
+        self.interaction.as_ref()
     }
 
     /// A handle on the interaction that can move to a blocking thread.
     pub fn interaction_handle(&self) -> Arc<dyn Interaction> {
-        Arc::clone(&self.inner.interaction)
+        Arc::clone(&self.interaction)
     }
 
     /// The mediator's own UUID (its OCF owner identity), made on first use.

@@ -29,7 +29,7 @@ pub struct DiscoverOptions {
     pub wait: Duration,
     /// Multicast rounds; answers accumulate.
     pub rounds: u32,
-    /// Stop as soon as this device is known.
+    /// Stop as soon as this device is known, with its `/oic/d` and doxm.
     pub until: Option<Uuid>,
     /// The longest the whole discovery may take once the rounds are over.
     pub timeout: Duration,
@@ -158,8 +158,11 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
             round_deadline = Some(crate::net::now() + options.wait);
         }
         let listening = round < rounds || round_deadline.is_some_and(|d| crate::net::now() < d);
+        // The device looked for, once its follow-ups (doxm: whether it is
+        // owned) are in too: stopping at its listing would hand back a
+        // record that cannot tell an unowned device from a foreign one.
         if let Some(di) = options.until {
-            if discovery.knows(&di) {
+            if discovery.is_complete(&di) {
                 break;
             }
         }

@@ -21,3 +21,13 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
 }
+
+/// A runtime with a worker thread per core, for a command that drives many
+/// devices at once (a provisioning batch): one thread spent most of its
+/// time on the handshakes' elliptic-curve arithmetic and the store while
+/// the other core idled (or ran the devices' side, when simulated here).
+pub fn parallel_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}

@@ -154,6 +154,11 @@ pub trait Provisioning: Send + Sync {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
         Box::pin(async {})
     }
+
+    /// The device's answer to each request sent once the writes were
+    /// prepared (theirs among them), e.g. the cloud configuration's status
+    /// after it was written.
+    fn answered(&self, _href: &str, _response: &crate::coap::Response) {}
 }
 
 /// Several provisionings in one ownership session, their writes in order.
@@ -182,6 +187,12 @@ impl Provisioning for Provisionings {
                 p.owned(di).await;
             }
         })
+    }
+
+    fn answered(&self, href: &str, response: &crate::coap::Response) {
+        for p in &self.0 {
+            p.answered(href, response);
+        }
     }
 
     fn read_in_session<'a>(
@@ -548,11 +559,19 @@ pub(super) async fn transfer(
         }
         progress(step.what);
         m.checkpoint()?;
-        if let Err(error) = send_step(&mut doc, &step, deadline.at()).await {
-            if let Err(store_error) = writes.finish().await {
-                return Err(abort_unstored(m, doc, new_uuid, store_error, deadline.at()).await);
+        match send_step(&mut doc, &step, deadline.at()).await {
+            Ok(Some(response)) if extended => {
+                if let Some(provisioning) = &request.provisioning {
+                    provisioning.answered(&step.href, &response);
+                }
             }
-            return Err(abort_refused(m, doc, new_uuid, error, deadline.at()).await);
+            Ok(_) => {}
+            Err(error) => {
+                if let Err(store_error) = writes.finish().await {
+                    return Err(abort_unstored(m, doc, new_uuid, store_error, deadline.at()).await);
+                }
+                return Err(abort_refused(m, doc, new_uuid, error, deadline.at()).await);
+            }
         }
         if step.uuid_taken {
             if let Some(wanted) = &request.provisioning {

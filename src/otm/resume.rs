@@ -33,6 +33,10 @@ use crate::store::{OwnedDevice, StoreError};
 /// once it has ended the old one.
 const TAKEOVER_WAIT: Duration = Duration::from_millis(1500);
 
+/// How often a device busy with an interrupted ownership session is asked
+/// again whether it has dropped it.
+const BUSY_POLL: Duration = Duration::from_millis(500);
+
 /// pstat `dos.s` of RFOTM.
 const RFOTM: i128 = 1;
 
@@ -87,13 +91,26 @@ pub(super) async fn resume(
         host: located.record.address.ip().to_string(),
         port: located.record.address.port(),
     };
-    let again = m.locate(&address, deadline.at()).await?;
+    let mut again = m.locate(&address, deadline.at()).await?;
+    // Stopped during the handshake, the earlier session is not past it, so
+    // no takeover ends it (the reference device's DTLS stack replaces only
+    // established sessions): the device drops it when its handshake times
+    // out. Wait for that, within the deadline.
+    while again.record.owned != Some(false) && crate::net::now() + BUSY_POLL < deadline.at() {
+        m.interaction().progress(&Progress::Waiting {
+            subject: &label,
+            what: "waiting for it to drop the ownership session that stopped half-way",
+        });
+        tokio::time::sleep(BUSY_POLL).await;
+        again = m.locate(&address, deadline.at()).await?;
+    }
     if again.record.owned != Some(false) {
         return Err(OwnError::device(
             DeviceError::NotFound {
                 device: label,
-                detail: "it is busy with another ownership session and refuses ours; \
-                         run `own` again once it has dropped that session (within a minute)"
+                detail: "it is still busy with another ownership session and refuses ours; \
+                         run `own` again once it has dropped that session (within a minute), \
+                         or give it longer with --timeout"
                     .into(),
             },
             DeviceLeft::Untouched,

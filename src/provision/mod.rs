@@ -6,6 +6,7 @@
 mod batch;
 pub mod batch_file;
 mod pipeline;
+mod progress;
 mod record;
 
 pub use batch::provision_all;

@@ -1,23 +1,27 @@
 //! One device from "on the network" to "registered with its cloud": find it,
 //! own it (unless it is ours already) with the cloud configuration written
 //! inside the same ownership session, or configure it over an owner
-//! session, then wait for its registration. Each step is recorded.
+//! session, then wait for its registration (over that same session when
+//! there is one). Each step is recorded.
 
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
 
 use uuid::Uuid;
 
+use super::progress::DeviceLine;
 use super::record::{ProvisionError, ProvisionRecord, StepRecord};
 use crate::cert::{IdentityInDoc, Signer};
 use crate::cloud::{
-    self, CloudError, CloudSettings, CloudToken, ConfigureRequest, WaitFor, cloud_ace_step,
-    configuration_step, trust_anchor_step,
+    self, CloudError, CloudSession, CloudSettings, CloudState, CloudToken, ConfigureRequest,
+    WaitFor, cloud_ace_step, configuration_step, trust_anchor_step,
 };
-use crate::interact::Secret;
+use crate::interact::{Progress, Secret};
 use crate::mediator::{Located, Mediator};
 use crate::ocf::address::DeviceRef;
-use crate::otm::{self, Deadline, MethodChoice, OwnRequest, Prepared, Provisioning, Provisionings};
+use crate::otm::{
+    self, Deadline, MethodChoice, OwnChange, OwnRequest, Prepared, Provisioning, Provisionings,
+};
 
 /// How far to take a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,15 +51,19 @@ pub struct ProvisionRequest {
 
 /// The cloud's writes for the ownership session, in RFPRO: the token is
 /// minted for the UUID the device takes, while the device is talked to.
+/// Keeps the device's answer to the configuration (its new status).
 struct CloudInDoc {
     cloud: CloudSettings,
     token: CloudToken,
+    href: Mutex<Option<String>>,
+    answer: Mutex<Option<CloudState>>,
 }
 
 impl Provisioning for CloudInDoc {
     fn prepare(&self, di: Uuid, cloud_conf: Option<String>) -> Prepared {
         let cloud = self.cloud.clone();
         let token = self.token.clone();
+        *lock(&self.href) = cloud_conf.clone();
         Box::pin(async move {
             let href = cloud_conf.ok_or("the device lists no cloud configuration resource")?;
             let at = token.for_device(di).await?;
@@ -66,12 +74,31 @@ impl Provisioning for CloudInDoc {
             ])
         })
     }
+
+    fn answered(&self, href: &str, response: &crate::coap::Response) {
+        if lock(&self.href).as_deref() != Some(href) {
+            return;
+        }
+        if let Ok(value) = crate::ocf::representation::decode_cbor(&response.payload) {
+            *lock(&self.answer) = Some(CloudState::from_cbor(&value));
+        }
+    }
 }
 
-/// Runs the pipeline for one device; the record says what happened.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs the pipeline for one device; the record says what happened. Its
+/// progress shows on one line, under the name the caller gave.
 pub async fn provision(m: &Mediator, request: &ProvisionRequest) -> ProvisionRecord {
+    let line = Arc::new(DeviceLine::new(m.interaction_handle(), &request.name));
+    let device_m = m.with_interaction(line);
     let mut record = ProvisionRecord::new(&request.name);
-    let result = run(m, request, &mut record).await;
+    let result = run(&device_m, request, &mut record).await;
+    m.interaction().progress(&Progress::Done {
+        subject: &request.name,
+    });
     record.finish(result);
     record
 }
@@ -93,50 +120,46 @@ async fn run(
     record.done(step);
     let ours =
         located.entry.as_ref().is_some_and(|e| e.complete) && located.record.owned != Some(false);
-    let located = if ours {
+    // What the wait needs: the device as it is now, and the owner session
+    // a configuration over one leaves open.
+    let (located, open) = if ours {
+        // Its certificate first: a cloud that requires one refuses it else.
         if let Some(signer) = &request.identity {
             certificate_if_missing(m, signer, &located, &deadline, record).await?;
         }
-        let step = StepRecord::start("configure");
-        let configure = ConfigureRequest {
-            device: DeviceRef::Uuid(located.record.di),
-            cloud: request.cloud.clone(),
-            token: request.token.clone(),
-            force: false,
-        };
-        match cloud::configure_located(m, &configure, located.clone(), deadline.at()).await {
-            Ok(status) => {
-                record.cps = Some(status.state.cps.clone());
-                record.done(step);
-                located
-            }
-            Err(e) => return Err(record.failed(step, e.into())),
-        }
+        let open = configure(m, request, record, &located, deadline.at()).await?;
+        (located, Some(open))
     } else {
         let step = StepRecord::start("own");
-        let cloud_in_doc: Arc<dyn Provisioning> = Arc::new(CloudInDoc {
+        let in_doc = Arc::new(CloudInDoc {
             cloud: request.cloud.clone(),
             token: request.token.clone(),
+            href: Mutex::new(None),
+            answer: Mutex::new(None),
         });
         // The identity certificate is written in the same session, before
         // the cloud configuration: the device needs it to register.
         let identity = match &request.identity {
-            Some(signer) => Some(Arc::new(IdentityInDoc::new(
-                m,
-                signer.clone(),
-                m.owner().await.map_err(|e| {
-                    record.failed(StepRecord::start("own"), ProvisionError::Cert(e.into()))
-                })?,
-                located.label(),
-            ))),
+            Some(signer) => {
+                let owner = match m.owner().await {
+                    Ok(owner) => owner,
+                    Err(e) => return Err(record.failed(step, ProvisionError::Cert(e.into()))),
+                };
+                Some(Arc::new(IdentityInDoc::new(
+                    m,
+                    signer.clone(),
+                    owner,
+                    located.label(),
+                )))
+            }
             None => None,
         };
-        let provisioning = match &identity {
+        let provisioning: Arc<dyn Provisioning> = match &identity {
             Some(identity) => Arc::new(Provisionings(vec![
                 Arc::clone(identity) as Arc<dyn Provisioning>,
-                cloud_in_doc,
-            ])) as Arc<dyn Provisioning>,
-            None => cloud_in_doc,
+                in_doc.clone(),
+            ])),
+            None => in_doc.clone(),
         };
         let own = OwnRequest {
             device: DeviceRef::Uuid(located.record.di),
@@ -148,66 +171,94 @@ async fn run(
         if let Err(e) = otm::check(m, &own) {
             return Err(record.failed(step, e.into()));
         }
-        match otm::own_located(m, &own, located.clone(), deadline).await {
-            Ok(owned) if owned.change == otm::OwnChange::AlreadyOwned => {
-                // Ours after all (it looked unowned a moment ago): configure.
-                record.done(step);
-                return Box::pin(run(m, request, record)).await;
-            }
-            Ok(owned) => {
-                record.di = Some(owned.di);
-                record.cps = Some("readytoregister".into());
-                let written = match &identity {
-                    Some(identity) => match identity.record().await {
-                        Ok(written) => written.is_some(),
-                        Err(e) => return Err(record.failed(step, e.into())),
-                    },
-                    None => true,
-                };
-                record.done(step);
-                let located = owned_now(m, located, owned.di).await;
-                // An ownership finished over an owner session (a resumed
-                // run) wrote no certificate: give it one now.
-                if let (Some(signer), false) = (&request.identity, written) {
-                    certificate_if_missing(m, signer, &located, &deadline, record).await?;
-                }
-                located
-            }
+        let owned = match otm::own_located(m, &own, located.clone(), deadline).await {
+            Ok(owned) => owned,
             Err(e) => return Err(record.failed(step, e.into())),
+        };
+        record.di = Some(owned.di);
+        // The certificate written in the session is recorded; `None` when
+        // the session was an earlier run's, finished (or none was needed).
+        let written = match &identity {
+            Some(identity) => match identity.record().await {
+                Ok(written) => written.is_some(),
+                Err(e) => return Err(record.failed(step, e.into())),
+            },
+            None => true,
+        };
+        record.done(step);
+        let located = owned_now(m, located, owned.di).await;
+        if let (Some(signer), false) = (&request.identity, written) {
+            certificate_if_missing(m, signer, &located, &deadline, record).await?;
+        }
+        match owned.change {
+            // Owned and configured in one session.
+            OwnChange::Taken => {
+                record.cps = lock(&in_doc.answer).as_ref().map(|s| s.cps.clone());
+                (located, None)
+            }
+            // An earlier run's ownership, finished over an owner session
+            // (or ours all along): the cloud's writes are still to make.
+            OwnChange::Finished | OwnChange::AlreadyOwned => {
+                let open = configure(m, request, record, &located, deadline.at()).await?;
+                (located, Some(open))
+            }
         }
     };
-    if request.goal == Goal::Registered {
-        let step = StepRecord::start("register");
-        // Registration has its own time: the device connects, signs up and
-        // signs in once it is back in RFNOP.
-        let until = crate::net::now() + m.timeout();
-        match cloud::status_located(m, &located, Some(WaitFor::Registered), until).await {
-            Ok(status) => {
-                record.cps = Some(status.state.cps.clone());
-                record.done(step);
-            }
-            Err(CloudError::Failed { device, state }) => {
+    if request.goal != Goal::Registered {
+        if let Some(open) = open {
+            open.close().await;
+        }
+        return Ok(());
+    }
+    let step = StepRecord::start("register");
+    // Registration has its own time: the device connects, signs up and
+    // signs in once it is back in RFNOP.
+    let until = crate::net::now() + m.timeout();
+    let waited = match open {
+        Some(open) => open.wait(m, WaitFor::Registered, until).await,
+        None => cloud::status_located(m, &located, Some(WaitFor::Registered), until)
+            .await
+            .map(|status| status.state),
+    };
+    match waited {
+        Ok(state) => {
+            record.cps = Some(state.cps);
+            record.done(step);
+            Ok(())
+        }
+        Err(error) => {
+            if let CloudError::Failed { state, .. } | CloudError::NotYet { state, .. } = &error {
                 record.cps = Some(state.cps.clone());
-                let error = CloudError::Failed { device, state };
-                return Err(record.failed(step, error.into()));
             }
-            Err(CloudError::NotYet {
-                device,
-                wanted,
-                state,
-            }) => {
-                record.cps = Some(state.cps.clone());
-                let error = CloudError::NotYet {
-                    device,
-                    wanted,
-                    state,
-                };
-                return Err(record.failed(step, error.into()));
-            }
-            Err(e) => return Err(record.failed(step, e.into())),
+            Err(record.failed(step, error.into()))
         }
     }
-    Ok(())
+}
+
+/// The `configure` step: the cloud's writes over an owner session, which
+/// is left open for the wait.
+async fn configure(
+    m: &Mediator,
+    request: &ProvisionRequest,
+    record: &mut ProvisionRecord,
+    located: &Located,
+    deadline: Instant,
+) -> Result<CloudSession, ProvisionError> {
+    let step = StepRecord::start("configure");
+    let configure = ConfigureRequest {
+        device: DeviceRef::Uuid(located.record.di),
+        cloud: request.cloud.clone(),
+        token: request.token.clone(),
+        force: false,
+    };
+    match cloud::configure_open(m, &configure, located, deadline).await {
+        Ok((status, open)) => {
+            record.cps = Some(status.state.cps);
+            record.done(step);
+            Ok(open)
+        }
+        Err(e) => Err(record.failed(step, e.into())),
+    }
 }
 
 /// A `certificate` step over an owner session, for a device of ours that
@@ -254,6 +305,7 @@ impl StepRecord {
             ok: false,
             error: None,
             code: None,
+            request: None,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum ProvisionError {
     Cloud(CloudError),
     /// Giving it its identity certificate over an owner session failed.
     Cert(CertError),
+    /// The device's job ended without a result (a bug: it panicked); what
+    /// the device was left in is unknown, and a rerun finds out.
+    Stopped(String),
 }
 
 impl ProvisionError {
@@ -47,6 +50,10 @@ impl fmt::Display for ProvisionError {
             ProvisionError::Own(e) => write!(f, "{e}"),
             ProvisionError::Cloud(e) => write!(f, "{e}"),
             ProvisionError::Cert(e) => write!(f, "{e}"),
+            ProvisionError::Stopped(why) => write!(
+                f,
+                "the work on this device stopped unexpectedly ({why}); run the same command again to finish it"
+            ),
         }
     }
 }
@@ -89,6 +96,9 @@ pub struct StepRecord {
     pub error: Option<String>,
     /// The device's CoAP answer when it refused a request.
     pub code: Option<String>,
+    /// The request to the device that failed, when one did (e.g. "write
+    /// the cloud configuration").
+    pub request: Option<String>,
 }
 
 /// One device's run.
@@ -143,10 +153,9 @@ impl ProvisionRecord {
     ) -> ProvisionError {
         step.ended = Some(SystemTime::now());
         step.error = Some(failure.to_string());
-        step.code = failure
-            .device_error()
-            .and_then(|e| e.code())
-            .map(|c| c.to_string());
+        let device = failure.device_error();
+        step.code = device.and_then(|e| e.code()).map(|c| c.to_string());
+        step.request = device.and_then(|e| e.step()).map(str::to_owned);
         self.steps.push(step);
         failure
     }

@@ -161,10 +161,19 @@ pub async fn run(
     let mut delayed: Vec<Delayed> = Vec::new();
     let mut rng = seed | 1;
     let mut links: CloudLinks<usize> = CloudLinks::new();
+    // Only the devices something happened to (a datagram, a due timer, a
+    // cloud event) are visited after it: their cloud client follows their
+    // state, the state is saved, what they send goes out, and their next
+    // deadline is taken. Visiting every device on every event made each
+    // event cost as much as the whole host (1000 devices: the simulator,
+    // not the peer, set the pace).
+    let mut touched = Touched::all(hosted.len());
+    let mut wakes: Vec<Option<Instant>> = vec![None; hosted.len()];
     tokio::pin!(shutdown);
     loop {
         let now = crate::net::now();
-        for (index, h) in hosted.iter_mut().enumerate() {
+        for &index in touched.list() {
+            let h = &mut hosted[index];
             // The cloud client follows the configuration and the state.
             let before = h.device.state.security.cloud.clone();
             h.cloud.sync(now, &mut h.device.state);
@@ -183,7 +192,8 @@ pub async fn run(
                 h.device.dirty = true;
             }
         }
-        for h in &mut hosted {
+        for &index in touched.list() {
+            let h = &mut hosted[index];
             // Durable before acknowledged: a peer that saw the answer may
             // kill us at once, and the change must survive that.
             if h.device.dirty {
@@ -202,18 +212,21 @@ pub async fn run(
                 let _ = h.socket.send_to(&t.datagram, t.destination).await;
             }
             h.secure.flush().await;
-        }
-        let wake = hosted
-            .iter()
-            .flat_map(|h| {
-                [
-                    h.server.poll_timeout(),
-                    h.secure.poll_timeout(),
-                    h.reset_at,
-                    h.cloud.poll_timeout(),
-                ]
-            })
+            wakes[index] = [
+                h.server.poll_timeout(),
+                h.secure.poll_timeout(),
+                h.reset_at,
+                h.cloud.poll_timeout(),
+            ]
+            .into_iter()
             .flatten()
+            .min();
+        }
+        touched.clear();
+        let wake = wakes
+            .iter()
+            .flatten()
+            .copied()
             .chain(delayed.iter().map(|d| d.at))
             .min();
         let sleep = async {
@@ -226,7 +239,11 @@ pub async fn run(
             () = &mut shutdown => return Ok(()),
             () = sleep => {
                 let now = crate::net::now();
-                for h in &mut hosted {
+                for (index, h) in hosted.iter_mut().enumerate() {
+                    if wakes[index].is_none_or(|at| at > now) {
+                        continue;
+                    }
+                    touched.add(index);
                     h.cloud.handle_timeout(now, &mut h.device.state);
                     h.server.handle_timeout(now);
                     let eps = eps_for(h, h.secure_local());
@@ -241,11 +258,13 @@ pub async fn run(
                 let (due, later): (Vec<_>, Vec<_>) = delayed.drain(..).partition(|d| d.at <= now);
                 delayed = later;
                 for d in due {
+                    touched.add(d.device);
                     hosted[d.device].server.respond(now, &d.request, d.reply);
                 }
             }
             Some((index, event)) = links.next() => {
                 if let Some(h) = hosted.get_mut(index) {
+                    touched.add(index);
                     deliver(&mut h.cloud, &mut h.device.state, event, crate::net::now());
                 }
             }
@@ -254,6 +273,7 @@ pub async fn run(
                 let now = crate::net::now();
                 let targets: Vec<usize> = match source {
                     Source::Secure(i) => {
+                        touched.add(i);
                         let h = &mut hosted[i];
                         let eps = eps_for(h, from);
                         h.secure.handle_datagram(&mut h.device, now, from, &datagram, &eps);
@@ -264,6 +284,7 @@ pub async fn run(
                 };
                 let multicast = matches!(source, Source::Multicast);
                 for i in targets {
+                    touched.add(i);
                     let h = &mut hosted[i];
                     // Not CoAP: noise, ignored.
                     let Ok(Some(request)) = h.server.handle_datagram(now, from, &datagram) else { continue };
@@ -278,6 +299,41 @@ pub async fn run(
                     }
                 }
             }
+        }
+    }
+}
+
+/// The devices to visit after an event, each once.
+struct Touched {
+    list: Vec<usize>,
+    marked: Vec<bool>,
+}
+
+impl Touched {
+    /// Every device (the first pass).
+    fn all(count: usize) -> Touched {
+        Touched {
+            list: (0..count).collect(),
+            marked: vec![true; count],
+        }
+    }
+
+    fn add(&mut self, index: usize) {
+        if let Some(marked) = self.marked.get_mut(index) {
+            if !*marked {
+                *marked = true;
+                self.list.push(index);
+            }
+        }
+    }
+
+    fn list(&self) -> &[usize] {
+        &self.list
+    }
+
+    fn clear(&mut self) {
+        for index in self.list.drain(..) {
+            self.marked[index] = false;
         }
     }
 }

@@ -110,9 +110,25 @@ impl CloudProcess {
     }
 
     pub fn start_with_stdin(extra: &[&str], stdin: Option<&str>) -> CloudProcess {
-        let mut args = vec!["cloud", "--json", "--listen", "127.0.0.1:0"];
+        CloudProcess::start_in(&[], extra, stdin)
+    }
+
+    /// Starts under a command prefix (e.g. `ip netns exec NS`).
+    pub fn start_in(prefix: &[&str], extra: &[&str], stdin: Option<&str>) -> CloudProcess {
+        let mut args: Vec<&str> = prefix.iter().skip(1).copied().collect();
+        args.extend([
+            crate::common::DEVSIM,
+            "cloud",
+            "--json",
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         args.extend_from_slice(extra);
-        let mut child = Command::new(crate::common::DEVSIM)
+        let program = prefix.first().copied().unwrap_or(crate::common::DEVSIM);
+        if prefix.is_empty() {
+            args.remove(0);
+        }
+        let mut child = Command::new(program)
             .args(&args)
             .stdin(if stdin.is_some() {
                 Stdio::piped()

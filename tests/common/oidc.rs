@@ -40,12 +40,25 @@ impl Oidc {
 
     /// Starts with environment settings (ACCESS_TTL, HUB_DEVICE_GRANT, DEVICE_REDIRECT_URI, …).
     pub fn start_with(env: &[(&str, &str)]) -> Oidc {
+        Oidc::start_in(&[], env)
+    }
+
+    /// Starts under a command prefix (e.g. `ip netns exec NS`).
+    pub fn start_in(prefix: &[&str], env: &[(&str, &str)]) -> Oidc {
         let dir = server_dir();
         assert!(
             dir.join("node_modules/oidc-provider").is_dir(),
             "oidc-provider is not installed: run scripts/setup.sh (npm ci in tests/oidc)"
         );
-        let mut child = Command::new(node())
+        let mut command = match prefix.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(node());
+                command
+            }
+            None => Command::new(node()),
+        };
+        let mut child = command
             .arg("server.js")
             .current_dir(&dir)
             .envs(env.iter().copied())

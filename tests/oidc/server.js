@@ -6,7 +6,9 @@
 // for leak checks), POST /test/revoke-refresh-tokens (forgets every
 // refresh token, as an administrator revoking them would) and
 // GET /test/token-requests (how many requests reached the token endpoint,
-// by grant type, answered or refused).
+// by grant type, answered or refused) and POST /test/hub-configuration (a
+// hub document to serve from then on instead of the built-in one, e.g. a
+// simulated cloud's own with another device grant).
 //
 // Environment: ACCESS_TTL (seconds, default 3600), DEVICE_CODE_TTL (600),
 // HUB_DEVICE_GRANT (authorizationCode | clientCredentials),
@@ -139,7 +141,21 @@ async function main() {
   });
   provider.proxy = false;
 
+  // A hub document posted by a test, served instead of the built-in one.
+  let hubDocument = null;
+
   provider.use(async (ctx, next) => {
+    if (ctx.path === '/test/hub-configuration' && ctx.method === 'POST') {
+      const chunks = [];
+      for await (const chunk of ctx.req) chunks.push(chunk);
+      hubDocument = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      ctx.body = { stored: true };
+      return;
+    }
+    if (ctx.path === '/.well-known/hub-configuration' && hubDocument) {
+      ctx.body = hubDocument;
+      return;
+    }
     if (ctx.path === '/.well-known/hub-configuration') {
       ctx.body = {
         id: HUB_ID,
