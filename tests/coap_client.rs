@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ocf_mediator::coap::client::Error;
 use ocf_mediator::coap::{
-    Block, Client, ClientConfig, Code, Event, Message, MessageType, OptionNumber, Request,
+    Block, Client, ClientConfig, Cocoa, Code, Event, Message, MessageType, OptionNumber, Request,
     RequestId,
 };
 
@@ -131,7 +131,7 @@ fn a_confirmable_get_gets_a_piggybacked_answer() {
 }
 
 #[test]
-fn unanswered_requests_are_retransmitted_with_doubling_timeouts_then_time_out() {
+fn unanswered_requests_to_an_unknown_peer_are_retransmitted_with_doubling_timeouts_then_time_out() {
     let mut bench = Bench::new();
     let start = bench.now;
     bench.get("/oic/d");
@@ -155,15 +155,168 @@ fn unanswered_requests_are_retransmitted_with_doubling_timeouts_then_time_out() 
     for pair in gaps.windows(2) {
         assert_eq!(pair[1], pair[0] * 2, "timeouts double: {gaps:?}");
     }
-    // After the last retransmission, one more (doubled) timeout for its answer.
+    // After the last retransmission, one more (doubled) timeout for its
+    // answer, truncated at 32 s (CoCoA §4.2.1).
     bench.advance_to_deadline();
     assert!(bench.sent().is_empty(), "no fifth retransmission");
     assert!(bench.events().is_empty());
     let before = bench.now;
     bench.advance_to_deadline();
-    assert_eq!(bench.now - before, gaps[3] * 2);
+    assert_eq!(
+        bench.now - before,
+        (gaps[3] * 2).min(Duration::from_secs(32))
+    );
     assert!(bench.sent().is_empty());
     assert_eq!(bench.failure(), Error::Timeout);
+}
+
+/// Answers `count` GETs after `rtt` each, without loss.
+fn measure(bench: &mut Bench, count: usize, rtt: Duration) {
+    for _ in 0..count {
+        bench.get("/oic/d");
+        let request = bench.one_sent();
+        bench.now += rtt;
+        bench.receive(&ack(&request, Code::CONTENT, b"ok"));
+        bench.response();
+    }
+}
+
+/// The gaps between the transmissions of one unanswered request, until
+/// it times out.
+fn retransmission_gaps(bench: &mut Bench) -> Vec<Duration> {
+    bench.get("/oic/sec/doxm");
+    let first = bench.one_sent();
+    let mut gaps = Vec::new();
+    let mut last = bench.now;
+    while bench.client.active() > 0 {
+        bench.advance_to_deadline();
+        if let Some(again) = bench.sent().first() {
+            assert_eq!(again.message_id, first.message_id);
+            gaps.push(bench.now - last);
+            last = bench.now;
+        }
+    }
+    assert_eq!(bench.failure(), Error::Timeout);
+    gaps
+}
+
+#[test]
+fn a_peer_that_answered_quickly_is_retransmitted_to_within_milliseconds() {
+    let mut bench = Bench::new();
+    // CoCoA: each answer at once moves the RTO half-way to its estimate,
+    // from the blind 2 s down to the 50 ms floor.
+    measure(&mut bench, 12, Duration::from_millis(2));
+    let gaps = retransmission_gaps(&mut bench);
+    assert!(
+        gaps[0] >= Duration::from_millis(50) && gaps[0] <= Duration::from_millis(75),
+        "the RTO, dithered up to 1.5 times: {gaps:?}"
+    );
+    for pair in gaps.windows(2) {
+        assert_eq!(
+            pair[1],
+            (pair[0] * 3).min(Duration::from_secs(32)),
+            "backoff factor 3 from below 1 s, truncated at 32 s: {gaps:?}"
+        );
+    }
+    // More than MAX_RETRANSMIT (4) retransmissions, the last one within
+    // MAX_TRANSMIT_SPAN (45 s) of the first transmission.
+    let sent_at: Vec<Duration> = gaps
+        .iter()
+        .scan(Duration::ZERO, |at, gap| {
+            *at += *gap;
+            Some(*at)
+        })
+        .collect();
+    assert_eq!(gaps.len(), 6, "{sent_at:?}");
+    assert!(sent_at[5] <= Duration::from_secs(45), "{sent_at:?}");
+    assert!(sent_at[5] + Duration::from_secs(32) > Duration::from_secs(45));
+}
+
+#[test]
+fn the_measurements_of_one_client_start_the_next() {
+    let mut first = Bench::new();
+    measure(&mut first, 12, Duration::from_millis(2));
+    let path: Cocoa = first.client.path(peer()).expect("measured").clone();
+    assert_eq!(path.srtt(), Some(Duration::from_millis(2)));
+    let mut next = Bench::new();
+    assert!(next.client.path(peer()).is_none());
+    next.client.learn_path(peer(), path);
+    let gaps = retransmission_gaps(&mut next);
+    assert!(gaps[0] <= Duration::from_millis(75), "{gaps:?}");
+}
+
+#[test]
+fn parallel_requests_to_an_unknown_peer_wait_longer_each_until_it_answers() {
+    let mut bench = Bench::new();
+    let start = bench.now;
+    for href in ["/oic/res", "/oic/d", "/oic/sec/doxm"] {
+        bench.get(href);
+    }
+    let sent = bench.sent();
+    assert_eq!(sent.len(), 3);
+    // Blind, the n-th waits n times ACK_TIMEOUT (CoCoA §4.1), dithered.
+    let mut first_retransmission = std::collections::HashMap::new();
+    while first_retransmission.len() < 3 {
+        bench.advance_to_deadline();
+        for m in bench.sent() {
+            first_retransmission
+                .entry(m.message_id)
+                .or_insert(bench.now - start);
+        }
+    }
+    for (n, request) in sent.iter().enumerate() {
+        let at = first_retransmission[&request.message_id];
+        let ack_timeout = Duration::from_secs(2) * (n as u32 + 1);
+        assert!(
+            at >= ack_timeout && at <= ack_timeout.mul_f64(1.5),
+            "request {n} first retransmitted after {at:?}"
+        );
+    }
+}
+
+#[test]
+fn the_first_answer_shortens_the_wait_of_requests_sent_blind() {
+    let mut bench = Bench::new();
+    let start = bench.now;
+    bench.get("/oic/res");
+    bench.get("/oic/d");
+    bench.get("/oic/sec/doxm");
+    let sent = bench.sent();
+    bench.now += Duration::from_millis(100);
+    bench.receive(&ack(&sent[0], Code::CONTENT, b"listing"));
+    bench.response();
+    // One strong sample of 100 ms: RTO = 100 + 4 * 50 = 300 ms; the two
+    // still waiting are retransmitted by 1.5 times that after they were
+    // sent, instead of after 4 and 6 seconds.
+    let mut retransmitted = Vec::new();
+    while retransmitted.len() < 2 {
+        bench.advance_to_deadline();
+        retransmitted.extend(bench.sent().into_iter().map(|m| m.message_id));
+    }
+    assert!(
+        bench.now - start <= Duration::from_millis(450),
+        "{:?}",
+        bench.now - start
+    );
+    retransmitted.sort();
+    let mut waiting = vec![sent[1].message_id, sent[2].message_id];
+    waiting.sort();
+    assert_eq!(retransmitted, waiting);
+}
+
+#[test]
+fn an_answer_to_a_blind_retransmission_teaches_nothing() {
+    let mut bench = Bench::new();
+    bench.get("/oic/d");
+    let request = bench.one_sent();
+    // Lost; retransmitted after the blind 2 to 3 s, then answered at once.
+    bench.advance_to_deadline();
+    bench.one_sent();
+    bench.now += Duration::from_millis(1);
+    bench.receive(&ack(&request, Code::CONTENT, b"late"));
+    bench.response();
+    // Its 2 s "round trip" measured the guess: still blind.
+    assert!(bench.client.path(peer()).is_none());
 }
 
 #[test]

@@ -56,6 +56,49 @@ fn a_duplicate_request_gets_the_same_answer_without_reaching_the_handler() {
 }
 
 #[test]
+fn a_duplicate_non_confirmable_request_is_dropped_as_iotivity_lite_does() {
+    let mut server = Server::new(ServerConfig::default(), 1);
+    let now = Instant::now();
+    let mut get = request(20, "/oic/res");
+    get.mtype = MessageType::NonConfirmable;
+    let incoming = server
+        .handle_datagram(now, client(), &get.encode())
+        .unwrap()
+        .expect("a request");
+    server.respond(now, &incoming, Reply::new(Code::CONTENT));
+    assert_eq!(sent(&mut server).len(), 1);
+    // Its message id is in the history of the last 25: no answer at all,
+    // whoever sends it.
+    let other: SocketAddr = "192.0.2.21:40000".parse().unwrap();
+    for from in [client(), other] {
+        assert!(
+            server
+                .handle_datagram(now, from, &get.encode())
+                .unwrap()
+                .is_none()
+        );
+        assert!(sent(&mut server).is_empty());
+    }
+    // 25 other non-confirmable requests later, it is served again.
+    for mid in 100..125 {
+        let mut next = request(mid, "/oic/res");
+        next.mtype = MessageType::NonConfirmable;
+        assert!(
+            server
+                .handle_datagram(now, client(), &next.encode())
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert!(
+        server
+            .handle_datagram(now, client(), &get.encode())
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
 fn unknown_critical_options_are_refused_with_4_02_and_ocf_options_are_not() {
     let mut server = Server::new(ServerConfig::default(), 1);
     let now = Instant::now();

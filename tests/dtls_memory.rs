@@ -219,7 +219,9 @@ fn lost_final_flight_is_resent_when_the_client_retransmits() {
         Duration::from_secs(60),
     );
     assert!(sim.both_connected());
-    assert!(sim.now - sim.start >= Duration::from_secs(1));
+    // The client resent flight 5 after 1.5 times the round trip its flight
+    // 3 measured (none, in simulated time), raised to the 50 ms floor.
+    assert_eq!(sim.now - sim.start, Duration::from_millis(50));
     assert_eq!(sim.send(Dir::ToServer, b"after"), vec![b"after".to_vec()]);
 }
 
@@ -320,6 +322,67 @@ fn retransmission_backs_off_from_one_second_and_gives_up() {
         Some(Event::Closed {
             error: Some(Error::Timeout)
         })
+    );
+}
+
+/// Runs a handshake whose listed datagrams (by their order on the wire in
+/// each direction, from 0) are lost; returns how long it took.
+fn handshake_losing(client: ClientConfig, to_server: &[usize], to_client: &[usize]) -> Duration {
+    let suite = CipherSuite::EcdhAnonWithAes128CbcSha256;
+    let mut sim = Sim::new(client, server_config(suite, None), 4);
+    let mut sent = std::collections::HashMap::new();
+    sim.run(
+        &mut |dir, _| {
+            let n = sent.entry(dir).or_insert(0usize);
+            let lost = match dir {
+                Dir::ToServer => to_server.contains(n),
+                Dir::ToClient => to_client.contains(n),
+            };
+            *n += 1;
+            if lost { Fate::Drop } else { Fate::Deliver }
+        },
+        Duration::from_secs(120),
+    );
+    assert!(sim.both_connected());
+    sim.now - sim.start
+}
+
+#[test]
+fn a_known_round_trip_makes_a_lost_first_flight_cost_milliseconds() {
+    let suite = CipherSuite::EcdhAnonWithAes128CbcSha256;
+    // The first ClientHello is lost: blind, the client waits RFC 6347's
+    // second; knowing a 2 ms round trip, 1.5 times it, raised to the
+    // 50 ms floor (RFC 9147 §5.8.2).
+    let blind = client_config(suite, None);
+    assert_eq!(handshake_losing(blind, &[0], &[]), Duration::from_secs(1));
+    let mut known = client_config(suite, None);
+    known.common.initial_rtt = Some(Duration::from_millis(2));
+    assert_eq!(
+        handshake_losing(known, &[0], &[]),
+        Duration::from_millis(50)
+    );
+}
+
+#[test]
+fn later_flights_wait_for_the_round_trip_the_first_one_measured() {
+    let suite = CipherSuite::EcdhAnonWithAes128CbcSha256;
+    // The HelloVerifyRequest came back at once (simulated time): the
+    // client's next flights wait the 50 ms floor. The server's flight 4 is
+    // lost; the client's retransmitted ClientHello makes the server resend
+    // it at once, without waiting for its own (blind) second.
+    let blind = client_config(suite, None);
+    assert_eq!(
+        handshake_losing(blind, &[], &[1]),
+        Duration::from_millis(50)
+    );
+    // The ClientHello with the cookie is lost, then the retransmitted
+    // flight 5: each loss costs its wait, and after a retransmitted
+    // flight the backed-off value is kept (RFC 6347 §4.2.4.1, Karn):
+    // 50 ms, then 100 ms.
+    let blind = client_config(suite, None);
+    assert_eq!(
+        handshake_losing(blind, &[1, 3], &[]),
+        Duration::from_millis(150)
     );
 }
 

@@ -64,7 +64,13 @@ fn replay_window_accepts_each_number_once_within_64() {
 #[test]
 fn retransmission_timer_doubles_up_to_the_cap_then_gives_up() {
     let t0 = Instant::now();
-    let mut t = RetransmitTimer::new(Duration::from_secs(1), Duration::from_secs(4), 4);
+    let mut t = RetransmitTimer::new(
+        Duration::from_secs(1),
+        Duration::from_millis(50),
+        Duration::from_secs(4),
+        4,
+        None,
+    );
     assert_eq!(t.deadline(), None);
     t.start(t0);
     assert_eq!(t.deadline(), Some(t0 + Duration::from_secs(1)));

@@ -6,116 +6,29 @@
 
 #[path = "common/kernel_session.rs"]
 mod kernel_session;
+#[path = "common/memory_lab.rs"]
+mod memory_lab;
 #[path = "common/dtls.rs"]
 mod pki;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use memory_lab::{Lab, lab, lab_with_timeout, simulated};
 use ocf_mediator::cloud::{self, CloudSettings, CloudToken, ConfigureRequest};
 use ocf_mediator::dtls::CertifiedKey;
 use ocf_mediator::interact::Secret;
-use ocf_mediator::interact::{Interaction, Scripted, Unattended};
-use ocf_mediator::mediator::{Failpoint, Mediator, Settings};
+use ocf_mediator::interact::{Scripted, Unattended};
+use ocf_mediator::mediator::Failpoint;
 use ocf_mediator::net::udp::{Fate, use_memory_network};
 use ocf_mediator::ocf::DeviceError;
-use ocf_mediator::ocf::address::{DeviceRef, Scheme};
-use ocf_mediator::otm::{
-    self, DisownRequest, Disowned, Method, MethodChoice, OwnChange, OwnError, OwnRequest,
-};
+use ocf_mediator::ocf::address::DeviceRef;
+use ocf_mediator::otm::{self, DisownRequest, Disowned, Method, MethodChoice, OwnChange, OwnError};
 use ocf_mediator::sim::SecurityConfig;
-use ocf_mediator::sim::host::{HostOptions, HostedDevice, run};
-use ocf_mediator::store::KeyringKind;
 use serde_json::Value;
-use tempfile::TempDir;
 
 const PIN: &str = "24681357";
-
-/// Simulated devices on the in-memory network, and a mediator with its own
-/// store.
-struct Lab {
-    devices: Vec<HostedDevice>,
-    states: TempDir,
-    _store: TempDir,
-    mediator: Mediator,
-}
-
-async fn lab(count: usize, security: SecurityConfig, interaction: Arc<dyn Interaction>) -> Lab {
-    lab_with_timeout(count, security, interaction, Duration::from_secs(10)).await
-}
-
-/// The same with a mediator whose timeout (`--timeout`) is `timeout`.
-async fn lab_with_timeout(
-    count: usize,
-    security: SecurityConfig,
-    interaction: Arc<dyn Interaction>,
-    timeout: Duration,
-) -> Lab {
-    use_memory_network();
-    let states = tempfile::tempdir().unwrap();
-    let options = HostOptions {
-        listen: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0)),
-        count,
-        name: "memory".into(),
-        state_dir: Some(states.path().to_path_buf()),
-        multicast_delay: Duration::ZERO,
-        multicast: false,
-        multicast_port: 5683,
-        security,
-        reset_delay: Duration::from_millis(500),
-        session_idle: Duration::from_secs(60),
-        loopback_eps: true,
-    };
-    let (announced, devices) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
-        let _ = run(
-            options,
-            move |devices: &[HostedDevice]| {
-                let _ = announced.send(devices.to_vec());
-            },
-            |_| {},
-            std::future::pending(),
-        )
-        .await;
-    });
-    let devices = devices.await.expect("the devices started");
-    let store = tempfile::tempdir().unwrap();
-    let settings = Settings {
-        state_dir: Some(store.path().to_path_buf()),
-        keyring: KeyringKind::Kernel,
-        timeout,
-    };
-    let mediator = Mediator::new(settings, interaction).unwrap();
-    Lab {
-        devices,
-        states,
-        _store: store,
-        mediator,
-    }
-}
-
-impl Lab {
-    fn device(&self, index: usize) -> DeviceRef {
-        let endpoint = self.devices[index].endpoints[0].trim_start_matches("coap://");
-        let addr: SocketAddr = endpoint.parse().unwrap();
-        DeviceRef::Address {
-            scheme: Scheme::Coap,
-            host: addr.ip().to_string(),
-            port: addr.port(),
-        }
-    }
-
-    /// What device `index` holds, from the state it saves.
-    fn saved(&self, index: usize) -> Value {
-        let path = self.states.path().join(format!("device-{index}.json"));
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-    }
-
-    fn request(&self, index: usize, method: MethodChoice) -> OwnRequest {
-        OwnRequest::new(self.device(index), method)
-    }
-}
 
 fn security(oxms: &[u64]) -> SecurityConfig {
     SecurityConfig {
@@ -144,19 +57,6 @@ fn manufacturer() -> (SecurityConfig, Vec<u8>) {
         csr_fault: None,
     };
     (config, root.der())
-}
-
-/// Runs a test on a runtime with tokio's clock paused (simulated time), in
-/// a kernel session keyring of its own: the threads of the runtime are
-/// started after it is joined, and hold the test's key-encryption keys.
-fn simulated<F: std::future::Future>(test: impl FnOnce() -> F) -> F::Output {
-    kernel_session::join_new_session_keyring();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .unwrap()
-        .block_on(test())
 }
 
 fn looks_owned(saved: &Value) -> bool {

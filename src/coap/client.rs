@@ -7,8 +7,11 @@
 //! which is what multicast discovery and batch provisioning need.
 //!
 //! What it takes care of:
-//! - confirmable requests with RFC 7252 retransmission (ACK_TIMEOUT 2 s,
-//!   random factor 1.5, MAX_RETRANSMIT 4, doubling);
+//! - confirmable requests with RFC 7252 retransmission (random factor 1.5,
+//!   MAX_RETRANSMIT 4, or more within MAX_TRANSMIT_SPAN) whose timeout is
+//!   CoCoA's ([`super::rto`]): measured per peer from the exchanges
+//!   answered, ACK_TIMEOUT (2 s) only while nothing is known of a peer,
+//!   with the variable backoff factor;
 //! - piggybacked and separate responses: an empty ACK stops retransmission and
 //!   the separate CON response is acknowledged (the reference device sends the
 //!   last Block2 block this way);
@@ -26,11 +29,13 @@ use std::time::{Duration, Instant};
 use super::message::{Code, Message, MessageType};
 use super::option::{Block, OptionNumber, Options};
 use super::recent::Recent;
+use super::rto::Cocoa;
 
 /// Transmission parameters and limits.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
-    /// RFC 7252 ACK_TIMEOUT.
+    /// RFC 7252 ACK_TIMEOUT: the RTO for a peer nothing was measured of
+    /// (CoCoA's blind estimate). RFC 7252 §4.8.1 does not let it go below 1 s.
     pub ack_timeout: Duration,
     /// RFC 7252 ACK_RANDOM_FACTOR, as a fraction: the first timeout is drawn
     /// from `[ack_timeout, ack_timeout * ack_random_factor]`.
@@ -181,6 +186,9 @@ impl std::error::Error for Error {}
 const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
 /// The most message ids remembered for duplicate detection.
 const MAX_REMEMBERED: usize = 4096;
+/// The most peers whose RTO state is kept; beyond, the states of peers
+/// with nothing running are dropped.
+const MAX_PATHS: usize = 4096;
 
 /// The client state machine.
 pub struct Client {
@@ -196,6 +204,8 @@ pub struct Client {
     by_message_id: HashMap<(SocketAddr, u16), RequestId>,
     /// Message ids of responses already seen, by sender.
     seen: Recent<(SocketAddr, u16), ()>,
+    /// CoCoA's RTO state of each peer (CoCoA's scope: the endpoint).
+    paths: HashMap<SocketAddr, Cocoa>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
 }
@@ -226,10 +236,24 @@ struct Transfer {
 struct Flight {
     message: Message,
     confirmable: bool,
+    /// Retransmissions so far.
     attempts: u32,
+    /// The wait after the latest transmission.
     timeout: Duration,
     deadline: Option<Instant>,
     acknowledged: bool,
+    /// When the first transmission left: round trips are timed from it.
+    first_sent: Instant,
+    /// The first transmission's timeout, which picks the backoff factor.
+    initial: Duration,
+    /// The dithering drawn for it (1 to ACK_RANDOM_FACTOR).
+    dither: f64,
+    /// Sent while nothing was known of the peer: its timeout is shortened
+    /// once the first answer of the peer tells its round trip.
+    blind: bool,
+    /// Retransmitted on a blind timeout: its answer then measures the guess
+    /// rather than the path, and is not used (see [`super::rto`]).
+    retransmitted_blind: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -254,6 +278,7 @@ impl Client {
             by_token: HashMap::new(),
             by_message_id: HashMap::new(),
             seen: Recent::new(EXCHANGE_LIFETIME, MAX_REMEMBERED),
+            paths: HashMap::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -261,6 +286,23 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// What was measured of `peer`: its CoCoA state, when it answered an
+    /// exchange (or one was given with [`Client::learn_path`]).
+    pub fn path(&self, peer: SocketAddr) -> Option<&Cocoa> {
+        self.paths.get(&peer).filter(|p| !p.is_blind())
+    }
+
+    /// Takes what an earlier client (or another layer, a DTLS handshake)
+    /// measured of `peer`, unless this client measured it already: CoCoA
+    /// §4.3 asks that the RTO state outlive one exchange, and a driver that
+    /// opens a client per operation passes it on this way.
+    pub fn learn_path(&mut self, peer: SocketAddr, path: Cocoa) {
+        if self.paths.get(&peer).is_none_or(Cocoa::is_blind) && !path.is_blind() {
+            self.bound_paths();
+            self.paths.insert(peer, path);
+        }
     }
 
     /// Starts a confirmable request to one peer.
@@ -341,6 +383,7 @@ impl Client {
 
     /// Retransmits or gives up on requests whose deadline has passed.
     pub fn handle_timeout(&mut self, now: Instant) {
+        let span = self.max_transmit_span();
         let mut expired = Vec::new();
         for (id, exchange) in &mut self.exchanges {
             for (peer, transfer) in &mut exchange.transfers {
@@ -355,10 +398,12 @@ impl Client {
                 }
                 if flight.confirmable
                     && !flight.acknowledged
-                    && flight.attempts < self.config.max_retransmit
+                    && (flight.attempts < self.config.max_retransmit
+                        || now.saturating_duration_since(flight.first_sent) <= span)
                 {
                     flight.attempts += 1;
-                    flight.timeout *= 2;
+                    flight.retransmitted_blind |= flight.blind;
+                    flight.timeout = Cocoa::backoff(flight.initial, flight.timeout);
                     flight.deadline = Some(now + flight.timeout);
                     self.transmits.push_back(Transmit {
                         destination: *peer,
@@ -431,6 +476,23 @@ impl Client {
         let Some((id, flight)) = found else {
             return;
         };
+        if !flight.acknowledged {
+            // The peer answered this exchange: a round trip (CoCoA §4.2).
+            let rtt = now - flight.first_sent;
+            let retransmissions = if flight.retransmitted_blind {
+                u32::MAX
+            } else {
+                flight.attempts
+            };
+            self.measured(now, from, rtt, retransmissions);
+        }
+        let Some(flight) = self
+            .exchanges
+            .get_mut(&id)
+            .and_then(|e| e.transfers.get_mut(&from)?.flight.as_mut())
+        else {
+            return;
+        };
         if message.mtype == MessageType::Reset {
             self.by_message_id.remove(&(from, mid));
             self.fail(id, from, Error::Reset);
@@ -500,7 +562,9 @@ impl Client {
     fn send_next(&mut self, now: Instant, id: RequestId, peer: SocketAddr) {
         let message_id = self.message_id();
         let token = self.token();
-        let first_timeout = self.first_timeout();
+        let dither = self.dither();
+        let (rto, blind) = self.rto_for(now, peer);
+        let first_timeout = rto.mul_f64(dither);
         let Some(exchange) = self.exchanges.get_mut(&id) else {
             return;
         };
@@ -561,7 +625,85 @@ impl Client {
             timeout: first_timeout,
             deadline: Some(now + first_timeout),
             acknowledged: false,
+            first_sent: now,
+            initial: first_timeout,
+            dither,
+            blind,
+            retransmitted_blind: false,
         });
+    }
+
+    /// The RTO for a new exchange with `peer`, and whether it is blind. A
+    /// blind one grows with the exchanges already waiting for the peer
+    /// (CoCoA §4.1): discovery asks a device three things at once. (This
+    /// client does not queue requests for NSTART = 1; its drivers send one
+    /// request at a time to a device, except discovery.)
+    fn rto_for(&mut self, now: Instant, peer: SocketAddr) -> (Duration, bool) {
+        let waiting = self
+            .exchanges
+            .values()
+            .filter_map(|e| e.transfers.get(&peer)?.flight.as_ref())
+            .filter(|f| f.confirmable && !f.acknowledged)
+            .count() as u32;
+        let blind = self.config.ack_timeout;
+        let path = self
+            .paths
+            .entry(peer)
+            .or_insert_with(|| Cocoa::new(blind, now));
+        let rto = path.rto_for_parallel(now, waiting + 1);
+        (rto, path.is_blind())
+    }
+
+    /// An exchange with `from` was answered `rtt` after its first
+    /// transmission. Updates the peer's RTO; exchanges sent to it blind
+    /// and not yet retransmitted then wait for the new RTO instead (as
+    /// RFC 6298 §5.3 restarts TCP's timer with the current RTO).
+    fn measured(&mut self, now: Instant, from: SocketAddr, rtt: Duration, retransmissions: u32) {
+        let blind = self.config.ack_timeout;
+        self.bound_paths();
+        let path = self
+            .paths
+            .entry(from)
+            .or_insert_with(|| Cocoa::new(blind, now));
+        path.on_answer(now, rtt, retransmissions);
+        if path.is_blind() {
+            return;
+        }
+        let rto = path.rto(now);
+        for exchange in self.exchanges.values_mut() {
+            let Some(flight) = exchange
+                .transfers
+                .get_mut(&from)
+                .and_then(|t| t.flight.as_mut())
+            else {
+                continue;
+            };
+            if !flight.blind || flight.attempts > 0 || flight.acknowledged {
+                continue;
+            }
+            flight.blind = false;
+            let timeout = rto.mul_f64(flight.dither);
+            if timeout < flight.timeout {
+                flight.timeout = timeout;
+                flight.initial = timeout;
+                let due = (flight.first_sent + timeout).max(now);
+                flight.deadline = Some(flight.deadline.map_or(due, |d| d.min(due)));
+            }
+        }
+    }
+
+    /// Keeps the RTO states bounded: past [`MAX_PATHS`], those of peers
+    /// with nothing running go.
+    fn bound_paths(&mut self) {
+        if self.paths.len() < MAX_PATHS {
+            return;
+        }
+        let busy: std::collections::HashSet<SocketAddr> = self
+            .exchanges
+            .values()
+            .flat_map(|e| e.transfers.keys().copied())
+            .collect();
+        self.paths.retain(|peer, _| busy.contains(peer));
     }
 
     /// The driver learnt that nothing listens at `peer`: every unicast
@@ -628,9 +770,22 @@ impl Client {
         }
     }
 
-    fn first_timeout(&mut self) -> Duration {
-        let factor = 1.0 + (self.config.ack_random_factor - 1.0).max(0.0) * self.rng.unit();
-        self.config.ack_timeout.mul_f64(factor)
+    /// RFC 7252 §4.8.2's MAX_TRANSMIT_SPAN: how long after its first
+    /// transmission a confirmable message may still be retransmitted.
+    /// MAX_RETRANSMIT retransmissions from ACK_TIMEOUT take that long; an
+    /// exchange that started from a shorter, measured RTO may retransmit
+    /// more often within it. Otherwise CoCoA's backoff would spend them
+    /// in a few seconds on a lossy LAN: with 10 % lost each way, one
+    /// exchange in a thousand would lose five transmissions in a row.
+    fn max_transmit_span(&self) -> Duration {
+        let doublings = (1u32 << self.config.max_retransmit.min(16)) - 1;
+        (self.config.ack_timeout * doublings).mul_f64(self.config.ack_random_factor.max(1.0))
+    }
+
+    /// RFC 7252's dithering of a first timeout: a factor from 1 to
+    /// ACK_RANDOM_FACTOR (CoCoA keeps it, §4.2.1).
+    fn dither(&mut self) -> f64 {
+        1.0 + (self.config.ack_random_factor - 1.0).max(0.0) * self.rng.unit()
     }
 }
 

@@ -6,10 +6,12 @@ pub mod client;
 pub mod message;
 pub mod option;
 pub mod recent;
+pub mod rto;
 pub mod server;
 pub mod tcp;
 
 pub use client::{Client, ClientConfig, Event, Request, RequestId, Response, Transmit};
 pub use message::{Code, DecodeError, Message, MessageType};
 pub use option::{Block, OptionNumber, Options, content_format};
+pub use rto::Cocoa;
 pub use server::{IncomingRequest, Reply, Server, ServerConfig};

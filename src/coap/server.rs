@@ -4,8 +4,19 @@
 //! [`Server`] turns datagrams into requests for a handler and the handler's
 //! answers into datagrams: piggybacked or separate responses, Block2 slicing
 //! of large bodies (with ETag and Size2, like the reference device), Block1
-//! reassembly of large request bodies, duplicate detection that replays the
-//! cached answer, and 4.02 for unknown critical options.
+//! reassembly of large request bodies, duplicate detection, and 4.02 for
+//! unknown critical options.
+//!
+//! Duplicates (RFC 7252 §4.5): a confirmable request seen before from the
+//! same peer gets the cached answer again and never reaches the handler, so
+//! a retransmission whose first copy arrived is not applied twice. A
+//! non-confirmable request whose message id is among the last 25 such is
+//! dropped without an answer, as iotivity-lite's request history does
+//! (`OC_REQUEST_HISTORY`, `messaging/coap/engine.c`: 25 message ids per
+//! device, whoever sent them). That history covers non-confirmable requests
+//! only: iotivity-lite hands a retransmitted confirmable request to its
+//! handler again (FACTS §3), which this server does not, as RFC 7252 §4.5
+//! asks; the requests a mediator sends are all confirmable.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
@@ -86,12 +97,17 @@ impl Reply {
 const EXCHANGE_LIFETIME: Duration = Duration::from_secs(247);
 const MAX_REMEMBERED: usize = 4096;
 const MAX_PARTIAL_BODIES: usize = 64;
+/// iotivity-lite's `OC_REQUEST_HISTORY_SIZE`.
+const NON_HISTORY: usize = 25;
 
 pub struct Server {
     config: ServerConfig,
     next_message_id: u16,
-    /// Answers already sent, by (peer, request message id), replayed on duplicates.
+    /// Answers to confirmable requests, by (peer, message id), replayed on
+    /// duplicates.
     answered: Recent<(SocketAddr, u16), Vec<Vec<u8>>>,
+    /// Message ids of the latest non-confirmable requests.
+    non_history: VecDeque<u16>,
     /// Separate CON responses waiting for their ACK.
     pending: Vec<Pending>,
     /// Block1 bodies being received, by peer and path.
@@ -114,6 +130,7 @@ impl Server {
             config,
             next_message_id: seed,
             answered: Recent::new(EXCHANGE_LIFETIME, MAX_REMEMBERED),
+            non_history: VecDeque::with_capacity(NON_HISTORY),
             pending: Vec::new(),
             partial: HashMap::new(),
             transmits: VecDeque::new(),
@@ -143,7 +160,15 @@ impl Server {
             }
             return Ok(None);
         }
-        if let Some(datagrams) = self.answered.get(&(from, message.message_id)) {
+        if message.mtype == MessageType::NonConfirmable {
+            if self.non_history.contains(&message.message_id) {
+                return Ok(None);
+            }
+            if self.non_history.len() == NON_HISTORY {
+                self.non_history.pop_front();
+            }
+            self.non_history.push_back(message.message_id);
+        } else if let Some(datagrams) = self.answered.get(&(from, message.message_id)) {
             for datagram in datagrams.clone() {
                 self.send(from, datagram);
             }
@@ -326,8 +351,10 @@ impl Server {
     }
 
     fn remember(&mut self, now: Instant, request: &IncomingRequest, datagrams: Vec<Vec<u8>>) {
-        self.answered
-            .insert(now, (request.from, request.message.message_id), datagrams);
+        if request.message.mtype == MessageType::Confirmable {
+            self.answered
+                .insert(now, (request.from, request.message.message_id), datagrams);
+        }
     }
 
     fn send(&mut self, destination: SocketAddr, datagram: Vec<u8>) {

@@ -71,11 +71,29 @@ pub struct CommonConfig {
     /// Largest datagram we send (IP/UDP headers excluded). Handshake messages are
     /// fragmented to fit.
     pub mtu: usize,
-    /// First retransmission timeout (RFC 6347 recommends 1 s).
+    /// First retransmission timeout when nothing is known of the path
+    /// (RFC 6347 §4.2.4.1 recommends 1 s); also the ceiling of one
+    /// computed from a round trip.
     pub initial_retransmit: Duration,
+    /// The peer's round trip, when known from earlier exchanges with it (a
+    /// CoAP request, an earlier session): the first flight then waits 1.5
+    /// times it (RFC 9147 §5.8.2), and every flight answered without a
+    /// retransmission measures it again for the next.
+    pub initial_rtt: Option<Duration>,
+    /// The shortest wait before a retransmission. RFC 6347's 1 s is RFC
+    /// 6298's minimum for an unknown path (RFC 8961 §4); once a round trip
+    /// is known RFC 9147 §5.8.2 sets none. 50 ms: a LAN's round trip is
+    /// below a millisecond, but a flight's answer waits for the peer's
+    /// key exchange (tens of milliseconds on a small device: the reference
+    /// device's whole handshake took 40 ms over loopback, FACTS §5), and a
+    /// retransmission of every flight would only add to its work. A loss
+    /// then costs 50–100 ms instead of a second.
+    pub min_retransmit: Duration,
     /// Cap for the doubling retransmission timeout.
     pub max_retransmit: Duration,
-    /// Retransmissions of one flight before the handshake fails with `Timeout`.
+    /// Retransmissions of one flight before the handshake fails with
+    /// `Timeout`, counted from `initial_retransmit`: a flight that starts
+    /// shorter (from a round trip) gets the doublings up to it on top.
     pub max_retransmissions: u32,
     /// Trust anchors (DER certificates) for verifying the peer's chain.
     pub trust_anchors: Vec<Vec<u8>>,
@@ -91,6 +109,8 @@ impl Default for CommonConfig {
             cipher_suites: CipherSuite::OCF_DEFAULT.to_vec(),
             mtu: 1200,
             initial_retransmit: Duration::from_secs(1),
+            initial_rtt: None,
+            min_retransmit: Duration::from_millis(50),
             max_retransmit: Duration::from_secs(60),
             max_retransmissions: 6,
             trust_anchors: Vec::new(),

@@ -141,8 +141,10 @@ impl Connection {
         };
         let timer = RetransmitTimer::new(
             c.initial_retransmit,
+            c.min_retransmit,
             c.max_retransmit,
             c.max_retransmissions,
+            c.initial_rtt,
         );
         Connection {
             side,
@@ -473,11 +475,12 @@ impl Connection {
         if h.message_seq < self.next_recv_seq {
             // The peer retransmits a flight we already processed: our answer was
             // lost, so resend it (once per copy of the flight's last message, and
-            // not more often than every half initial timeout, so that two peers
-            // that both see old messages cannot bounce flights at network speed).
+            // not more often than the shortest retransmission timeout, so that two
+            // peers that both see old messages cannot bounce flights at network
+            // speed).
             let last = h.fragment_offset + h.fragment_length == h.length;
             if last && Some(h.message_seq) == self.peer_flight_last && !self.flight.is_empty() {
-                let gap = self.common().initial_retransmit / 2;
+                let gap = self.common().min_retransmit;
                 if self.last_reactive.is_none_or(|t| self.now >= t + gap) {
                     self.last_reactive = Some(self.now);
                     self.transmit_flight();
@@ -525,6 +528,24 @@ impl Connection {
     /// The next datagram to send (at most the MTU for handshake flights).
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         self.out.pop_front()
+    }
+
+    /// Tells the connection that what [`Connection::poll_transmit`] gave
+    /// left at `now`. A flight's retransmission timer then runs from when
+    /// it left rather than from when the datagram that prompted it arrived:
+    /// computing a flight (the key exchange) may take a while, and the
+    /// timer may be as short as [`CommonConfig::min_retransmit`]. Drivers
+    /// that do not call it get timers that run from the arrival.
+    pub fn transmitted(&mut self, now: Instant) {
+        self.timer.transmitted(now);
+    }
+
+    /// The peer's round trip, as measured by the latest flight it answered
+    /// without a retransmission (none with a retransmission counts: Karn's
+    /// rule). A driver keeps it for the next connection to the same peer
+    /// ([`CommonConfig::initial_rtt`]).
+    pub fn rtt(&self) -> Option<std::time::Duration> {
+        self.timer.rtt()
     }
 
     /// When `handle_timeout` should be called next.
@@ -628,8 +649,10 @@ impl Connection {
 
     // ---- flights ----
 
-    /// Begins a new flight: the peer's previous flight is complete.
+    /// Begins a new flight: the peer's previous flight is complete, which
+    /// answers ours (a round trip for the timer).
     pub(crate) fn begin_flight(&mut self) {
+        self.timer.acknowledged(self.now);
         self.flight.clear();
         self.peer_flight_last = self.next_recv_seq.checked_sub(1);
     }
@@ -668,7 +691,9 @@ impl Connection {
         }
     }
 
+    /// The handshake is over: the peer's last flight answered ours.
     pub(crate) fn stop_timer(&mut self) {
+        self.timer.acknowledged(self.now);
         self.timer.stop();
     }
 

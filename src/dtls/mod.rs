@@ -40,10 +40,15 @@
 //!   §4.1.2.7); it returns `Err` only when the connection failed, after queuing a
 //!   fatal alert and `Event::Closed { error: Some(..) }`. A clean close_notify is
 //!   `Event::Closed { error: None }` (we answer it with our own).
-//! - Flights are retransmitted from `handle_timeout` (1 s, doubling up to
-//!   [`CommonConfig::max_retransmit`], at most [`CommonConfig::max_retransmissions`]
-//!   times, then `Error::Timeout`). The server keeps its last flight and resends it
-//!   when the client retransmits its Finished.
+//! - Flights are retransmitted from `handle_timeout`: after 1 s, or 1.5 times the
+//!   path's round trip when [`CommonConfig::initial_rtt`] gives one or a flight
+//!   measured it (RFC 9147 §5.8.2; never below [`CommonConfig::min_retransmit`]),
+//!   doubling up to [`CommonConfig::max_retransmit`], at most
+//!   [`CommonConfig::max_retransmissions`] times from 1 s on, then `Error::Timeout`.
+//!   Call [`Connection::transmitted`] after sending so the timer runs from then;
+//!   [`Connection::rtt`] gives the round trip measured, for the next connection.
+//!   The server keeps its last flight and resends it when the client retransmits
+//!   its Finished.
 //! - [`CommonConfig::mtu`] bounds handshake datagrams (messages are fragmented);
 //!   `send` puts each call into one record of at most [`MAX_PLAINTEXT`] bytes, so
 //!   CoAP messages keep their datagram boundaries.

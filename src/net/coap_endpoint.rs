@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::interfaces::multicast_interfaces;
+use super::paths;
 use super::udp::{Socket as UdpSocket, memory_network, now};
 use crate::coap::{Client, ClientConfig, Event, Request, RequestId};
 
@@ -154,6 +155,11 @@ impl CoapEndpoint {
     }
 
     pub fn request(&mut self, peer: SocketAddr, request: Request) -> RequestId {
+        if self.client.path(peer).is_none() {
+            if let Some(path) = paths::cocoa(peer) {
+                self.client.learn_path(peer, path);
+            }
+        }
         self.client.request(now(), peer, request)
     }
 
@@ -171,6 +177,13 @@ impl CoapEndpoint {
         loop {
             self.flush().await;
             if let Some(event) = self.client.poll_event() {
+                let peer = match &event {
+                    Event::Response { from, .. } => *from,
+                    Event::Failed { peer, .. } => *peer,
+                };
+                if let Some(path) = self.client.path(peer) {
+                    paths::remember(peer, path, now());
+                }
                 return Some(event);
             }
             if self.client.active() == 0 && deadline.is_none() {

@@ -119,8 +119,11 @@ const FOLLOW_UPS: [FollowUp; 2] = [FollowUp::Device, FollowUp::Doxm];
 
 pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOutcome> {
     let config = ClientConfig {
-        // Follow-ups go to devices that just answered: retry quickly.
-        ack_timeout: Duration::from_millis(500),
+        // Follow-ups go to devices that just answered, and wait for the
+        // round trip measured then (CoCoA). This is the wait before a
+        // device has answered anything: the shortest ACK_TIMEOUT RFC 7252
+        // §4.8.1 allows without a measurement.
+        ack_timeout: Duration::from_secs(1),
         ..ClientConfig::default()
     };
     let mut endpoint = CoapEndpoint::new(config)?;

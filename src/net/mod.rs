@@ -5,6 +5,7 @@ pub mod coap_endpoint;
 pub mod coap_tcp;
 pub mod discover;
 pub mod interfaces;
+pub mod paths;
 pub mod plain;
 pub mod secure;
 pub mod tls;

@@ -8,6 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Instant;
 
 use super::coap_endpoint::random_seed;
+use super::paths;
 use super::udp::{Socket, now};
 use crate::coap::{Client, ClientConfig, Event, Request, Response};
 
@@ -56,9 +57,13 @@ impl PlainSession {
         };
         let socket = Socket::bind(local).await.map_err(PlainError::Io)?;
         socket.connect(peer).await.map_err(PlainError::Io)?;
+        let mut coap = Client::new(ClientConfig::default(), random_seed());
+        if let Some(path) = paths::cocoa(peer) {
+            coap.learn_path(peer, path);
+        }
         Ok(PlainSession {
             socket,
-            coap: Client::new(ClientConfig::default(), random_seed()),
+            coap,
             peer,
             buffer: Vec::with_capacity(65_535),
         })
@@ -75,6 +80,18 @@ impl PlainSession {
         deadline: Instant,
     ) -> Result<Response, PlainError> {
         let id = self.coap.request(now(), self.peer, request);
+        let result = self.exchange(id, deadline).await;
+        if let Some(path) = self.coap.path(self.peer) {
+            paths::remember(self.peer, path, now());
+        }
+        result
+    }
+
+    async fn exchange(
+        &mut self,
+        id: crate::coap::RequestId,
+        deadline: Instant,
+    ) -> Result<Response, PlainError> {
         loop {
             while let Some(transmit) = self.coap.poll_transmit() {
                 // A lost datagram is recovered by retransmission.

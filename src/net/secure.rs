@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::coap_endpoint::random_seed;
+use super::paths;
 use super::udp::{Socket, now};
 use crate::coap::{Client, ClientConfig, Event, Request, Response};
 use crate::dtls::{self, CipherSuite, Connection, DtlsRng, EphemeralKey};
@@ -167,6 +168,7 @@ impl SecureSession {
         deadline: Instant,
         mut on_keys: impl FnMut(dtls::KeyMaterial),
     ) -> Result<SecureSession, SessionError> {
+        let config = with_known_rtt(config, peer);
         let mut connection =
             Connection::client(config, now(), OsRandom).map_err(SessionError::Dtls)?;
         if let Some(key) = take_prepared_key() {
@@ -197,6 +199,12 @@ impl SecureSession {
                 match event {
                     dtls::Event::Connected { suite, .. } => {
                         session.suite = suite;
+                        if let Some(rtt) = session.connection.rtt() {
+                            paths::remember_rtt(peer, rtt, now());
+                        }
+                        if let Some(path) = paths::cocoa(peer) {
+                            session.coap.learn_path(peer, path);
+                        }
                         return Ok(session);
                     }
                     dtls::Event::Closed {
@@ -252,6 +260,18 @@ impl SecureSession {
         deadline: Instant,
     ) -> Result<Response, SessionError> {
         let id = self.coap.request(now(), self.peer, request);
+        let result = self.exchange(id, deadline).await;
+        if let Some(path) = self.coap.path(self.peer) {
+            paths::remember(self.peer, path, now());
+        }
+        result
+    }
+
+    async fn exchange(
+        &mut self,
+        id: crate::coap::RequestId,
+        deadline: Instant,
+    ) -> Result<Response, SessionError> {
         loop {
             while let Some(event) = self.connection.poll_event() {
                 match event {
@@ -295,10 +315,16 @@ impl SecureSession {
                 .send(&transmit.datagram)
                 .map_err(SessionError::Dtls)?;
         }
+        let mut sent = false;
         while let Some(datagram) = self.connection.poll_transmit() {
             // A lost datagram is recovered by retransmission; a send error is
             // usually an ICMP error from the previous one.
             let _ = self.socket.send(&datagram).await;
+            sent = true;
+        }
+        if sent {
+            // A flight's timer runs from now, after its computation.
+            self.connection.transmitted(now());
         }
         Ok(())
     }
@@ -340,6 +366,19 @@ impl SecureSession {
             }
         }
         Ok(())
+    }
+}
+
+/// `config`, starting its retransmission timer from the round trip this
+/// process measured to `peer`'s host, unless it names one already.
+fn with_known_rtt(config: Arc<dtls::ClientConfig>, peer: SocketAddr) -> Arc<dtls::ClientConfig> {
+    match paths::rtt(peer) {
+        Some(rtt) if config.common.initial_rtt.is_none() => {
+            let mut known = (*config).clone();
+            known.common.initial_rtt = Some(rtt);
+            Arc::new(known)
+        }
+        _ => config,
     }
 }
 

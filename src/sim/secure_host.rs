@@ -185,8 +185,14 @@ impl SecurePort {
         while let Some(transmit) = session.coap.poll_transmit() {
             let _ = session.connection.send(&transmit.datagram);
         }
+        let mut queued = false;
         while let Some(datagram) = session.connection.poll_transmit() {
             self.outgoing.push((from, datagram));
+            queued = true;
+        }
+        if queued {
+            // A flight's timer runs from when it leaves, after its computation.
+            session.connection.transmitted(crate::net::now());
         }
         if closed || session.connection.is_closed() {
             self.remove(device, from);
