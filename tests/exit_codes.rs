@@ -44,8 +44,10 @@ fn every_command(device: &str, ca: &str) -> Vec<Vec<String>> {
         vec!["cloud", "status", device],
         vec!["cloud", "deregister", device],
         vec!["cloud", "configure", device],
+        vec!["provision", device],
     ];
     commands[9].extend_from_slice(&cloud);
+    commands[10].extend_from_slice(&cloud);
     commands
         .into_iter()
         .map(|c| c.into_iter().map(str::to_owned).collect())
@@ -83,7 +85,8 @@ fn run_all(commands: Vec<Vec<String>>) -> Vec<(Vec<String>, Run, Duration)> {
 
 /// Each command ended with `exit`, said one sentence containing `says`
 /// on stderr, and with `--json` its last line carries the same code and
-/// sentence.
+/// sentence (`provision`'s last line is the device's record, which has
+/// them as `error` and `exit`).
 #[track_caller]
 fn assert_same_failure(runs: &[(Vec<String>, Run, Duration)], exit: i32, says: &str) {
     let mut sentences = std::collections::BTreeSet::new();
@@ -102,8 +105,13 @@ fn assert_same_failure(runs: &[(Vec<String>, Run, Duration)], exit: i32, says: &
         assert_eq!(last["exit"], exit, "{args:?}: {last}");
         assert_eq!(last["error"], stderr, "{args:?}: the same sentence");
         // The same words but for the request each command was at (its
-        // `step`): the device as named and what happened.
-        let sentence = match last["step"].as_str() {
+        // `step`; a provision record's failed step's `request`): the device
+        // as named and what happened.
+        let failed_request = last["steps"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["ok"] == false))
+            .and_then(|s| s["request"].as_str());
+        let sentence = match last["step"].as_str().or(failed_request) {
             Some(step) => stderr.replace(&format!("({step})"), "(…)"),
             None => stderr.to_owned(),
         };

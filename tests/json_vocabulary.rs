@@ -305,6 +305,13 @@ fn provision_and_the_simulated_cloud_and_lab_print_exactly_what_the_document_say
     let failed = failed.json_lines();
     assert_eq!(failed[0]["ok"], false, "{}", failed[0]);
     doc.check_all("provision", &failed);
+    // Its cloud status: the configuration, then why it failed.
+    let status = home.run(&["--json", "cloud", "status", &text(&failed[0]["di"])]);
+    assert_eq!(status.code, 5, "{}", status.stderr);
+    let status = status.json_lines();
+    assert_eq!(status.len(), 2, "{status:?}");
+    doc.check("cloud configure, status, deregister", &status[0]);
+    doc.check("error", &status[1]);
 
     let registered = text(&done[0]["di"]);
     lab.wait_registered(&[registered], Duration::from_secs(10));
@@ -336,7 +343,7 @@ fn every_documented_line_is_checked_and_each_key_has_one_type() {
     let mut types: BTreeMap<&str, (String, &str)> = BTreeMap::new();
     for (kind_name, kind) in &doc.kinds {
         for (path, key) in &kind.keys {
-            let name = path.rsplit("[].").next().unwrap_or(path);
+            let name = path.rsplit('.').next().unwrap_or(path);
             let ty = key.ty.name();
             let (first, first_kind) = types.entry(name).or_insert((ty.clone(), kind_name));
             assert_eq!(
@@ -345,6 +352,92 @@ fn every_documented_line_is_checked_and_each_key_has_one_type() {
             );
         }
     }
+}
+
+/// Commands that print no JSON line of their own (their errors are error
+/// lines like every command's).
+const WITHOUT_LINES: &[&str] = &["ocf-mediator completions"];
+
+/// Every command of both binaries, as `binary sub sub`.
+fn commands() -> BTreeSet<String> {
+    fn walk(command: &clap::Command, path: String, out: &mut BTreeSet<String>) {
+        let subcommands: Vec<_> = command
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .collect();
+        if subcommands.is_empty() {
+            out.insert(path.clone());
+        }
+        for sub in subcommands {
+            walk(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+    use clap::CommandFactory;
+    let mut out = BTreeSet::new();
+    walk(
+        &ocf_mediator::cli::args::Cli::command(),
+        "ocf-mediator".into(),
+        &mut out,
+    );
+    walk(
+        &ocf_mediator::cli::devsim_args::DevsimCli::command(),
+        "ocf-devsim".into(),
+        &mut out,
+    );
+    out
+}
+
+/// The commands a kind of line (a `###` heading) belongs to: `cloud
+/// configure, status, deregister` is three, `own --dry-run` and `token
+/// (access token)` are `own` and `token`; the error line and the prompts
+/// belong to no one command.
+fn commands_of(kind: &str) -> Vec<String> {
+    if kind == "error" || kind.starts_with("prompt:") {
+        return Vec::new();
+    }
+    let (binary, kind) = match kind.strip_prefix("ocf-devsim ") {
+        Some(rest) => ("ocf-devsim", rest),
+        None => ("ocf-mediator", kind),
+    };
+    let names = kind
+        .split([' ', '('])
+        .take_while(|w| !w.starts_with('-') && !w.is_empty());
+    let words: Vec<&str> = names.collect();
+    let listed = words.join(" ");
+    let mut items = listed.split(", ");
+    let first = items.next().unwrap_or_default().to_owned();
+    let parent = first
+        .rsplit_once(' ')
+        .map(|(p, _)| format!("{p} "))
+        .unwrap_or_default();
+    std::iter::once(first)
+        .chain(items.map(|item| format!("{parent}{item}")))
+        .map(|command| format!("{binary} {command}"))
+        .collect()
+}
+
+/// A command added without its lines in the document fails here (and a
+/// kind of line for a command that does not exist).
+#[test]
+fn every_command_s_lines_are_documented() {
+    let doc = Doc::load();
+    let documented: BTreeSet<String> = doc.kinds.keys().flat_map(|k| commands_of(k)).collect();
+    let commands = commands();
+    let without: BTreeSet<String> = WITHOUT_LINES.iter().map(|c| (*c).to_owned()).collect();
+    let undocumented: Vec<&String> = commands
+        .iter()
+        .filter(|c| !documented.contains(*c) && !without.contains(*c))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "docs/json.md documents no line of {undocumented:?}: add a ### section with its table \
+         (and a check in this file), or list it in WITHOUT_LINES if it prints none"
+    );
+    let unknown: Vec<&String> = documented.difference(&commands).collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/json.md documents commands that do not exist: {unknown:?}"
+    );
 }
 
 /// People find the document from the README and the top man pages.
@@ -375,6 +468,9 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
 | `step` | string, optional | a step |
 | `steps` | array of object | steps |
 | `steps[].ok` | boolean | done |
+| `cert` | object, null-able | a certificate |
+| `cert.signer` | string | who signed it |
+| `body` | object, optional | anything |
 ";
     let check = |line: Value| {
         std::panic::catch_unwind(move || {
@@ -384,32 +480,48 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
         .is_ok()
     };
     assert!(check(
-        json!({"di": "d", "name": null, "steps": [{"ok": true}]})
+        json!({"di": "d", "name": null, "steps": [{"ok": true}], "cert": null})
     ));
-    assert!(check(
-        json!({"di": "d", "name": "n", "step": "s", "steps": []})
-    ));
+    assert!(check(json!({
+        "di": "d", "name": "n", "step": "s", "steps": [],
+        "cert": {"signer": "local"}, "body": {"anything": [1, {"at": "all"}]}
+    })));
     for (why, line) in [
         (
             "a key not in the table",
-            json!({"di": "d", "name": null, "steps": [], "extra": 1}),
+            json!({"di": "d", "name": null, "steps": [], "cert": null, "extra": 1}),
         ),
-        ("a key missing", json!({"name": null, "steps": []})),
+        (
+            "a key missing",
+            json!({"name": null, "steps": [], "cert": null}),
+        ),
         (
             "a value of another type",
-            json!({"di": 7, "name": null, "steps": []}),
+            json!({"di": 7, "name": null, "steps": [], "cert": null}),
         ),
         (
             "null where it may not be",
-            json!({"di": null, "name": null, "steps": []}),
+            json!({"di": null, "name": null, "steps": [], "cert": null}),
         ),
         (
             "an array item of another type",
-            json!({"di": "d", "name": null, "steps": [{"ok": "yes"}]}),
+            json!({"di": "d", "name": null, "steps": [{"ok": "yes"}], "cert": null}),
         ),
         (
-            "a nested key not in the table",
-            json!({"di": "d", "name": null, "steps": [{"ok": true, "why": "x"}]}),
+            "a key of an array's objects not in the table",
+            json!({"di": "d", "name": null, "steps": [{"ok": true, "why": "x"}], "cert": null}),
+        ),
+        (
+            "a key of an object not in the table",
+            json!({"di": "d", "name": null, "steps": [], "cert": {"signer": "s", "why": 1}}),
+        ),
+        (
+            "a key of an object missing",
+            json!({"di": "d", "name": null, "steps": [], "cert": {}}),
+        ),
+        (
+            "a key of an object of another type",
+            json!({"di": "d", "name": null, "steps": [], "cert": {"signer": 1}}),
         ),
     ] {
         assert!(!check(line), "{why} passed");
@@ -417,15 +529,23 @@ fn a_line_that_differs_from_its_table_fails_the_check() {
     // A documented key that no line had.
     let covered = std::panic::catch_unwind(|| {
         let mut checker = Checker::with(Doc::parse(table).unwrap());
-        checker.check("thing", &json!({"di": "d", "name": null, "steps": []}));
+        checker.check(
+            "thing",
+            &json!({"di": "d", "name": null, "steps": [], "cert": null}),
+        );
         checker.assert_covered(&["thing"]);
     });
-    assert!(covered.is_err(), "step and steps[].ok were never seen");
+    assert!(
+        covered.is_err(),
+        "step, steps[].ok, cert.signer were never seen"
+    );
     // Tables the parser refuses.
     for bad in [
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | float | x |\n",
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | string, maybe | x |\n",
         "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x[].y` | string | y |\n",
+        "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x.y` | string | y |\n",
+        "### a\n\n| key | type | meaning |\n|---|---|---|\n| `x` | string | x |\n| `x.y` | string | y |\n",
         "### a\n\nno table\n\n### b\n",
     ] {
         assert!(Doc::parse(bad).is_err(), "{bad}");

@@ -1,6 +1,7 @@
 //! `docs/json.md` read as a schema: each `###` heading is a kind of line,
 //! and the table under it lists its keys (`steps[].what` for the keys of
-//! the objects in an array) with their types. A [`Checker`] holds real
+//! the objects in an array, `cert.signer` for those of an object) with
+//! their types. A [`Checker`] holds real
 //! output to it: a line must have exactly the documented keys, with values
 //! of the documented types; and by the end of a test, every kind of line
 //! it claims, and every key of them, must have been seen.
@@ -180,11 +181,18 @@ impl Doc {
                 section: section.clone(),
                 keys: BTreeMap::new(),
             });
-            if let Some((parent, _)) = path.rsplit_once("[].") {
+            if let Some((parent, _)) = path.rsplit_once('.') {
+                // `steps[].what`: a key of the objects in the array
+                // `steps`; `cert.signer`: a key of the object `cert`.
+                let (parent, wanted) = match parent.strip_suffix("[]") {
+                    Some(array) => (array, Type::Array(Box::new(Type::Object))),
+                    None => (parent, Type::Object),
+                };
                 let parent_type = kind.keys.get(parent).map(|k| k.ty.clone());
-                if parent_type != Some(Type::Array(Box::new(Type::Object))) {
+                if parent_type != Some(wanted.clone()) {
                     return Err(at(format!(
-                        "{path}: {parent} must come first, as an array of object"
+                        "{path}: {parent} must come first, as {}",
+                        wanted.name()
                     )));
                 }
             }
@@ -303,7 +311,7 @@ fn check_object(
         .iter()
         .filter_map(|(path, key)| {
             let rest = path.strip_prefix(prefix)?;
-            (!rest.contains("[].")).then_some((rest, key))
+            (!rest.contains('.')).then_some((rest, key))
         })
         .collect();
     for name in object.keys() {
@@ -334,6 +342,12 @@ fn check_object(
             for item in value.as_array().into_iter().flatten() {
                 check_object(kind, &format!("{path}[]."), item, problems, seen);
             }
+        }
+        // An object whose keys are documented is held to them; one whose
+        // keys are not (a request body) may hold anything.
+        let inner = format!("{path}.");
+        if key.ty == Type::Object && kind.keys.keys().any(|k| k.starts_with(&inner)) {
+            check_object(kind, &inner, value, problems, seen);
         }
     }
 }
