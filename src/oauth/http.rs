@@ -91,9 +91,11 @@ impl Http {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            // OAuth requests are seconds apart (polling): a pooled connection
-            // would often meet the server's keep-alive timeout.
-            .pool_max_idle_per_host(0)
+            // OAuth requests are seconds apart (polling): a connection kept
+            // longer would meet the server's keep-alive timeout. Within a
+            // second, the requests of a batch (the hub's certificate
+            // authority, one per device) reuse one.
+            .pool_idle_timeout(Duration::from_secs(1))
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("ocf-mediator/", env!("CARGO_PKG_VERSION")));

@@ -6,8 +6,7 @@
 
 use std::fmt;
 
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -134,13 +133,15 @@ impl CloudCa {
             x509_parser::certification_request::X509CertificationRequest::from_der(&der)
                 .map_err(|e| CaError::UnreadableCsr(e.to_string()))?;
         let info = &request.certification_request_info;
-        let verifying = VerifyingKey::from_public_key_der(info.subject_pki.raw)
+        VerifyingKey::from_public_key_der(info.subject_pki.raw)
             .map_err(|_| CaError::BadCsrSignature)?;
-        let signature = Signature::from_der(&request.signature_value.data)
-            .map_err(|_| CaError::BadCsrSignature)?;
-        verifying
-            .verify(info.raw, &signature)
-            .map_err(|_| CaError::BadCsrSignature)?;
+        // ring's arithmetic, as a hub's would be native code.
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+            &info.subject_pki.subject_public_key.data,
+        )
+        .verify(info.raw, &request.signature_value.data)
+        .map_err(|_| CaError::BadCsrSignature)?;
         let cn = info
             .subject
             .iter_common_name()
