@@ -58,10 +58,14 @@ unreachable = ["--cis", "coaps+tcp://127.0.0.1:9", "--sid", lab["sid"], "--apn",
 def provision(args, cloud):
     extra = unreachable if cloud == "unreachable" else []
     start = time.perf_counter()
-    subprocess.run([mediator, "--json", "--no-input", "provision", "--wait", "configured",
-                    *extra, *args], input=b"a-token-nobody-checks", check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    run = subprocess.run([mediator, "--json", "--no-input", "provision", "--wait", "configured",
+                          *extra, *args], input=b"a-token-nobody-checks",
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    took = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"provision {' '.join(args)} failed ({run.returncode}):\n"
+                 f"{run.stdout.decode()}{run.stderr.decode()}")
+    return took
 
 # One device at a time; the first five pairs warm up. With the lab's cloud
 # (the profile's: one token source for the token and the signer, as a
