@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
 # OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
-# iproute2 (network namespaces for multicast tests), procps (sysctl), and a
+# iproute2 (network namespaces for multicast tests), nftables (packet loss
+# inside a namespace for the lossy-network tests), procps (sysctl), and a
 # real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
 # secret-tool as an independent client; keyutils for the kernel keyring), and
 # tmux to drive interactive prompts, zsh and fish (the completion scripts
@@ -10,7 +11,7 @@
 # Runs as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libcoap3-bin iproute2 procps openssl libssl-dev pkg-config
+packages=(libcoap3-bin iproute2 nftables procps openssl libssl-dev pkg-config
           dbus gnome-keyring libsecret-tools keyutils tmux zsh fish nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

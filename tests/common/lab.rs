@@ -18,9 +18,15 @@ pub struct LabProcess {
 impl LabProcess {
     /// `ocf-devsim lab --json ARGS`.
     pub fn start(args: &[&str]) -> LabProcess {
-        let mut child = Command::new(crate::common::DEVSIM)
-            .args(["lab", "--json"])
-            .args(args)
+        let mut command = Command::new(crate::common::DEVSIM);
+        command.args(["lab", "--json"]).args(args);
+        LabProcess::start_with(command)
+    }
+
+    /// A lab from a prepared command (`ocf-devsim lab --json …`, perhaps
+    /// run inside a network namespace).
+    pub fn start_with(mut command: Command) -> LabProcess {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
