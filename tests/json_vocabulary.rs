@@ -170,7 +170,17 @@ fn device_commands_print_exactly_what_the_document_says() {
     let disowned = json(&["disown", "--yes", &di], 0);
     assert_eq!(disowned[0]["previous_di"], di.as_str());
     doc.check_all("disown", &disowned);
-    let second = text(&json(&["own", &a1], 0)[0]["di"]);
+    // Owned with an identity certificate from the local CA: the line says
+    // who signed it and when it expires.
+    let with_cert = json(&["own", &a1, "--identity-cert", "local"], 0);
+    assert_eq!(with_cert[0]["cert_signer"], "local", "{}", with_cert[0]);
+    assert!(
+        with_cert[0]["cert_not_after"].is_string(),
+        "{}",
+        with_cert[0]
+    );
+    doc.check_all("own", &with_cert);
+    let second = text(&with_cert[0]["di"]);
     doc.check_all(
         "disown --forget",
         &json(&["disown", "--forget", "--yes", &second], 0),
