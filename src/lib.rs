@@ -4,6 +4,7 @@
 //! clocks; `ocf` knows the resources; `sim` is the simulated device; `cli` is
 //! the command line.
 
+pub mod cert;
 pub mod cli;
 pub mod cloud;
 pub mod coap;

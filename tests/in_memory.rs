@@ -35,6 +35,7 @@ fn security(oxms: &[u64]) -> SecurityConfig {
         oxms: oxms.to_vec(),
         pin: Some(PIN.into()),
         mfg: None,
+        csr_fault: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn manufacturer() -> (SecurityConfig, Vec<u8>) {
         oxms: vec![0, 2],
         pin: None,
         mfg: Some(mfg),
+        csr_fault: None,
     };
     (config, root.der())
 }

@@ -36,6 +36,8 @@ const DEVICE_LINES: &[&str] = &[
     "disown --forget",
     "disown --dry-run",
     "devices",
+    "cert issue, renew",
+    "cert ca",
     "cloud configure, status, deregister",
     "keys export",
     "keys import",
@@ -104,6 +106,20 @@ fn device_commands_print_exactly_what_the_document_says() {
     doc.check_all("own --dry-run", &json(&["own", &di, "--dry-run"], 0));
     doc.check_all("get, update", &json(&["get", &di, "/oic/sec/pstat"], 0));
     doc.check_all("devices", &json(&["devices"], 0));
+    // An identity certificate from the local CA: issued, left alone while
+    // not due, renewed; the CA; the device's record says when it expires.
+    let cert = "cert issue, renew";
+    let issued = json(&["cert", "issue", &di, "--signer", "local"], 0);
+    assert_eq!(issued[0]["renewed"], true);
+    doc.check_all(cert, &issued);
+    let kept = json(&["cert", "renew", &di, "--within", "1h"], 0);
+    assert_eq!(kept[0]["renewed"], false);
+    doc.check_all(cert, &kept);
+    doc.check_all(cert, &json(&["cert", "renew", &di], 0));
+    doc.check_all("cert ca", &json(&["cert", "ca"], 0));
+    let listed = json(&["devices"], 0);
+    assert!(listed[0]["cert_not_after"].is_string(), "{}", listed[0]);
+    doc.check_all("devices", &listed);
 
     let ca = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(ca.path(), pki::issue("CA", pki::Kind::Ca, None, 0).pem()).unwrap();
@@ -154,7 +170,17 @@ fn device_commands_print_exactly_what_the_document_says() {
     let disowned = json(&["disown", "--yes", &di], 0);
     assert_eq!(disowned[0]["previous_di"], di.as_str());
     doc.check_all("disown", &disowned);
-    let second = text(&json(&["own", &a1], 0)[0]["di"]);
+    // Owned with an identity certificate from the local CA: the line says
+    // who signed it and when it expires.
+    let with_cert = json(&["own", &a1, "--identity-cert", "local"], 0);
+    assert_eq!(with_cert[0]["cert_signer"], "local", "{}", with_cert[0]);
+    assert!(
+        with_cert[0]["cert_not_after"].is_string(),
+        "{}",
+        with_cert[0]
+    );
+    doc.check_all("own", &with_cert);
+    let second = text(&with_cert[0]["di"]);
     doc.check_all(
         "disown --forget",
         &json(&["disown", "--forget", "--yes", &second], 0),

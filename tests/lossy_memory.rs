@@ -29,6 +29,7 @@ fn just_works() -> SecurityConfig {
         oxms: vec![0],
         pin: None,
         mfg: None,
+        csr_fault: None,
     }
 }
 

@@ -104,10 +104,17 @@ fn security_config(args: &DeviceArgs) -> Result<SecurityConfig, String> {
     if args.otm.contains(&Otm::Mfg) && mfg.is_none() {
         return Err("--otm mfg needs --mfg-cert and --mfg-key".into());
     }
+    use ocf_mediator::cli::devsim_args::CsrFaultArg;
+    use ocf_mediator::sim::csr::CsrFault;
     Ok(SecurityConfig {
         oxms,
         pin: args.pin.clone(),
         mfg,
+        csr_fault: args.csr_fault.map(|fault| match fault {
+            CsrFaultArg::Subject => CsrFault::Subject,
+            CsrFaultArg::P384 => CsrFault::P384,
+            CsrFaultArg::Signature => CsrFault::Signature,
+        }),
     })
 }
 

@@ -224,6 +224,21 @@ pub enum Command {
     /// same arguments finishes what was left and changes nothing else.
     #[command(after_long_help = help::PROVISION_EXAMPLES)]
     Provision(ProvisionArgs),
+    /// Give devices identity certificates, renew them, or print the local CA
+    ///
+    /// `issue` reads the device's certificate signing request (/oic/sec/csr)
+    /// over the owner session, checks it (a P-256 key, the subject
+    /// uuid:<device id>, a signature that verifies) before anything is
+    /// signed, has it signed by the hub's certificate authority (with the
+    /// profile's token) or by the mediator's own CA, checks what came back,
+    /// and writes it to the device under RFPRO (credusage oic.sec.cred.cert)
+    /// with the issuing CA as a trust anchor for this mediator (credusage
+    /// oic.sec.cred.trustca), replacing one it had from us. `renew` does the
+    /// same with the signer of the certificate on record. `ca` prints the
+    /// local CA's certificate, made on first use; its private key is kept
+    /// only sealed under the key the keyring holds.
+    #[command(subcommand, after_long_help = help::CERT_EXAMPLES)]
+    Cert(CertCommand),
     /// Export owner keys to a passphrase-sealed file, or import them (to replace a station)
     ///
     /// The owner keys of all (or the named) devices with their records,
@@ -390,6 +405,9 @@ pub struct DtlsArgs {
     /// Trust anchors (PEM) that the device's certificate chain must verify against; repeatable.
     #[arg(long = "ca", value_name = "FILE", value_hint = clap::ValueHint::FilePath, conflicts_with = "psk_identity")]
     pub ca: Vec<PathBuf>,
+    /// For a device this mediator owns: an owner session authenticated by identity certificates (ECDHE-ECDSA, 0xC0AE/0xC0AC) instead of the owner key; the device needs one from `cert issue`.
+    #[arg(long, conflicts_with_all = ["psk_identity", "cert", "ca"])]
+    pub owner_cert: bool,
 }
 
 #[derive(Args, Debug)]
@@ -410,6 +428,97 @@ pub struct OwnArgs {
     /// change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub identity: IdentityCertArgs,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+}
+
+/// Who signs the identity certificate a device is given.
+#[derive(Args, Debug, Clone)]
+pub struct IdentityCertArgs {
+    /// Give the device an identity certificate inside the ownership session, signed by the hub's certificate authority (with the profile's token) or this mediator's own CA [default: hub when the profile's hub names a certificate authority, else none].
+    #[arg(long, value_enum, value_name = "SIGNER")]
+    pub identity_cert: Option<IdentityCertChoice>,
+    #[command(flatten)]
+    pub lifetime: CertLifetimeArgs,
+}
+
+/// How long the local CA's certificates are valid.
+#[derive(Args, Debug, Clone)]
+pub struct CertLifetimeArgs {
+    /// How long a certificate from the local CA is valid (e.g. 90d, 1y; at least 1h).
+    #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = parse_lifetime)]
+    pub cert_lifetime: Duration,
+}
+
+/// The signers of identity certificates.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityCertChoice {
+    /// The hub's certificate authority (POST /api/v1/sign/identity-csr with the profile's token).
+    Hub,
+    /// This mediator's own CA (made on first use; `cert ca` prints it).
+    Local,
+    /// No identity certificate.
+    None,
+}
+
+/// The signers `cert issue` takes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignerChoice {
+    /// The hub's certificate authority (POST /api/v1/sign/identity-csr with the profile's token).
+    Hub,
+    /// This mediator's own CA (made on first use; `cert ca` prints it).
+    Local,
+}
+
+/// `ocf-mediator cert …`
+#[derive(Subcommand, Debug)]
+pub enum CertCommand {
+    /// Give a device this mediator owns an identity certificate
+    ///
+    /// Over the owner session: GET /oic/sec/csr, the request checked, signed,
+    /// the answer checked, then under RFPRO the certificate and its CA written
+    /// to /oic/sec/cred (an earlier certificate from us removed), and RFNOP.
+    #[command(after_long_help = help::CERT_ISSUE_EXAMPLES)]
+    Issue(CertIssueArgs),
+    /// Renew a device's identity certificate, from the signer that signed it
+    ///
+    /// With --within, only a certificate that expires within that time is
+    /// renewed (for a daily job); the others are left alone.
+    #[command(after_long_help = help::CERT_RENEW_EXAMPLES)]
+    Renew(CertRenewArgs),
+    /// Print the local CA's certificate (PEM), making the CA on first use
+    ///
+    /// Give it to whatever must trust the devices' certificates from the
+    /// local CA. Its private key never leaves the store, where it is sealed
+    /// under the key only the keyring holds.
+    #[command(after_long_help = help::CERT_CA_EXAMPLES)]
+    Ca,
+}
+
+#[derive(Args, Debug)]
+pub struct CertIssueArgs {
+    #[command(flatten)]
+    pub device: OwnedDeviceArg,
+    /// Who signs [default: hub when the profile's hub names a certificate authority, else local].
+    #[arg(long, value_enum, value_name = "SIGNER")]
+    pub signer: Option<SignerChoice>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub lifetime: CertLifetimeArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CertRenewArgs {
+    #[command(flatten)]
+    pub device: OwnedDeviceArg,
+    /// Renew only when the certificate expires within this time (e.g. 30d); otherwise leave it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+    pub within: Option<Duration>,
+    #[command(flatten)]
+    pub lifetime: CertLifetimeArgs,
 }
 
 /// Ownership transfer methods.
@@ -483,6 +592,8 @@ pub struct ProvisionArgs {
     /// How far to take each device.
     #[arg(long, value_enum, value_name = "STATE", default_value_t = ProvisionWait::Registered)]
     pub wait: ProvisionWait,
+    #[command(flatten)]
+    pub identity: IdentityCertArgs,
 }
 
 /// How far `provision` takes a device.
@@ -615,6 +726,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     if duration > MAX_DURATION {
         return Err(too_long(text));
+    }
+    Ok(duration)
+}
+
+/// The longest certificate lifetime a flag takes (20 years, the local CA's own).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(20 * 365 * 24 * 3600);
+
+/// Parses a certificate lifetime or renewal window: `90d`, `1y`, `12h`,
+/// from an hour to twenty years.
+pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let duration =
+        humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 90d, 1y, 12h)"))?;
+    if duration < Duration::from_secs(3600) {
+        return Err(format!("{text} is shorter than an hour"));
+    }
+    if duration > MAX_LIFETIME {
+        return Err(format!("{text} is longer than 20 years"));
     }
     Ok(duration)
 }

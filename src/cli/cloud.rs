@@ -57,7 +57,9 @@ pub async fn run(
             cloud::deregister(&mediator, &device).await?
         }
     };
-    report(&status, output);
+    // A device that cannot connect may lack what a plgd hub requires.
+    let identity = mediator.store().device_certificate(status.di).await?;
+    report(&status, identity.as_ref(), output);
     // A device whose registration failed is not fine: `status` says why
     // and exits as `provision` would (a refused token 5, no cloud 4).
     if matches!(command, CloudCommand::Status(_)) && status.state.has_failed() {
@@ -156,10 +158,17 @@ pub(super) async fn token_source(
     Ok(TokenSource::open(mediator.store(), &profile.name, options, interaction).await?)
 }
 
-fn report(status: &CloudStatus, output: &Output) {
+fn report(
+    status: &CloudStatus,
+    identity: Option<&crate::store::DeviceCertificate>,
+    output: &Output,
+) {
     let state = &status.state;
+    let identity_expiry =
+        identity.map(|c| humantime::format_rfc3339_seconds(c.not_after).to_string());
     if output.json {
         output.json_line(&serde_json::json!({
+            "cert_not_after": identity_expiry,
             "di": status.di,
             "name": status.name,
             "cis": state.cis,
@@ -191,5 +200,13 @@ fn report(status: &CloudStatus, output: &Output) {
     }
     if state.clec != 0 {
         println!("  last error {}: {}", state.clec, state.error_meaning());
+        if state.clec == 2 && identity.is_none() {
+            println!(
+                "  it has no identity certificate from this mediator, and a cloud that requires \
+                 client certificates (as a plgd hub does) refuses it: give it one with \
+                 `ocf-mediator cert issue {}`, then configure it again",
+                status.di
+            );
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! owner key can be opened (a device whose key is gone cannot be managed
 //! any more, only reset by hand).
 
+use std::time::SystemTime;
+
 use super::args::GlobalArgs;
 use super::exit::Exit;
 use super::output::{Output, table};
@@ -14,16 +16,22 @@ pub async fn forget_device(store: &Store, di: uuid::Uuid) -> anyhow::Result<Opti
 
 pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
     let store = Store::open(global.state_dir.as_deref())?;
+    // When each identity certificate we gave expires: one scan.
+    let expiries = store.certificate_expiries().await?;
     if output.json {
         // Each line is written into one buffer as the store reads the
         // record, and the buffer is written at once: 100,000 records are
         // never all held, nor written line by line.
         let (lines, failed) = store
-            .visit_devices_with_key_state((Vec::new(), None), |(lines, failed), device, key| {
-                if failed.is_none() {
-                    *failed = write_line(lines, &device, &key).err();
-                }
-            })
+            .visit_devices_with_key_state(
+                (Vec::new(), None),
+                move |(lines, failed), device, key| {
+                    if failed.is_none() {
+                        let expiry = expiries.get(&device.di).copied();
+                        *failed = write_line(lines, &device, &key, expiry).err();
+                    }
+                },
+            )
             .await?;
         if let Some(e) = failed {
             return Err(e.into());
@@ -49,6 +57,10 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
                 },
                 device.otm.clone(),
                 format!("{} ({})", key_status(key), device.keyring),
+                expiries
+                    .get(&device.di)
+                    .map(|t| expiry_text(*t))
+                    .unwrap_or_else(|| "-".into()),
                 if device.complete {
                     "owned"
                 } else {
@@ -58,16 +70,40 @@ pub async fn run(global: &GlobalArgs, output: &Output) -> anyhow::Result<Exit> {
             ]
         })
         .collect();
-    print!("{}", table(&["DI", "NAME", "OTM", "KEY", "STATE"], &rows));
+    print!(
+        "{}",
+        table(
+            &["DI", "NAME", "OTM", "KEY", "CERT EXPIRES", "STATE"],
+            &rows
+        )
+    );
     Ok(Exit::Success)
+}
+
+/// When an identity certificate expires, for the table: the date, and
+/// `(expired)` once past.
+fn expiry_text(t: SystemTime) -> String {
+    let date = humantime::format_rfc3339_seconds(t).to_string();
+    if t <= SystemTime::now() {
+        format!("{date} (expired)")
+    } else {
+        date
+    }
 }
 
 /// One device as `--json devices` prints it: `di`, `name` (`null` when the
 /// device gave none, as everywhere), `otm`, `endpoints`, `keyring`, `key`,
-/// `complete` (docs/json.md). The fields that are UUIDs or fixed words are
-/// written as they are; what came from a device (name, endpoints) and the
-/// key's status go through the JSON escaper.
-fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_json::Result<()> {
+/// `cert_not_after` (when the identity certificate we gave it expires, RFC
+/// 3339; `null` without one), `complete` (docs/json.md). The fields that
+/// are UUIDs or fixed words are written as they are; what came from a
+/// device (name, endpoints) and the key's status go through the JSON
+/// escaper.
+fn write_line(
+    out: &mut Vec<u8>,
+    device: &OwnedDevice,
+    key: &KeyState,
+    cert_not_after: Option<SystemTime>,
+) -> serde_json::Result<()> {
     use std::io::Write;
     let mut uuid = uuid::Uuid::encode_buffer();
     let _ = write!(
@@ -83,6 +119,16 @@ fn write_line(out: &mut Vec<u8>, device: &OwnedDevice, key: &KeyState) -> serde_
     serde_json::to_writer(&mut *out, &device.endpoints)?;
     let _ = write!(out, ",\"keyring\":\"{}\",\"key\":", device.keyring.name());
     serde_json::to_writer(&mut *out, &key_status(key))?;
+    match cert_not_after {
+        Some(t) => {
+            let _ = write!(
+                out,
+                ",\"cert_not_after\":\"{}\"",
+                humantime::format_rfc3339_seconds(t)
+            );
+        }
+        None => out.extend_from_slice(b",\"cert_not_after\":null"),
+    }
     // No `state`: elsewhere it is the pstat state, which the store does
     // not know; `complete` says whether the ownership finished.
     let _ = writeln!(out, ",\"complete\":{}}}", device.complete);

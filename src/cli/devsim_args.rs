@@ -186,6 +186,19 @@ pub struct DeviceArgs {
     /// (for the tests that compare with its captures).
     #[arg(long, hide = true)]
     pub reference_loopback_eps: bool,
+    /// Serve a faulty CSR (another subject, a P-384 key, or a bad
+    /// signature), as broken firmware would: for the tests of the
+    /// mediator's checks.
+    #[arg(long, hide = true, value_enum, value_name = "FAULT")]
+    pub csr_fault: Option<CsrFaultArg>,
+}
+
+/// A faulty CSR (`--csr-fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CsrFaultArg {
+    Subject,
+    P384,
+    Signature,
 }
 
 /// An ownership transfer method.

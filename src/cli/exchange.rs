@@ -29,14 +29,29 @@ pub async fn exchange(
         Some(credentials) => Access::With(credentials),
         None => Access::Auto,
     };
-    let mediator = super::mediator(global, Arc::new(Terminal::new(output)))?;
+    let terminal: Arc<dyn crate::interact::Interaction> = Arc::new(Terminal::new(output));
+    let mediator = super::mediator(global, Arc::clone(&terminal))?;
     let device = parse_device(device)?;
     output.debug(&format!(
         "{} {}",
         request.code.name(),
         request.options.uri_path()
     ));
-    let exchanged = mediator.request(&device, request, access).await?;
+    let exchanged = if dtls.owner_cert {
+        crate::cert::request_with_certificate(&mediator, &device, request, async |name: &str| {
+            super::cert::recorded_signer(
+                &mediator,
+                name,
+                super::cert::OWN_LIFETIME,
+                global,
+                terminal,
+            )
+            .await
+        })
+        .await?
+    } else {
+        mediator.request(&device, request, access).await?
+    };
     if let Some(code) = exchanged.refused_ocf_options {
         output.debug(&format!(
             "{} answered {code} {}: asking again without OCF's options",

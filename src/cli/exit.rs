@@ -5,6 +5,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use crate::cert::CertError;
 use crate::cloud::CloudError;
 use crate::interact::Declined;
 use crate::mediator::AccessError;
@@ -106,6 +107,9 @@ pub fn exit_of(error: &anyhow::Error) -> Exit {
         if let Some(e) = cause.downcast_ref::<CloudError>() {
             return cloud_exit(e);
         }
+        if let Some(e) = cause.downcast_ref::<CertError>() {
+            return cert_exit(e);
+        }
         if let Some(e) = cause.downcast_ref::<DeviceError>() {
             return device_exit(e);
         }
@@ -131,6 +135,9 @@ pub fn interrupted(error: &anyhow::Error) -> bool {
         ) || matches!(
             cause.downcast_ref::<AccessError>(),
             Some(AccessError::Interrupted)
+        ) || matches!(
+            cause.downcast_ref::<CertError>(),
+            Some(CertError::Interrupted)
         )
     })
 }
@@ -143,6 +150,7 @@ pub fn device_error_of(error: &anyhow::Error) -> Option<&DeviceError> {
             .or_else(|| cause.downcast_ref::<OwnError>()?.device_error())
             .or_else(|| cause.downcast_ref::<DisownError>()?.device_error())
             .or_else(|| cause.downcast_ref::<CloudError>()?.device_error())
+            .or_else(|| cause.downcast_ref::<CertError>()?.device_error())
             .or_else(|| match cause.downcast_ref::<AccessError>()? {
                 AccessError::Device(e) => Some(e),
                 _ => None,
@@ -201,6 +209,8 @@ fn own_exit(error: &OwnError) -> Exit {
         OwnError::Provisioning { error, .. } => {
             if let Some(e) = error.downcast_ref::<CloudError>() {
                 cloud_exit(e)
+            } else if let Some(e) = error.downcast_ref::<CertError>() {
+                cert_exit(e)
             } else if let Some(e) = error.downcast_ref::<OAuthError>() {
                 exit_for_oauth(e)
             } else {
@@ -231,6 +241,25 @@ pub fn exit_for_failure(failure: &ProvisionError) -> Exit {
         ProvisionError::Access(e) => access_exit(e),
         ProvisionError::Own(e) => own_exit(e),
         ProvisionError::Cloud(e) => cloud_exit(e),
+        ProvisionError::Cert(e) => cert_exit(e),
+        _ => Exit::Failed,
+    }
+}
+
+/// Identity certificates: a signer that refuses the user's token is 5, a
+/// device that is not ours (or has no certificate from us) 3, a bad CSR or
+/// an unusable answer 1.
+fn cert_exit(error: &CertError) -> Exit {
+    match error {
+        CertError::Invalid(_) => Exit::Usage,
+        CertError::NotOurs { .. } | CertError::NoCertificate { .. } => Exit::NotFound,
+        CertError::HubRefused { status, .. } if *status == 401 || *status == 403 => {
+            Exit::AuthFailed
+        }
+        CertError::Hub(e) => exit_for_oauth(e),
+        CertError::Device { error, .. } => device_exit(error),
+        CertError::Store(e) => store_exit(e),
+        CertError::Access(e) => access_exit(e),
         _ => Exit::Failed,
     }
 }

@@ -138,6 +138,34 @@ Examples:
   # In a script: a factory line's batch, 32 at a time, one JSON record per device
   ocf-mediator --json --no-input provision --batch line3.csv --jobs 32 --profile line3";
 
+pub const CERT_EXAMPLES: &str = "\
+Examples:
+  # Give a device an identity certificate from the default profile's hub
+  ocf-mediator cert issue Porch
+  # In a script: renew each certificate that expires within 30 days
+  ocf-mediator --json devices | jq -r .di | xargs -n1 ocf-mediator --json --no-input cert renew --within 30d";
+
+pub const CERT_ISSUE_EXAMPLES: &str = "\
+Examples:
+  # A certificate from this mediator's own CA, valid for 90 days
+  ocf-mediator cert issue Porch --signer local --cert-lifetime 90d
+  # In a script: from the hub of profile line3, a JSON line out
+  ocf-mediator --json --no-input cert issue \"$DI\" --signer hub --profile line3";
+
+pub const CERT_RENEW_EXAMPLES: &str = "\
+Examples:
+  # Renew a device's certificate now
+  ocf-mediator cert renew Porch
+  # In a script: renew only when it expires within 30 days
+  ocf-mediator --json --no-input cert renew \"$DI\" --within 30d";
+
+pub const CERT_CA_EXAMPLES: &str = "\
+Examples:
+  # Show the local CA's certificate
+  ocf-mediator cert ca
+  # In a script: save it for whatever must trust the devices
+  ocf-mediator cert ca > local-ca.pem";
+
 pub const KEYS_EXAMPLES: &str = "\
 Examples:
   # Keep the owner keys safe before replacing this station (asks for a passphrase twice)

@@ -1,6 +1,7 @@
 //! The `ocf-mediator` and `ocf-devsim` command lines.
 
 pub mod args;
+pub mod cert;
 pub mod cloud;
 pub mod cloud_state;
 pub mod complete;
@@ -121,6 +122,7 @@ pub fn run(cli: Cli) -> Exit {
             Command::Devices => devices::run(&cli.global, &output).await,
             Command::Cloud(command) => cloud::run(command, &cli.global, &output).await,
             Command::Provision(args) => provision::run(args, &cli.global, &output).await,
+            Command::Cert(command) => cert::run(command, &cli.global, &output).await,
             Command::Keys(command) => keys::run(command, &cli.global, &output).await,
             Command::Completions(_) => Ok(Exit::Success),
         }

@@ -9,6 +9,7 @@ use super::input::{SECRET_LIMIT, read_text};
 use super::interaction::{PinSource, Terminal};
 use super::output::{Output, printable};
 use super::resolve::parse_device;
+use crate::cert::{CertOutcome, IdentityInDoc};
 use crate::interact::Secret;
 use crate::otm::{self, Method, MethodChoice, OwnChange, OwnRequest, Owned};
 
@@ -30,7 +31,7 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
     for ca in &args.mfg_ca {
         mfg_trust_anchors.extend(certificates(ca)?);
     }
-    let request = OwnRequest {
+    let mut request = OwnRequest {
         device: parse_device(&args.device)?,
         method: match args.otm {
             OtmChoice::Auto => MethodChoice::Auto,
@@ -43,7 +44,36 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
         provisioning: None,
     };
     let terminal = Arc::new(Terminal::with_pin_source(output, pin));
-    let mediator = super::mediator(global, terminal)?;
+    let mediator = super::mediator(global, terminal.clone())?;
+    // The identity certificate is signed while the ownership session runs
+    // and written in it, in RFPRO.
+    let identity = if args.dry_run {
+        None
+    } else {
+        match super::cert::identity_signer(
+            &mediator,
+            args.identity.identity_cert,
+            &args.profile.profile,
+            args.identity.lifetime.cert_lifetime,
+            global,
+            terminal,
+            None,
+        )
+        .await?
+        {
+            Some(signer) => {
+                let owner = mediator.owner().await?;
+                let label = args.device.clone();
+                Some(Arc::new(IdentityInDoc::new(
+                    &mediator, signer, owner, label,
+                )))
+            }
+            None => None,
+        }
+    };
+    if let Some(identity) = &identity {
+        request.provisioning = Some(Arc::clone(identity) as Arc<dyn otm::Provisioning>);
+    }
     if args.dry_run {
         let plan = otm::plan_own(&mediator, &request).await?;
         let heading = match (plan.action, plan.otm) {
@@ -62,13 +92,52 @@ pub async fn run(args: &OwnArgs, global: &GlobalArgs, output: &Output) -> anyhow
         return Ok(Exit::Success);
     }
     let owned = otm::own(&mediator, request).await?;
-    report(&owned, output);
+    let certificate = match &identity {
+        Some(identity) => match identity.record().await? {
+            Some(written) => Some(written),
+            // Taken by an earlier run, or finished over an owner session:
+            // the certificate goes over an owner session now.
+            None if owned.change != OwnChange::Taken => {
+                let located = mediator
+                    .locate(
+                        &crate::ocf::address::DeviceRef::Uuid(owned.di),
+                        crate::net::now() + mediator.timeout(),
+                    )
+                    .await?;
+                let has_one = mediator
+                    .store()
+                    .device_certificate(owned.di)
+                    .await?
+                    .is_some();
+                if has_one {
+                    None
+                } else {
+                    let deadline = crate::net::now() + mediator.timeout();
+                    Some(
+                        crate::cert::issue_located(
+                            &mediator,
+                            &located,
+                            identity.signer(),
+                            deadline,
+                        )
+                        .await?,
+                    )
+                }
+            }
+            None => None,
+        },
+        None => None,
+    };
+    report(&owned, certificate.as_ref(), output);
     Ok(Exit::Success)
 }
 
-fn report(owned: &Owned, output: &Output) {
+fn report(owned: &Owned, certificate: Option<&CertOutcome>, output: &Output) {
+    let expires = certificate.map(|c| humantime::format_rfc3339_seconds(c.not_after).to_string());
     if output.json {
         output.json_line(&serde_json::json!({
+            "cert_signer": certificate.map(|c| c.signer.clone()),
+            "cert_not_after": expires,
             "di": owned.di,
             "previous_di": owned.previous_di,
             "name": owned.name,
@@ -103,5 +172,11 @@ fn report(owned: &Owned, output: &Output) {
             owned.method,
             owned.keyring
         ),
+    }
+    if let (Some(certificate), Some(expires)) = (certificate, expires) {
+        println!(
+            "  identity certificate from the {} signer, valid until {expires}",
+            certificate.signer
+        );
     }
 }

@@ -6,13 +6,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{CloudArgs, GlobalArgs, OtmChoice, ProvisionArgs, ProvisionWait};
+use super::args::{
+    CloudArgs, GlobalArgs, IdentityCertChoice, OtmChoice, ProvisionArgs, ProvisionWait,
+};
 use super::credentials::certificates;
 use super::exit::{Exit, exit_for_failure, failure};
 use super::input::{BODY_LIMIT, SECRET_LIMIT, read_file_text, read_text};
 use super::interaction::Terminal;
 use super::output::{Output, printable, printable_lines, table};
 use super::resolve::parse_device;
+use crate::cert::Signer;
 use crate::cloud::{CloudSettings, CloudToken};
 use crate::interact::{Interaction, Secret};
 use crate::mediator::Mediator;
@@ -77,6 +80,7 @@ pub async fn run(
             }
         };
         let otm = device.otm.unwrap_or(args.otm);
+        let identity = clouds.identity(args, profile, &token).await?;
         requests.push(ProvisionRequest {
             device: parse_device(&device.device)?,
             name: device.device,
@@ -86,6 +90,7 @@ pub async fn run(
             cloud,
             token,
             goal,
+            identity,
         });
     }
     let total = requests.len();
@@ -279,6 +284,10 @@ struct Clouds<'a> {
     global: &'a GlobalArgs,
     interaction: Arc<dyn Interaction>,
     known: HashMap<Option<String>, (CloudSettings, Option<CloudToken>)>,
+    /// Each profile's signer of identity certificates: one per profile, so
+    /// that a batch loads the local CA, and gets the mediator's own
+    /// certificate, once.
+    signers: HashMap<Option<String>, Option<Signer>>,
 }
 
 impl<'a> Clouds<'a> {
@@ -292,7 +301,56 @@ impl<'a> Clouds<'a> {
             global,
             interaction,
             known: HashMap::new(),
+            signers: HashMap::new(),
         }
+    }
+
+    /// The signer of `--identity-cert` for devices of `profile` (the batch
+    /// line's, else --profile); the hub's signs with the profile's token.
+    async fn identity(
+        &mut self,
+        args: &ProvisionArgs,
+        profile: Option<&str>,
+        token: &CloudToken,
+    ) -> anyhow::Result<Option<Signer>> {
+        let key = profile.map(str::to_owned);
+        if let Some(known) = self.signers.get(&key) {
+            return Ok(known.clone());
+        }
+        // One local CA for every profile.
+        let local = self
+            .signers
+            .values()
+            .flatten()
+            .find(|s| s.kind_name() == "local");
+        let signer = match (args.identity.identity_cert, local) {
+            (Some(IdentityCertChoice::Local), Some(local)) => Some(local.clone()),
+            (choice, _) => {
+                let name = profile.unwrap_or(&args.cloud.profile.profile);
+                let tokens = match token {
+                    CloudToken::Source(tokens) => Some(tokens.clone()),
+                    CloudToken::Given(_) => None,
+                };
+                // Cloud settings from flags name no profile: no default
+                // signer then, only one asked for.
+                let choice = match (choice, args.cloud.cis.is_some() && profile.is_none()) {
+                    (None, true) => Some(IdentityCertChoice::None),
+                    (choice, _) => choice,
+                };
+                super::cert::identity_signer(
+                    self.mediator,
+                    choice,
+                    name,
+                    args.identity.lifetime.cert_lifetime,
+                    self.global,
+                    Arc::clone(&self.interaction),
+                    tokens,
+                )
+                .await?
+            }
+        };
+        self.signers.insert(key, signer.clone());
+        Ok(signer)
     }
 
     async fn get(

@@ -16,6 +16,12 @@ pub type ClientPskCallback = Arc<dyn Fn(Option<&[u8]>) -> Option<PskChoice> + Se
 /// Looks up the key for the client's PSK identity; `None` = unknown identity.
 pub type ServerPskCallback = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
 
+/// Checks a client's certificate chain (DER, leaf first) after it verified
+/// against the trust anchors: the application's own rules (OCF maps the
+/// leaf's `uuid:` CN to a subject and authorizes it). `Err` says why the
+/// handshake fails (with a bad_certificate alert).
+pub type ClientCertificateCheck = Arc<dyn Fn(&[Vec<u8>]) -> Result<(), String> + Send + Sync>;
+
 /// Returns the current wall-clock time in seconds since the Unix epoch, for
 /// certificate validity checks (the engine itself never reads a clock).
 pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -136,6 +142,8 @@ pub struct ServerConfig {
     /// Needed for PSK suites.
     pub psk: Option<ServerPskCallback>,
     pub client_auth: ClientAuth,
+    /// Run on a client's chain once it verified against the trust anchors.
+    pub check_client_certificate: Option<ClientCertificateCheck>,
 }
 
 impl ClientConfig {

@@ -88,8 +88,8 @@ mod retransmit;
 mod suites;
 
 pub use config::{
-    CertifiedKey, ClientAuth, ClientConfig, ClientPskCallback, CommonConfig, PskChoice,
-    ServerConfig, ServerPskCallback, WallClock,
+    CertifiedKey, ClientAuth, ClientCertificateCheck, ClientConfig, ClientPskCallback,
+    CommonConfig, PskChoice, ServerConfig, ServerPskCallback, WallClock,
 };
 pub use connection::{Connection, DtlsRng, Event, MAX_PLAINTEXT};
 pub use cookie::{CookieGuard, HelloVerdict, VerifiedHello};
@@ -102,3 +102,13 @@ pub use owner_psk::{
 pub use prf::prf_sha256;
 pub use retransmit::{Expiry, RetransmitTimer};
 pub use suites::{CipherSuite, KeyExchange, RecordCipher};
+
+/// Verifies a client's chain (DER, leaf first) against `anchors` at
+/// `unix_time`, as the server side of a handshake does.
+pub fn verify_client_chain(
+    chain: &[Vec<u8>],
+    anchors: &[Vec<u8>],
+    unix_time: u64,
+) -> Result<(), Error> {
+    cert::verify_chain(chain, anchors, unix_time, cert::PeerRole::Client)
+}

@@ -34,6 +34,9 @@ pub struct HubConfig {
     pub id: String,
     pub coap_gateway: String,
     pub certificate_authorities: Option<String>,
+    /// The hub's certificate authority service (`certificateAuthority`),
+    /// which signs identity certificates.
+    pub certificate_authority: Option<String>,
     pub authority: String,
     pub http_gateway: Option<String>,
     pub device_client: HubClient,
@@ -155,6 +158,7 @@ pub fn parse_hub_configuration(url: &Url, doc: &Value) -> Result<HubConfig, OAut
         id,
         coap_gateway,
         certificate_authorities: optional("certificateAuthorities"),
+        certificate_authority: optional("certificateAuthority"),
         authority,
         http_gateway: optional("httpGatewayAddress"),
         device_client,

@@ -54,24 +54,64 @@ impl Http {
     /// A client trusting the system's roots plus `extra_ca` (PEM, one or more
     /// certificates); each request gives up after `timeout`.
     pub fn new(extra_ca: Option<&str>, timeout: Duration) -> Result<Http, OAuthError> {
+        Http::with_roots(extra_ca, timeout, true)
+    }
+
+    /// The client for the URLs of `profile`: the system's roots only when
+    /// one of them is `https://`. Loading them reads every file of the
+    /// system's certificate directory (some 20 ms of CPU), which a profile
+    /// on loopback (a rehearsal, a test) has no use for.
+    pub fn for_profile(
+        profile: &super::profile::Profile,
+        timeout: Duration,
+    ) -> Result<Http, OAuthError> {
+        let endpoints = &profile.endpoints;
+        let https = [
+            Some(&endpoints.token_endpoint),
+            endpoints.authorization_endpoint.as_ref(),
+            endpoints.device_authorization_endpoint.as_ref(),
+            endpoints.revocation_endpoint.as_ref(),
+            profile.hub.as_ref(),
+            profile.certificate_authority.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|url| url.scheme() != "http")
+            || !endpoints.issuer.starts_with("http://");
+        Http::with_roots(profile.tls_ca.as_deref(), timeout, https)
+    }
+
+    /// As [`Http::new`]; without `system_roots`, only `extra_ca` is trusted.
+    pub fn with_roots(
+        extra_ca: Option<&str>,
+        timeout: Duration,
+        system_roots: bool,
+    ) -> Result<Http, OAuthError> {
         // Several callers may ask; only the first install counts.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            // OAuth requests are seconds apart (polling): a pooled connection
-            // would often meet the server's keep-alive timeout.
-            .pool_max_idle_per_host(0)
+            // OAuth requests are seconds apart (polling): a connection kept
+            // longer would meet the server's keep-alive timeout. Within a
+            // second, the requests of a batch (the hub's certificate
+            // authority, one per device) reuse one.
+            .pool_idle_timeout(Duration::from_secs(1))
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("ocf-mediator/", env!("CARGO_PKG_VERSION")));
-        if let Some(pem) = extra_ca {
-            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
+        let certs = match extra_ca {
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|_| {
                 OAuthError::TlsSetup {
                     detail: "the CA file holds no PEM certificate".to_owned(),
                 }
-            })?;
-            builder = builder.tls_certs_merge(certs);
-        }
+            })?,
+            None => Vec::new(),
+        };
+        builder = if system_roots {
+            builder.tls_certs_merge(certs)
+        } else {
+            builder.tls_certs_only(certs)
+        };
         let client = builder
             .build()
             .map_err(|e| OAuthError::TlsSetup { detail: cause(&e) })?;
@@ -105,6 +145,36 @@ impl Http {
             url: url.to_string(),
             problem: format!("not a JSON document: {e}"),
         })
+    }
+
+    /// POSTs a JSON body with a bearer token (an API of the hub, e.g. its
+    /// certificate authority) and returns the status and the JSON answer
+    /// (`Null` when the body is not JSON). Errors name the URL, never the
+    /// token or the body.
+    pub async fn post_json_bearer(
+        &self,
+        url: &Url,
+        what: &str,
+        bearer: &str,
+        body: &serde_json::Value,
+    ) -> Result<(http::StatusCode, serde_json::Value), OAuthError> {
+        check_url(url, what)?;
+        let response = self
+            .client
+            .post(url.clone())
+            .bearer_auth(bearer)
+            .header(http::header::ACCEPT, "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e, url, what))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e, url, what))?;
+        let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        Ok((status, value))
     }
 
     /// POSTs a form, with HTTP Basic client authentication when a secret is

@@ -162,6 +162,7 @@ pub async fn login(
                 apn: apn.clone(),
                 sid: sid.map(|s| s.to_string()),
                 trust_anchor: trust_anchor.clone(),
+                certificate_authority: None,
                 tls_ca: None,
                 keyring: kind,
             }
@@ -357,6 +358,12 @@ async fn from_hub(
         apn: device.provider_name.clone(),
         sid: Some(hub.id.clone()),
         trust_anchor: hub.certificate_authorities.clone(),
+        // A hub whose CA service is not usable still serves logins and
+        // tokens: without it, identity certificates come from elsewhere.
+        certificate_authority: hub
+            .certificate_authority
+            .as_deref()
+            .and_then(|u| parse_url(u, "the hub's certificate authority").ok()),
         tls_ca: None,
         keyring: request.keyring,
     })

@@ -74,6 +74,10 @@ pub struct Profile {
     /// The cloud's trust anchor (PEM) for devices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trust_anchor: Option<String>,
+    /// The hub's certificate authority service, which signs identity
+    /// certificates (`POST <it>/api/v1/sign/identity-csr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_authority: Option<Url>,
     /// Extra CA (PEM) trusted for HTTPS to the hub and the OAuth server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_ca: Option<String>,

@@ -58,6 +58,9 @@ struct Inner {
     interaction: Arc<dyn Interaction>,
     /// Made on the first network use: a cached token needs none.
     http: OnceCell<Http>,
+    /// One being made on a thread of its own ([`TokenSource::prepare_http`]).
+    http_prepared:
+        std::sync::Mutex<Option<tokio::sync::oneshot::Receiver<Result<Http, OAuthError>>>>,
     access: SingleFlight<AccessToken, OAuthError>,
     /// One authorization request at a time: each binds the same redirect
     /// URI, and a person answers them in turn.
@@ -93,6 +96,7 @@ impl TokenSource {
                     .map(|s| ClientSecret::new(s.expose().to_owned())),
                 interaction,
                 http: OnceCell::new(),
+                http_prepared: std::sync::Mutex::new(None),
                 access: SingleFlight::new(),
                 minting: Mutex::new(()),
             }),
@@ -163,6 +167,45 @@ impl TokenSource {
         }
     }
 
+    /// Starts making the HTTP client on a thread of its own, for a caller
+    /// that will surely need the network (e.g. the hub's certificate
+    /// authority): the system's roots take tens of milliseconds to load,
+    /// which then pass while the device is talked to instead of after.
+    pub fn prepare_http(&self) {
+        let inner = &self.inner;
+        if inner.http.initialized() {
+            return;
+        }
+        let mut prepared = inner
+            .http_prepared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if prepared.is_some() {
+            return;
+        }
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let (profile, timeout) = (inner.profile.clone(), inner.timeout);
+        std::thread::spawn(move || {
+            let _ = sender.send(Http::for_profile(&profile, timeout));
+        });
+        *prepared = Some(receiver);
+    }
+
+    /// POSTs `body` to an API of the profile's hub (`url`) with the
+    /// profile's access token as bearer: the status and the JSON answer.
+    pub async fn post_json(
+        &self,
+        url: &url::Url,
+        what: &str,
+        body: &serde_json::Value,
+    ) -> Result<(http::StatusCode, serde_json::Value), OAuthError> {
+        let token = self.access_token().await?;
+        self.http()
+            .await?
+            .post_json_bearer(url, what, token.secret(), body)
+            .await
+    }
+
     /// How many times the access token was looked up beyond memory (in the
     /// keyring, then the network when stale) since this source was made.
     pub fn renewals(&self) -> u64 {
@@ -173,7 +216,20 @@ impl TokenSource {
         let inner = &self.inner;
         inner
             .http
-            .get_or_try_init(|| async { Http::new(inner.profile.tls_ca.as_deref(), inner.timeout) })
+            .get_or_try_init(|| async {
+                let prepared = inner
+                    .http_prepared
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                match prepared {
+                    Some(receiver) => match receiver.await {
+                        Ok(made) => made,
+                        Err(_) => Http::for_profile(&inner.profile, inner.timeout),
+                    },
+                    None => Http::for_profile(&inner.profile, inner.timeout),
+                }
+            })
             .await
     }
 }
@@ -215,6 +271,7 @@ mod tests {
             apn: None,
             sid: None,
             trust_anchor: None,
+            certificate_authority: None,
             tls_ca: None,
             keyring: KeyringKind::Kernel,
         }

@@ -188,6 +188,12 @@ impl Session {
         self.inner.local_port()
     }
 
+    /// The device's certificate chain (DER, leaf first), for the
+    /// certificate suites; empty for the others.
+    pub fn peer_certificates(&self) -> &[Vec<u8>] {
+        self.inner.peer_certificates()
+    }
+
     /// Sends a request and returns the device's answer, whatever its code.
     pub async fn request(
         &mut self,

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod discovery;
 pub mod error;
 pub mod link;
+pub mod pki;
 pub mod representation;
 pub mod request;
 pub mod resources;

@@ -21,8 +21,8 @@ pub use dry_run::{DisownPlan, OwnPlan, PlannedStep, plan_disown, plan_own};
 pub use error::{DeviceLeft, DisownError, OwnError};
 pub use method::Method;
 pub use own::{
-    Deadline, MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, Prepared, Provisioning, check,
-    own, own_located,
+    Deadline, InSession, MethodChoice, OwnChange, OwnRequest, Owned, PIN_TRIES, Prepared,
+    Provisioning, Provisionings, check, own, own_located,
 };
 pub use pin::{RDP_IDENTITY, normalize_pin, random_pin_psk};
 pub use plan::{

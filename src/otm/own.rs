@@ -101,10 +101,27 @@ pub type Prepared = std::pin::Pin<
     >,
 >;
 
+/// The boxed future [`Provisioning::read_in_session`] returns: what was
+/// read becomes a [`Prepared`] future, run beside the session's next steps.
+pub type InSession<'a> = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<Option<Prepared>, Box<dyn std::error::Error + Send + Sync>>,
+            > + Send
+            + 'a,
+    >,
+>;
+
 /// Extra writes an ownership session makes while the device is in RFPRO,
 /// where it has full access to the device configuration resources: one
 /// session owns and provisions the device.
 pub trait Provisioning: Send + Sync {
+    /// Whether its writes need the device's cloud configuration resource
+    /// (a device that lists none is refused before anything is sent).
+    fn needs_cloud_conf(&self) -> bool {
+        true
+    }
+
     /// The writes for the device that is about to take UUID `di` and lists
     /// its cloud configuration resource at `cloud_conf`. Called as soon as
     /// the UUID is chosen, and run while the device is talked to; awaited
@@ -112,10 +129,100 @@ pub trait Provisioning: Send + Sync {
     /// leaves it unowned.
     fn prepare(&self, di: Uuid, cloud_conf: Option<String>) -> Prepared;
 
+    /// Reads what the writes need from the device itself (e.g. its CSR),
+    /// in the ownership session, once the device has taken UUID `di` and
+    /// before it looks owned. The rest (e.g. having the CSR signed) is the
+    /// returned future: it runs beside the session's next steps, and its
+    /// writes join those of [`Provisioning::prepare`]. A failure here, or
+    /// in that future, leaves the device unowned. Default: nothing to read.
+    fn read_in_session<'a>(
+        &'a self,
+        _di: Uuid,
+        _session: &'a mut Session,
+        _deadline: Instant,
+    ) -> InSession<'a> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// Called once the device, now `di`, is owned and provisioned, beside
+    /// the write that marks our record complete (so that the store commits
+    /// both at once): e.g. a record of what was written. It cannot fail the
+    /// ownership; what it could not record, its owner records later.
+    fn owned(
+        &self,
+        _di: Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async {})
+    }
+
     /// The device's answer to each request sent once the writes were
     /// prepared (theirs among them), e.g. the cloud configuration's status
     /// after it was written.
     fn answered(&self, _href: &str, _response: &crate::coap::Response) {}
+}
+
+/// Several provisionings in one ownership session, their writes in order.
+pub struct Provisionings(pub Vec<Arc<dyn Provisioning>>);
+
+impl Provisioning for Provisionings {
+    fn needs_cloud_conf(&self) -> bool {
+        self.0.iter().any(|p| p.needs_cloud_conf())
+    }
+
+    fn prepare(&self, di: Uuid, cloud_conf: Option<String>) -> Prepared {
+        let all: Vec<Prepared> = self
+            .0
+            .iter()
+            .map(|p| p.prepare(di, cloud_conf.clone()))
+            .collect();
+        Box::pin(join_steps(all))
+    }
+
+    fn owned(
+        &self,
+        di: Uuid,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            for p in &self.0 {
+                p.owned(di).await;
+            }
+        })
+    }
+
+    fn answered(&self, href: &str, response: &crate::coap::Response) {
+        for p in &self.0 {
+            p.answered(href, response);
+        }
+    }
+
+    fn read_in_session<'a>(
+        &'a self,
+        di: Uuid,
+        session: &'a mut Session,
+        deadline: Instant,
+    ) -> InSession<'a> {
+        Box::pin(async move {
+            let mut read = Vec::new();
+            for p in &self.0 {
+                if let Some(prepared) = p.read_in_session(di, session, deadline).await? {
+                    read.push(prepared);
+                }
+            }
+            Ok((!read.is_empty()).then(|| Box::pin(join_steps(read)) as Prepared))
+        })
+    }
+}
+
+/// The steps of several prepared futures, run at once, in their order.
+async fn join_steps(
+    all: Vec<Prepared>,
+) -> Result<Vec<super::Step>, Box<dyn std::error::Error + Send + Sync>> {
+    let handles: Vec<_> = all.into_iter().map(tokio::spawn).collect();
+    let mut steps = Vec::new();
+    for handle in handles {
+        steps.extend(handle.await.map_err(Box::new)??);
+    }
+    Ok(steps)
 }
 
 /// What `own` did.
@@ -243,7 +350,12 @@ pub(super) async fn transfer(
     let record = &located.record;
     let label = located.label();
     let method = choose_method(request, located)?;
-    if request.provisioning.is_some() && record.cloud_conf.is_none() {
+    if request
+        .provisioning
+        .as_ref()
+        .is_some_and(|p| p.needs_cloud_conf())
+        && record.cloud_conf.is_none()
+    {
         return Err(OwnError::Invalid(format!(
             "{label} lists no cloud configuration resource (oic.r.coapcloudconf), so it cannot use a cloud"
         )));
@@ -404,6 +516,8 @@ pub(super) async fn transfer(
     // and RFNOP would cost a second handshake.
     let mut steps = doc_steps(owner, new_uuid, &name);
     let mut extended = false;
+    // What the provisioning read in the session, being turned into writes.
+    let mut read_prepared: Option<tokio::task::JoinHandle<_>> = None;
     let mut index = 0;
     while index < steps.len() {
         let step = steps[index].clone();
@@ -417,9 +531,13 @@ pub(super) async fn transfer(
             extended = true;
             // The provisioning writes must be ready before the device looks
             // owned: if they cannot be had, it is reset, still unowned.
-            let extra = match provisioning.take() {
-                Some(prepared) => match prepared.await {
-                    Ok(Ok(extra)) => extra,
+            let mut extra = Vec::new();
+            for prepared in [provisioning.take(), read_prepared.take()]
+                .into_iter()
+                .flatten()
+            {
+                match prepared.await {
+                    Ok(Ok(more)) => extra.extend(more),
                     Ok(Err(error)) => {
                         return Err(
                             abort_unprovisioned(m, doc, new_uuid, error, deadline.at()).await
@@ -435,9 +553,8 @@ pub(super) async fn transfer(
                         )
                         .await);
                     }
-                },
-                None => Vec::new(),
-            };
+                }
+            }
             steps.extend(owner_steps_with(owner, record.cloud_conf.as_deref(), extra));
         }
         progress(step.what);
@@ -456,14 +573,52 @@ pub(super) async fn transfer(
                 return Err(abort_refused(m, doc, new_uuid, error, deadline.at()).await);
             }
         }
+        if step.uuid_taken {
+            if let Some(wanted) = &request.provisioning {
+                m.checkpoint()?;
+                match wanted
+                    .read_in_session(new_uuid, &mut doc, deadline.at())
+                    .await
+                {
+                    Ok(Some(prepared)) => read_prepared = Some(tokio::spawn(prepared)),
+                    Ok(None) => {}
+                    Err(error) => {
+                        if let Err(store_error) = writes.finish().await {
+                            return Err(abort_unstored(
+                                m,
+                                doc,
+                                new_uuid,
+                                store_error,
+                                deadline.at(),
+                            )
+                            .await);
+                        }
+                        return Err(
+                            abort_unprovisioned(m, doc, new_uuid, error, deadline.at()).await
+                        );
+                    }
+                }
+            }
+        }
     }
     writes.finish().await.map_err(|error| OwnError::Store {
         error,
         left: DeviceLeft::KeyKept,
     })?;
     doc.close().await;
-    debug_assert!(provisioning.is_none(), "the provisioning writes were sent");
-    finish_record(m, new_uuid, located).await?;
+    debug_assert!(
+        provisioning.is_none() && read_prepared.is_none(),
+        "the provisioning writes were sent"
+    );
+    // What the provisioning records goes beside the completion of our
+    // record: the store commits both at once.
+    let recorded = async {
+        if let Some(wanted) = &request.provisioning {
+            wanted.owned(new_uuid).await;
+        }
+    };
+    let (finished, ()) = tokio::join!(finish_record(m, new_uuid, located), recorded);
+    finished?;
     Ok(Owned {
         di: new_uuid,
         previous_di: record.di,

@@ -38,6 +38,9 @@ pub struct Step {
     /// The owner key and the device's entry must be stored before this
     /// request is sent: from here on the device can end up owned.
     pub needs_stored_key: bool,
+    /// After this request the device answers under its new UUID (its CSR
+    /// names it): a provisioning's reads in the session follow it.
+    pub uuid_taken: bool,
 }
 
 impl Step {
@@ -50,6 +53,7 @@ impl Step {
             body: Some(body),
             on_not_found: OnNotFound::Fail,
             needs_stored_key: false,
+            uuid_taken: false,
         }
     }
 
@@ -85,11 +89,14 @@ pub fn doc_steps(owner: Uuid, device: Uuid, mediator_name: &str) -> Vec<Step> {
             "/oic/sec/doxm",
             map(vec![("devowneruuid", owner_text())]),
         ),
-        Step::post(
-            "give the device its new UUID",
-            "/oic/sec/doxm",
-            map(vec![("deviceuuid", text(&device.to_string()))]),
-        ),
+        Step {
+            uuid_taken: true,
+            ..Step::post(
+                "give the device its new UUID",
+                "/oic/sec/doxm",
+                map(vec![("deviceuuid", text(&device.to_string()))]),
+            )
+        },
         Step::post("set the doxm resource owner", "/oic/sec/doxm", rowner()),
         Step::post("set the acl2 resource owner", "/oic/sec/acl2", rowner()),
         Step::post("set the pstat resource owner", "/oic/sec/pstat", rowner()),
@@ -149,6 +156,7 @@ pub fn owner_steps_with(
             body: None,
             on_not_found: OnNotFound::Fail,
             needs_stored_key: false,
+            uuid_taken: false,
         },
         Step::post(
             "grant the owner its resources",

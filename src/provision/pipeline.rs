@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::progress::DeviceLine;
 use super::record::{ProvisionError, ProvisionRecord, StepRecord};
+use crate::cert::{IdentityInDoc, Signer};
 use crate::cloud::{
     self, CloudError, CloudSession, CloudSettings, CloudState, CloudToken, ConfigureRequest,
     WaitFor, cloud_ace_step, configuration_step, trust_anchor_step,
@@ -18,7 +19,9 @@ use crate::cloud::{
 use crate::interact::{Progress, Secret};
 use crate::mediator::{Located, Mediator};
 use crate::ocf::address::DeviceRef;
-use crate::otm::{self, Deadline, MethodChoice, OwnChange, OwnRequest, Prepared, Provisioning};
+use crate::otm::{
+    self, Deadline, MethodChoice, OwnChange, OwnRequest, Prepared, Provisioning, Provisionings,
+};
 
 /// How far to take a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct ProvisionRequest {
     pub cloud: CloudSettings,
     pub token: CloudToken,
     pub goal: Goal,
+    /// Who signs the device's identity certificate; `None`: it gets none.
+    pub identity: Option<Signer>,
 }
 
 /// The cloud's writes for the ownership session, in RFPRO: the token is
@@ -118,6 +123,10 @@ async fn run(
     // What the wait needs: the device as it is now, and the owner session
     // a configuration over one leaves open.
     let (located, open) = if ours {
+        // Its certificate first: a cloud that requires one refuses it else.
+        if let Some(signer) = &request.identity {
+            certificate_if_missing(m, signer, &located, &deadline, record).await?;
+        }
         let open = configure(m, request, record, &located, deadline.at()).await?;
         (located, Some(open))
     } else {
@@ -128,12 +137,36 @@ async fn run(
             href: Mutex::new(None),
             answer: Mutex::new(None),
         });
+        // The identity certificate is written in the same session, before
+        // the cloud configuration: the device needs it to register.
+        let identity = match &request.identity {
+            Some(signer) => {
+                let owner = match m.owner().await {
+                    Ok(owner) => owner,
+                    Err(e) => return Err(record.failed(step, ProvisionError::Cert(e.into()))),
+                };
+                Some(Arc::new(IdentityInDoc::new(
+                    m,
+                    signer.clone(),
+                    owner,
+                    located.label(),
+                )))
+            }
+            None => None,
+        };
+        let provisioning: Arc<dyn Provisioning> = match &identity {
+            Some(identity) => Arc::new(Provisionings(vec![
+                Arc::clone(identity) as Arc<dyn Provisioning>,
+                in_doc.clone(),
+            ])),
+            None => in_doc.clone(),
+        };
         let own = OwnRequest {
             device: DeviceRef::Uuid(located.record.di),
             method: request.method,
             mfg_trust_anchors: request.mfg_trust_anchors.clone(),
             pin: request.pin.clone(),
-            provisioning: Some(in_doc.clone()),
+            provisioning: Some(provisioning),
         };
         if let Err(e) = otm::check(m, &own) {
             return Err(record.failed(step, e.into()));
@@ -143,8 +176,20 @@ async fn run(
             Err(e) => return Err(record.failed(step, e.into())),
         };
         record.di = Some(owned.di);
+        // The certificate written in the session is recorded; `None` when
+        // the session was an earlier run's, finished (or none was needed).
+        let written = match &identity {
+            Some(identity) => match identity.record().await {
+                Ok(written) => written.is_some(),
+                Err(e) => return Err(record.failed(step, e.into())),
+            },
+            None => true,
+        };
         record.done(step);
         let located = owned_now(m, located, owned.di).await;
+        if let (Some(signer), false) = (&request.identity, written) {
+            certificate_if_missing(m, signer, &located, &deadline, record).await?;
+        }
         match owned.change {
             // Owned and configured in one session.
             OwnChange::Taken => {
@@ -211,6 +256,30 @@ async fn configure(
             record.cps = Some(status.state.cps);
             record.done(step);
             Ok(open)
+        }
+        Err(e) => Err(record.failed(step, e.into())),
+    }
+}
+
+/// A `certificate` step over an owner session, for a device of ours that
+/// has no identity certificate from us on record.
+async fn certificate_if_missing(
+    m: &Mediator,
+    signer: &Signer,
+    located: &Located,
+    deadline: &Deadline,
+    record: &mut ProvisionRecord,
+) -> Result<(), ProvisionError> {
+    let step = StepRecord::start("certificate");
+    match m.store().device_certificate(located.record.di).await {
+        Ok(Some(_)) => return Ok(()),
+        Ok(None) => {}
+        Err(e) => return Err(record.failed(step, ProvisionError::Cert(e.into()))),
+    }
+    match crate::cert::issue_located(m, located, signer, deadline.at()).await {
+        Ok(_) => {
+            record.done(step);
+            Ok(())
         }
         Err(e) => Err(record.failed(step, e.into())),
     }

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use uuid::Uuid;
 
+use crate::cert::CertError;
 use crate::cloud::CloudError;
 use crate::mediator::AccessError;
 use crate::ocf::DeviceError;
@@ -22,6 +23,8 @@ pub enum ProvisionError {
     Own(OwnError),
     /// Configuring it, or waiting for its registration, failed.
     Cloud(CloudError),
+    /// Giving it its identity certificate over an owner session failed.
+    Cert(CertError),
     /// The device's job ended without a result (a bug: it panicked); what
     /// the device was left in is unknown, and a rerun finds out.
     Stopped(String),
@@ -34,6 +37,7 @@ impl ProvisionError {
             ProvisionError::Access(AccessError::Device(e)) => Some(e),
             ProvisionError::Own(e) => e.device_error(),
             ProvisionError::Cloud(e) => e.device_error(),
+            ProvisionError::Cert(e) => e.device_error(),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl fmt::Display for ProvisionError {
             ProvisionError::Access(e) => write!(f, "{e}"),
             ProvisionError::Own(e) => write!(f, "{e}"),
             ProvisionError::Cloud(e) => write!(f, "{e}"),
+            ProvisionError::Cert(e) => write!(f, "{e}"),
             ProvisionError::Stopped(why) => write!(
                 f,
                 "the work on this device stopped unexpectedly ({why}); run the same command again to finish it"
@@ -67,6 +72,12 @@ impl From<OwnError> for ProvisionError {
     }
 }
 
+impl From<CertError> for ProvisionError {
+    fn from(e: CertError) -> Self {
+        ProvisionError::Cert(e)
+    }
+}
+
 impl From<CloudError> for ProvisionError {
     fn from(e: CloudError) -> Self {
         ProvisionError::Cloud(e)
@@ -76,7 +87,7 @@ impl From<CloudError> for ProvisionError {
 /// One step of the pipeline.
 #[derive(Clone, Debug)]
 pub struct StepRecord {
-    /// `locate`, `own`, `configure` or `register`.
+    /// `locate`, `own`, `certificate`, `configure` or `register`.
     pub step: &'static str,
     pub started: SystemTime,
     pub ended: Option<SystemTime>,

@@ -136,8 +136,21 @@ fn parse_cred(
             cred.privatedata_hex = hex(&key);
         }
         8 => {
-            let pem = publicdata.ok_or(BAD)?;
-            cred.publicdata = Some(String::from_utf8(pem).map_err(|_| BAD)?);
+            let pem = String::from_utf8(publicdata.ok_or(BAD)?).map_err(|_| BAD)?;
+            // An identity certificate must be for the device's own key and
+            // UUID (iotivity-lite `oc_cred.c`). Other certificates are kept
+            // as given: the reference device took a trust anchor that does
+            // not parse (the capture of devsim_secure), and only fails to
+            // use it.
+            if cred.credusage.as_deref() == Some(super::identity::IDENTITY_CERT)
+                && !super::identity::acceptable_identity(
+                    state,
+                    &crate::ocf::pki::pem_certificates(&pem),
+                )
+            {
+                return Err(BAD);
+            }
+            cred.publicdata = Some(pem);
         }
         _ => return Err(BAD),
     }

@@ -28,15 +28,54 @@ pub fn device_key(state: &mut DeviceState) -> SecretKey {
     key
 }
 
+/// A CSR made wrong on purpose, for tests of the mediator's checks (as a
+/// device with broken firmware would serve it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsrFault {
+    /// The CN names another UUID than the device's.
+    Subject,
+    /// A P-384 key instead of P-256.
+    P384,
+    /// The signature does not verify.
+    Signature,
+}
+
 /// GET csr: `{csr: PEM, encoding: pem}`.
-pub fn representation(state: &DeviceState, key: &SecretKey) -> Cbor {
+pub fn representation(state: &DeviceState, key: &SecretKey, fault: Option<CsrFault>) -> Cbor {
+    let der = match fault {
+        None => request_der(state, key),
+        Some(CsrFault::Subject) => {
+            let mut other = state.clone();
+            other.di = uuid::Uuid::new_v4();
+            request_der(&other, key)
+        }
+        Some(CsrFault::P384) => p384_request_der(state),
+        Some(CsrFault::Signature) => {
+            let mut der = request_der(state, key);
+            // The last byte is the signature's: change it.
+            if let Some(last) = der.last_mut() {
+                *last ^= 0x01;
+            }
+            der
+        }
+    };
     map(vec![
-        (
-            "csr",
-            text(&pem("CERTIFICATE REQUEST", &request_der(state, key))),
-        ),
+        ("csr", text(&pem("CERTIFICATE REQUEST", &der))),
         ("encoding", text("oic.sec.encoding.pem")),
     ])
+}
+
+/// A well-formed request for `uuid:<di>` with a fresh P-384 key.
+fn p384_request_der(state: &DeviceState) -> Vec<u8> {
+    let made = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).and_then(|key| {
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("uuid:{}", state.di));
+        params.serialize_request(&key)
+    });
+    made.map(|csr| csr.der().to_vec()).unwrap_or_default()
 }
 
 /// A DER PKCS#10 certification request for `uuid:<di>`.

@@ -185,7 +185,11 @@ impl SimDevice {
                 let had_key = !self.state.device_key_hex.is_empty();
                 let key = csr::device_key(&mut self.state);
                 self.dirty |= !had_key;
-                Some(content(csr::representation(&self.state, &key)))
+                Some(content(csr::representation(
+                    &self.state,
+                    &key,
+                    self.config.csr_fault,
+                )))
             }
             (CLOUD_CONF, Code::GET) => Some(content(cloud_conf::representation(
                 &self.state.security.cloud,

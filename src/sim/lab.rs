@@ -142,6 +142,9 @@ impl Lab {
         let cloud = Cloud::start(CloudConfig {
             listen: loopback,
             http_listen: loopback,
+            // As a plgd hub: devices show an identity certificate from the
+            // hub's CA, which the mediator has signed for them.
+            require_client_cert: true,
             expires_in: config.expires_in,
             issuer: Some(oauth.issuer.clone()),
             audience: Some(AUDIENCE.into()),

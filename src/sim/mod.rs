@@ -11,6 +11,7 @@ pub mod cred;
 pub mod csr;
 pub mod device;
 pub mod host;
+pub mod identity;
 pub mod jwt;
 pub mod lab;
 pub mod oauth;

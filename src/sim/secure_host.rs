@@ -147,10 +147,18 @@ impl SecurePort {
                     if session.doc && suite.key_exchange() == dtls::KeyExchange::EcdheEcdsa {
                         session.oxm = crate::sim::oxm::MFG_CERT;
                     }
-                    session.info = Some(SessionInfo::new(
+                    // An owner session may authenticate its peer by
+                    // certificate: the chain's uuid: is then its subject.
+                    let chain = if session.doc {
+                        &[][..]
+                    } else {
+                        session.connection.peer_certificates()
+                    };
+                    session.info = Some(SessionInfo::with_certificate(
                         session.doc,
                         session.oxm,
                         psk_identity.as_deref(),
+                        chain,
                         session.connection.key_material(),
                     ));
                 }

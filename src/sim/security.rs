@@ -35,6 +35,8 @@ pub struct SecurityConfig {
     pub pin: Option<String>,
     /// The manufacturer certificate chain and key (oxm 2).
     pub mfg: Option<CertifiedKey>,
+    /// For tests: a CSR made wrong, as broken firmware would.
+    pub csr_fault: Option<super::csr::CsrFault>,
 }
 
 /// How a request reached the device.
@@ -68,7 +70,26 @@ impl SessionInfo {
         psk_identity: Option<&[u8]>,
         key_material: Option<KeyMaterial>,
     ) -> Self {
-        let subject = psk_identity.and_then(|id| Uuid::from_slice(id).ok());
+        Self::with_certificate(doc, oxm, psk_identity, &[], key_material)
+    }
+
+    /// As [`SessionInfo::new`], for a session that may have authenticated
+    /// the peer by certificate: its subject is then the `uuid:` of the
+    /// chain's leaf (checked at the handshake, [`super::identity`]).
+    pub fn with_certificate(
+        doc: bool,
+        oxm: u64,
+        psk_identity: Option<&[u8]>,
+        peer_chain: &[Vec<u8>],
+        key_material: Option<KeyMaterial>,
+    ) -> Self {
+        let subject = psk_identity
+            .and_then(|id| Uuid::from_slice(id).ok())
+            .or_else(|| {
+                peer_chain
+                    .first()
+                    .and_then(|c| crate::ocf::pki::subject_uuid(c))
+            });
         SessionInfo {
             doc,
             oxm,
@@ -93,6 +114,7 @@ impl std::fmt::Debug for SecurityConfig {
             .field("oxms", &self.oxms)
             .field("pin", &self.pin.as_ref().map(|_| "…"))
             .field("mfg", &self.mfg.is_some())
+            .field("csr_fault", &self.csr_fault)
             .finish()
     }
 }
@@ -158,7 +180,9 @@ pub fn session_offer(
         });
     }
     // Owned: PSK sessions whose identity is the 16-byte UUID of a subject
-    // with a PSK credential; the hint is the device's own UUID.
+    // with a PSK credential; the hint is the device's own UUID. With an
+    // identity certificate, also the certificate suites (after the PSK
+    // one, as iotivity-lite prefers), with a client certificate required.
     let keys: Vec<([u8; 16], Vec<u8>)> = state
         .security
         .creds
@@ -169,19 +193,42 @@ pub fn session_offer(
             Some((*subject.as_bytes(), unhex(&c.privatedata_hex)?))
         })
         .collect();
-    if keys.is_empty() {
+    let identity = super::identity::identity_certificate(state);
+    if keys.is_empty() && identity.is_none() {
         return Err(Refusal::NoCredentials);
     }
-    let mut server = ServerConfig::new(&[
-        CipherSuite::EcdhePskWithAes128CbcSha256,
-        CipherSuite::PskWithAes128Ccm8,
-    ]);
-    server.psk_identity_hint = Some(di.to_vec());
-    server.psk = Some(Arc::new(move |identity: &[u8]| {
-        keys.iter()
-            .find(|(subject, _)| subject.as_slice() == identity)
-            .map(|(_, key)| key.clone())
-    }));
+    let mut suites = Vec::new();
+    if !keys.is_empty() {
+        suites.extend([
+            CipherSuite::EcdhePskWithAes128CbcSha256,
+            CipherSuite::PskWithAes128Ccm8,
+        ]);
+    }
+    if identity.is_some() {
+        suites.extend([
+            CipherSuite::EcdheEcdsaWithAes128Ccm8,
+            CipherSuite::EcdheEcdsaWithAes128Ccm,
+        ]);
+    }
+    let mut server = ServerConfig::new(&suites);
+    if !keys.is_empty() {
+        server.psk_identity_hint = Some(di.to_vec());
+        server.psk = Some(Arc::new(move |identity: &[u8]| {
+            keys.iter()
+                .find(|(subject, _)| subject.as_slice() == identity)
+                .map(|(_, key)| key.clone())
+        }));
+    }
+    if let Some(identity) = identity {
+        server.common.certificate = Some(identity);
+        server.common.trust_anchors = super::identity::trust_anchors(state);
+        server.client_auth = crate::dtls::ClientAuth::Required;
+        let snapshot = state.clone();
+        let wall_clock = server.common.wall_clock.clone();
+        server.check_client_certificate = Some(Arc::new(move |chain: &[Vec<u8>]| {
+            super::identity::authorize_peer(&snapshot, chain, wall_clock()).map(|_| ())
+        }));
+    }
     Ok(SessionOffer {
         config: Arc::new(server),
         doc: false,

@@ -15,7 +15,7 @@ use super::secrets::KeyringKind;
 pub const FILE: &str = "store.sqlite3";
 
 /// The schema this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (
@@ -52,6 +52,23 @@ CREATE INDEX IF NOT EXISTS endpoints_by_device ON endpoints(di);
 CREATE TABLE IF NOT EXISTS profiles (
     name  TEXT PRIMARY KEY,
     value TEXT NOT NULL
+) WITHOUT ROWID;
+-- Schema 2: identity certificates (certs.rs).
+CREATE TABLE IF NOT EXISTS device_certs (
+    di            TEXT PRIMARY KEY,
+    signer        TEXT NOT NULL,
+    not_after_ms  INTEGER NOT NULL,
+    chain         TEXT NOT NULL,
+    trust_anchor  TEXT NOT NULL,
+    issued_ms     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS credentials (
+    name          TEXT PRIMARY KEY,
+    keyring       TEXT NOT NULL,
+    sealed_key    BLOB NOT NULL,
+    chain         TEXT NOT NULL,
+    not_after_ms  INTEGER NOT NULL,
+    updated_ms    INTEGER NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -149,15 +166,15 @@ pub fn millis(t: SystemTime) -> i64 {
         .unwrap_or(0)
 }
 
-fn time(ms: i64) -> SystemTime {
+pub(super) fn time(ms: i64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
 }
 
-fn keyring_name(kind: KeyringKind) -> &'static str {
+pub(super) fn keyring_name(kind: KeyringKind) -> &'static str {
     kind.name()
 }
 
-fn keyring_from(name: &str) -> rusqlite::Result<KeyringKind> {
+pub(super) fn keyring_from(name: &str) -> rusqlite::Result<KeyringKind> {
     match name {
         "secret-service" => Ok(KeyringKind::SecretService),
         "kernel" => Ok(KeyringKind::Kernel),
@@ -169,7 +186,7 @@ fn keyring_from(name: &str) -> rusqlite::Result<KeyringKind> {
     }
 }
 
-fn uuid_from(text: &str) -> rusqlite::Result<Uuid> {
+pub(super) fn uuid_from(text: &str) -> rusqlite::Result<Uuid> {
     Uuid::parse_str(text).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -330,6 +347,8 @@ pub fn delete_device(conn: &Connection, di: Uuid) -> rusqlite::Result<Option<Own
             .execute([di.to_string()])?;
         conn.prepare_cached("DELETE FROM endpoints WHERE di = ?1")?
             .execute([di.to_string()])?;
+        conn.prepare_cached("DELETE FROM device_certs WHERE di = ?1")?
+            .execute([di.to_string()])?;
     }
     Ok(found)
 }
@@ -359,10 +378,12 @@ pub fn set_kek_check(conn: &Connection, kind: KeyringKind, check: &[u8]) -> rusq
     Ok(())
 }
 
-/// Whether any sealed key was written under `kind`'s KEK.
+/// Whether any sealed key (a device's, or a credential's) was written
+/// under `kind`'s KEK.
 pub fn has_sealed_keys(conn: &Connection, kind: KeyringKind) -> rusqlite::Result<bool> {
     conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM devices WHERE keyring = ?1 AND sealed_key IS NOT NULL)",
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE keyring = ?1 AND sealed_key IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM credentials WHERE keyring = ?1)",
     )?
     .query_row([keyring_name(kind)], |r| r.get(0))
 }

@@ -76,6 +76,10 @@ pub enum StoreError {
     /// The sealed owner key of this device does not open with the right
     /// key-encryption key: its record is damaged.
     SealedKeyDamaged { di: Uuid },
+    /// The sealed private key of a credential (the local CA, the
+    /// mediator's identity) does not open with the right key-encryption
+    /// key: its record is damaged.
+    SealedCredentialDamaged { name: String },
 }
 
 impl fmt::Display for StoreError {
@@ -124,6 +128,11 @@ impl fmt::Display for StoreError {
                 } else {
                     " (the kernel keyring loses it at reboot or when the session ends)"
                 }
+            ),
+            StoreError::SealedCredentialDamaged { name } => write!(
+                f,
+                "the sealed private key of {name} in the store is damaged; remove the state \
+                 directory's credential (a new one is made on next use) or restore a backup"
             ),
             StoreError::SealedKeyDamaged { di } => write!(
                 f,
@@ -209,11 +218,11 @@ struct Inner {
 
 /// An open store: its writer thread, idle read connections, cached KEKs.
 #[derive(Debug)]
-struct Ready {
+pub(super) struct Ready {
     path: PathBuf,
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
-    keks: Keks,
+    pub(super) keks: Keks,
     store_id: Uuid,
 }
 
@@ -253,7 +262,7 @@ impl Ready {
     }
 
     /// Runs `f` on an idle read connection (opening one if all are busy).
-    fn with_reader<R>(
+    pub(super) fn with_reader<R>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
@@ -276,7 +285,7 @@ impl Ready {
     }
 
     /// Queues `f` for the writer and waits until its transaction is durable.
-    async fn write<R: Send + 'static>(
+    pub(super) async fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
@@ -406,7 +415,7 @@ fn default_dir() -> Option<PathBuf> {
     Some(data.join("ocf-mediator"))
 }
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     db::millis(SystemTime::now())
 }
 
@@ -434,7 +443,7 @@ impl Store {
 
     /// The open store, opening (and migrating) it first if needed; `None`
     /// when there is nothing to read yet and `create` is false. Blocking.
-    fn ready(&self, create: bool) -> Result<Option<Arc<Ready>>, StoreError> {
+    pub(super) fn ready(&self, create: bool) -> Result<Option<Arc<Ready>>, StoreError> {
         let mut ready = self.inner.ready.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ready) = ready.as_ref() {
             return Ok(Some(Arc::clone(ready)));
@@ -453,7 +462,7 @@ impl Store {
     }
 
     /// Runs blocking store work on a blocking thread.
-    async fn blocking<R: Send + 'static>(
+    pub(super) async fn blocking<R: Send + 'static>(
         &self,
         work: impl FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
@@ -467,7 +476,7 @@ impl Store {
     }
 
     /// A read: `empty` when the store does not exist yet.
-    async fn read<R: Send + 'static>(
+    pub(super) async fn read<R: Send + 'static>(
         &self,
         empty: R,
         f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
@@ -479,7 +488,7 @@ impl Store {
         .await
     }
 
-    async fn opened(&self) -> Result<Arc<Ready>, StoreError> {
+    pub(super) async fn opened(&self) -> Result<Arc<Ready>, StoreError> {
         if let Some(ready) = self
             .inner
             .ready
@@ -494,7 +503,7 @@ impl Store {
     }
 
     /// A durable write (creating the store if needed).
-    async fn write<R: Send + 'static>(
+    pub(super) async fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {

@@ -21,7 +21,12 @@
 //! - `endpoints`: (URI, UUID) pairs, the index of lookups by endpoint;
 //! - `profiles`: cloud profiles by name (opaque JSON; `oauth` owns the shape);
 //! - `meta`: the mediator's UUID and the store's random id;
-//! - `kek_check`: per keyring kind, the check value of its KEK.
+//! - `kek_check`: per keyring kind, the check value of its KEK;
+//! - `device_certs`: the identity certificate each device was given, who
+//!   signed it and when it expires (`certs.rs`);
+//! - `credentials`: certificates with a private key of their own (the
+//!   local CA, the mediator's identity certificates), the key sealed under
+//!   the KEK like the owner keys (`certs.rs`).
 //!
 //! The database runs in WAL mode with `synchronous=FULL`: a commit returns
 //! once the WAL is fsync'd (and, when SQLite creates the WAL file, its
@@ -73,6 +78,7 @@
 //! `state.json.migrated` and the old keyring items are deleted. A key whose
 //! keyring cannot be read then is sealed on its first use later.
 
+mod certs;
 mod db;
 mod device;
 pub mod export;
@@ -89,6 +95,7 @@ mod secret_service;
 mod secrets;
 mod writer;
 
+pub use certs::{Credential, DeviceCertificate};
 pub use device::OwnedDevice;
 pub use fleet::{KeyState, OwnerKey, Store, StoreError};
 pub use secrets::{KeyringKind, SecretError, Secrets};

@@ -53,6 +53,7 @@ pub fn run(args: LabArgs) -> ExitCode {
             oxms,
             pin: args.pin.clone(),
             mfg: None,
+            csr_fault: None,
         },
         expires_in: args.expires_in,
         dir: dir.clone(),
@@ -413,6 +414,7 @@ fn describe(event: &CloudEvent) -> String {
         "unpublish" => "unpublished resources".to_owned(),
         "refresh" => "refreshed its token".to_owned(),
         "signoff" => "signed off".to_owned(),
+        "sign" => "had its identity certificate signed".to_owned(),
         "refused" => format!(
             "was refused: {} {} {}",
             event.request.as_deref().unwrap_or(""),

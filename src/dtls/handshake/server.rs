@@ -227,6 +227,9 @@ impl Connection {
             (common.wall_clock)(),
             PeerRole::Client,
         )?;
+        if let Some(check) = &self.server_config().check_client_certificate {
+            check(&chain).map_err(|reason| Error::CertificateInvalid { reason })?;
+        }
         self.hs.peer_chain = chain.clone();
         self.push_event(Event::PeerCertificates(chain));
         Ok(())

@@ -6,8 +6,7 @@
 
 use std::fmt;
 
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
 use p256::pkcs8::DecodePublicKey;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -109,7 +108,7 @@ impl CloudCa {
     /// A certificate with CN `cn` and a new key, for TLS on either side.
     pub fn leaf(&self, cn: &str) -> Result<Leaf, CaError> {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(generation)?;
-        let cert = leaf_params(cn)
+        let cert = leaf_params(cn, false)
             .signed_by(&key, &self.issuer)
             .map_err(generation)?;
         Ok(Leaf {
@@ -119,8 +118,9 @@ impl CloudCa {
     }
 
     /// Signs a device's identity CSR (PEM or DER): the certificate keeps the
-    /// CSR's key and its CN `uuid:<di>`. Returns the certificate as PEM and
-    /// the device id.
+    /// CSR's key and its CN `uuid:<di>`, with the OCF identity purpose
+    /// besides both TLS purposes. Returns the chain as PEM, leaf first and
+    /// then the CA, as plgd's CA answers, and the device id.
     pub fn sign_identity_csr(&self, csr: &[u8]) -> Result<(String, uuid::Uuid), CaError> {
         let der = if csr.starts_with(b"-----") {
             let text =
@@ -133,13 +133,15 @@ impl CloudCa {
             x509_parser::certification_request::X509CertificationRequest::from_der(&der)
                 .map_err(|e| CaError::UnreadableCsr(e.to_string()))?;
         let info = &request.certification_request_info;
-        let verifying = VerifyingKey::from_public_key_der(info.subject_pki.raw)
+        VerifyingKey::from_public_key_der(info.subject_pki.raw)
             .map_err(|_| CaError::BadCsrSignature)?;
-        let signature = Signature::from_der(&request.signature_value.data)
-            .map_err(|_| CaError::BadCsrSignature)?;
-        verifying
-            .verify(info.raw, &signature)
-            .map_err(|_| CaError::BadCsrSignature)?;
+        // ring's arithmetic, as a hub's would be native code.
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_ASN1,
+            &info.subject_pki.subject_public_key.data,
+        )
+        .verify(info.raw, &request.signature_value.data)
+        .map_err(|_| CaError::BadCsrSignature)?;
         let cn = info
             .subject
             .iter_common_name()
@@ -153,10 +155,10 @@ impl CloudCa {
         let key = CsrKey {
             sec1: info.subject_pki.subject_public_key.data.to_vec(),
         };
-        let cert = leaf_params(cn)
+        let cert = leaf_params(cn, true)
             .signed_by(&key, &self.issuer)
             .map_err(generation)?;
-        Ok((cert.pem(), di))
+        Ok((format!("{}{}", cert.pem(), self.cert_pem), di))
     }
 }
 
@@ -175,8 +177,9 @@ fn ca_params(name: &str) -> CertificateParams {
     params
 }
 
-/// Parameters of an end-entity certificate: CN, both TLS purposes.
-fn leaf_params(cn: &str) -> CertificateParams {
+/// Parameters of an end-entity certificate: CN, both TLS purposes, and
+/// for an identity certificate the OCF identity purpose (FACTS §1.1 step 5).
+fn leaf_params(cn: &str, identity: bool) -> CertificateParams {
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, cn);
@@ -189,6 +192,14 @@ fn leaf_params(cn: &str) -> CertificateParams {
         ExtendedKeyUsagePurpose::ServerAuth,
         ExtendedKeyUsagePurpose::ClientAuth,
     ];
+    if identity {
+        params.serial_number = Some(crate::ocf::pki::random_serial().into());
+        params
+            .extended_key_usages
+            .push(ExtendedKeyUsagePurpose::Other(
+                crate::ocf::pki::IDENTITY_EKU_ARCS.to_vec(),
+            ));
+    }
     set_validity(&mut params);
     params
 }

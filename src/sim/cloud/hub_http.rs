@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 
 use super::authority::Authority;
 use super::ca::CloudCa;
+use super::service::{CloudEvent, connection_event};
 
 /// What the hub configuration says.
 #[derive(Clone, Debug)]
@@ -90,14 +91,17 @@ struct Shared {
     base: String,
     ca: Arc<CloudCa>,
     authority: Option<Arc<Authority>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<CloudEvent>>,
 }
 
-/// Serves the hub's HTTP side on `listener` until `shutdown` completes.
+/// Serves the hub's HTTP side on `listener` until `shutdown` completes;
+/// each signing (`sign`) or refusal to sign (`refused`) goes to `events`.
 pub async fn serve(
     listener: TcpListener,
     document: HubDocument,
     ca: Arc<CloudCa>,
     authority: Option<Arc<Authority>>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<CloudEvent>>,
     shutdown: impl Future<Output = ()>,
 ) {
     let base = match listener.local_addr() {
@@ -109,6 +113,7 @@ pub async fn serve(
         base,
         ca,
         authority,
+        events,
     });
     tokio::pin!(shutdown);
     loop {
@@ -116,7 +121,7 @@ pub async fn serve(
             () = &mut shutdown => return,
             accepted = listener.accept() => accepted,
         };
-        let Ok((stream, _)) = accepted else {
+        let Ok((stream, peer)) = accepted else {
             tokio::task::yield_now().await;
             continue;
         };
@@ -124,7 +129,7 @@ pub async fn serve(
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let shared = shared.clone();
-                async move { Ok::<_, Infallible>(route(&shared, request).await) }
+                async move { Ok::<_, Infallible>(route(&shared, peer, request).await) }
             });
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -138,18 +143,52 @@ pub fn base_url(addr: SocketAddr) -> String {
     format!("http://{addr}")
 }
 
-async fn route(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn route(
+    shared: &Shared,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     match (request.method().clone(), path.as_str()) {
         (Method::GET, "/.well-known/hub-configuration") => {
             json_response(StatusCode::OK, &shared.document.to_json(&shared.base))
         }
-        (Method::POST, "/api/v1/sign/identity-csr") => sign(shared, request).await,
+        (Method::POST, SIGN_PATH) => sign(shared, peer, request).await,
         _ => json_response(StatusCode::NOT_FOUND, &json!({"message": "not found"})),
     }
 }
 
-async fn sign(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+/// The identity CSR signing endpoint of plgd's certificate authority.
+const SIGN_PATH: &str = "/api/v1/sign/identity-csr";
+
+impl Shared {
+    /// A refusal, reported as a `refused` event and answered as JSON.
+    fn refuse(
+        &self,
+        peer: SocketAddr,
+        status: StatusCode,
+        reason: String,
+    ) -> Response<Full<Bytes>> {
+        if let Some(events) = &self.events {
+            let mut event = connection_event(
+                "refused",
+                peer,
+                Some(status.as_str()),
+                reason.clone(),
+                super::unix_now(),
+            );
+            event.request = Some(format!("POST {SIGN_PATH}"));
+            let _ = events.send(event);
+        }
+        json_response(status, &json!({"message": reason}))
+    }
+}
+
+async fn sign(
+    shared: &Shared,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     if let Some(authority) = &shared.authority {
         let bearer = request
             .headers()
@@ -163,20 +202,21 @@ async fn sign(shared: &Shared, request: Request<Incoming>) -> Response<Full<Byte
             None => Err("no bearer token".into()),
         };
         if let Err(reason) = verdict {
-            return json_response(StatusCode::UNAUTHORIZED, &json!({"message": reason}));
+            return shared.refuse(peer, StatusCode::UNAUTHORIZED, reason);
         }
     }
     let body = match request.into_body().collect().await {
         Ok(body) => body.to_bytes(),
-        Err(_) => return json_response(StatusCode::BAD_REQUEST, &json!({"message": "no body"})),
+        Err(_) => return shared.refuse(peer, StatusCode::BAD_REQUEST, "no body".into()),
     };
     let csr = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v["certificateSigningRequest"].as_str().map(str::to_owned));
     let Some(csr) = csr else {
-        return json_response(
+        return shared.refuse(
+            peer,
             StatusCode::BAD_REQUEST,
-            &json!({"message": "certificateSigningRequest is missing"}),
+            "certificateSigningRequest is missing".into(),
         );
     };
     // base64 of the PEM, as plgd's API takes it; a PEM as is also goes.
@@ -184,11 +224,26 @@ async fn sign(shared: &Shared, request: Request<Incoming>) -> Response<Full<Byte
         .decode(csr.trim())
         .unwrap_or_else(|_| csr.into_bytes());
     match shared.ca.sign_identity_csr(&pem) {
-        Ok((certificate, _)) => json_response(
-            StatusCode::OK,
-            &json!({"certificate": STANDARD.encode(certificate)}),
-        ),
-        Err(e) => json_response(StatusCode::BAD_REQUEST, &json!({"message": e.to_string()})),
+        Ok((certificate, di)) => {
+            if let Some(events) = &shared.events {
+                let mut event = connection_event(
+                    "sign",
+                    peer,
+                    None,
+                    "identity certificate".into(),
+                    super::unix_now(),
+                );
+                event.di = Some(di.to_string());
+                event.request = Some(format!("POST {SIGN_PATH}"));
+                event.reason = None;
+                let _ = events.send(event);
+            }
+            json_response(
+                StatusCode::OK,
+                &json!({"certificate": STANDARD.encode(certificate)}),
+            )
+        }
+        Err(e) => shared.refuse(peer, StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 

@@ -315,7 +315,7 @@ impl Cloud {
                 Minter::new(signer, sid),
             )),
             authority: authority.clone(),
-            events: events_tx,
+            events: events_tx.clone(),
         });
         let tcp_config = TcpConfig {
             send_csm: config.send_csm,
@@ -333,6 +333,7 @@ impl Cloud {
             document,
             ca.clone(),
             authority,
+            Some(events_tx),
             until_stopped(stopped),
         ));
         Ok(CloudHandle {

@@ -51,7 +51,7 @@ pub struct ConnectionState {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct CloudEvent {
     /// `signup`, `signin`, `signout`, `publish`, `unpublish`, `refresh`,
-    /// `signoff`, `refused`.
+    /// `signoff`, `sign` (an identity certificate signed), `refused`.
     pub event: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub di: Option<String>,

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# What a hub-signed identity certificate costs `provision`, whole process,
+# over loopback, against `ocf-devsim lab` (its hub's signing endpoint and
+# OAuth server; the mediator logged in with client credentials, the kernel
+# keyring inside `keyctl session`), `--wait configured`:
+#   - one device at a time, --identity-cert hub and none alternating run by
+#     run, each on a fresh unowned device; the difference of the medians is
+#     what the certificate adds per device (issue 14: under 5 ms);
+#   - batches (`--batch FILE --jobs JOBS`) of BATCH fresh devices, hub and
+#     none alternating, REPEAT times; devices per second (issue 14: with
+#     certificates within 30 % of without).
+# Each is run against the lab's own cloud (the profile's), where the devices
+# with a certificate go on to register over mutual TLS on the same two
+# cores and those without are refused, and against a cloud address where
+# nothing listens (--cis and friends, the token on stdin), so that both
+# modes leave the same work behind them.
+# With a certificate, `provision` reads the CSR inside the ownership session
+# once the device has its new UUID, has it signed while the session goes on
+# (the hub's answer is checked: key, subject, profile, chain), writes it in
+# RFPRO with the cloud configuration, and records it: one GET, a bigger
+# cred POST (block-wise), one HTTP request beside them, one more commit.
+# Usage: benches/certs.sh   (needs python3, keyutils; builds release)
+# RUNS (default 40), BATCH (default 100), JOBS (default 16), REPEAT (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bins
+scratch=$(mktemp -d)
+trap 'kill $(cat "$scratch"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$scratch"' EXIT
+mkdir -p "$scratch/runtime" && chmod 700 "$scratch/runtime"
+export HOME=$scratch XDG_DATA_HOME=$scratch/data XDG_RUNTIME_DIR=$scratch/runtime
+export BIN=$PWD/target/release SCRATCH=$scratch OUT=$PWD/target
+export RUNS=${RUNS:-40} BATCH=${BATCH:-100} JOBS=${JOBS:-16} REPEAT=${REPEAT:-3}
+export OCF_MEDIATOR_VOLATILE_KEYRING=1 OCF_MEDIATOR_STATE_DIR=$scratch/state
+"$BIN/ocf-devsim" lab --json --devices 1 --dir "$scratch/lab" > "$scratch/lab.out" 2> /dev/null &
+echo $! > "$scratch/lab.pid"
+for _ in $(seq 500); do [ -s "$scratch/lab.out" ] && break; sleep 0.01; done
+keyctl session - python3 - <<'PY' 2>&1 | { grep -v "Joined session keyring" || true; }
+import json, os, statistics, subprocess, sys, time
+bin_, scratch, out = os.environ["BIN"], os.environ["SCRATCH"], os.environ["OUT"]
+runs, batch, jobs, repeat = (int(os.environ[k]) for k in ("RUNS", "BATCH", "JOBS", "REPEAT"))
+lab = json.loads(open(f"{scratch}/lab.out").readline())
+mediator = f"{bin_}/ocf-mediator"
+subprocess.run([mediator, "--json", "login", "--hub", lab["hub"], "--client-credentials",
+                "--client-secret-stdin"], input=lab["m2m_client_secret"].encode(), check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def devices(count, name):
+    """`count` fresh unowned devices in one ocf-devsim: their addresses."""
+    sim = subprocess.Popen([f"{bin_}/ocf-devsim", "device", "--json", "--listen", "127.0.0.1:0",
+                            "--no-multicast", "--count", str(count)],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    open(f"{scratch}/{name}.pid", "w").write(str(sim.pid))
+    return sim, [json.loads(sim.stdout.readline())["endpoints"][0] for _ in range(count)]
+
+unreachable = ["--cis", "coaps+tcp://127.0.0.1:9", "--sid", lab["sid"], "--apn", "plgd",
+               "--ca", lab["ca_file"], "--token-stdin"]
+
+def provision(args, cloud):
+    extra = unreachable if cloud == "unreachable" else []
+    start = time.perf_counter()
+    run = subprocess.run([mediator, "--json", "--no-input", "provision", "--wait", "configured",
+                          *extra, *args], input=b"a-token-nobody-checks",
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    took = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"provision {' '.join(args)} failed ({run.returncode}):\n"
+                 f"{run.stdout.decode()}{run.stderr.decode()}")
+    return took
+
+# One device at a time; the first five pairs warm up. With the lab's cloud
+# (the profile's: one token source for the token and the signer, as a
+# station uses it), a pause after each run lets the device's registration
+# (or refusal) end before the next run; with the unreachable cloud (--cis
+# and friends), the signer needs a token source of its own.
+single = {}
+for cloud in ("lab", "unreachable"):
+    sim, addresses = devices(2 * (runs + 5), f"single-{cloud}")
+    times = {"hub": [], "none": []}
+    for i in range(runs + 5):
+        for k, mode in enumerate(("hub", "none")):
+            took = provision([addresses[2 * i + k], "--identity-cert", mode], cloud)
+            if i >= 5:
+                times[mode].append(took)
+            if cloud == "lab":
+                time.sleep(0.3)
+    sim.kill()
+    single[cloud] = times
+    m = {mode: statistics.median(t) * 1000 for mode, t in times.items()}
+    print(f"provision one device, whole process, {cloud} cloud, median of {runs}: "
+          f"hub-signed certificate {m['hub']:.2f} ms, none {m['none']:.2f} ms, "
+          f"added {m['hub'] - m['none']:+.2f} ms", flush=True)
+
+# Batches of fresh devices, the two modes alternating.
+results = {}
+for cloud in ("unreachable", "lab"):
+    rates = {"hub": [], "none": []}
+    for r in range(repeat):
+        for mode in ("hub", "none"):
+            sim, addresses = devices(batch, f"batch-{mode}")
+            path = f"{scratch}/batch-{cloud}-{mode}-{r}.csv"
+            open(path, "w").write("device\n" + "".join(a + "\n" for a in addresses))
+            rates[mode].append(batch / provision(["--batch", path, "--jobs", str(jobs),
+                                                   "--identity-cert", mode], cloud))
+            sim.kill()
+    results[cloud] = rates
+    t = {m: statistics.median(v) for m, v in rates.items()}
+    print(f"provision --batch of {batch} --jobs {jobs}, {cloud} cloud, median of {repeat}: "
+          f"hub-signed {t['hub']:.1f} devices/s, none {t['none']:.1f} devices/s "
+          f"({100 * (t['hub'] / t['none'] - 1):+.1f} %)", flush=True)
+json.dump({"single_s": single, "batch_per_s": results}, open(f"{out}/bench-certs.json", "w"))
+PY
