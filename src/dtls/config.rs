@@ -136,6 +136,10 @@ pub struct ServerConfig {
     /// Needed for PSK suites.
     pub psk: Option<ServerPskCallback>,
     pub client_auth: ClientAuth,
+    /// Send a Finished whose verify_data is wrong. Only for rehearsing
+    /// against a broken peer (`ocf-devsim device --misbehave bad-finished`);
+    /// never set otherwise.
+    pub corrupt_finished: bool,
 }
 
 impl ClientConfig {

@@ -13,6 +13,7 @@ pub mod device;
 pub mod host;
 pub mod jwt;
 pub mod lab;
+pub mod misbehave;
 pub mod oauth;
 pub mod repr;
 pub mod resources;
