@@ -160,6 +160,12 @@ impl Misbehaving {
             Misbehaviour::HugeString if carries("/oic/sec/doxm") => {
                 Some(vec![("x", Cbor::Text("a".repeat(HUGE)))])
             }
+            // The answer to the write of its new UUID tells the one it took.
+            Misbehaviour::UuidChange(other)
+                if carries("/oic/sec/doxm") && writes(request, "deviceuuid") =>
+            {
+                Some(vec![("deviceuuid", Cbor::Text(other.to_string()))])
+            }
             _ => None,
         };
         if let Some(changed) = changed {
@@ -181,13 +187,7 @@ impl Misbehaving {
         if !doc || request.message.code != Code::POST || request.path() != "/oic/sec/doxm" {
             return;
         }
-        let Ok(body) = decode_cbor(&request.message.payload) else {
-            return;
-        };
-        let has = |key: &str| {
-            body.as_map()
-                .is_some_and(|m| m.iter().any(|(k, _)| k.as_text() == Some(key)))
-        };
+        let has = |key: &str| writes(request, key);
         match self.mode {
             Some(Misbehaviour::OwnedMidSequence) if has("devowneruuid") => {
                 device.state.doxm.owned = true;
@@ -240,10 +240,16 @@ impl Misbehaving {
         let salt = self.counter;
         match mode {
             Some(Misbehaviour::StrayTokens) => vec![
-                // The request's message id with another token: not its answer.
+                // On an ACK, the request's message id with another token:
+                // not its answer. (A confirmable answer with the same
+                // message id would rightly be taken for a duplicate.)
                 stray(
                     message.mtype,
-                    message.message_id,
+                    if message.mtype == MessageType::Acknowledgement {
+                        message.message_id
+                    } else {
+                        message.message_id.wrapping_add(0x2000 + salt)
+                    },
                     other_token(&message.token, salt),
                 ),
                 // Another exchange altogether.
@@ -273,6 +279,15 @@ impl Misbehaving {
         }
         datagram
     }
+}
+
+/// Whether `request` is a POST whose body sets `key`.
+fn writes(request: &IncomingRequest, key: &str) -> bool {
+    request.message.code == Code::POST
+        && decode_cbor(&request.message.payload).is_ok_and(|body| {
+            body.as_map()
+                .is_some_and(|m| m.iter().any(|(k, _)| k.as_text() == Some(key)))
+        })
 }
 
 /// An answer to `request` with its token: piggybacked on the ACK of a

@@ -23,7 +23,7 @@ pub const MEMORY_BOUND_MIB: f64 = 100.0;
 pub struct Measured {
     pub run: Run,
     pub elapsed: Duration,
-    /// The process's peak resident set (VmHWM), from wait4's rusage.
+    /// The process's peak resident set (VmHWM), as `/usr/bin/time` saw it.
     pub peak_rss_mib: f64,
 }
 
@@ -31,18 +31,41 @@ pub struct Measured {
 /// keyring of the test's session.
 pub struct Station {
     pub state: tempfile::TempDir,
+    /// Where `/usr/bin/time` writes the last run's peak RSS.
+    rss: tempfile::NamedTempFile,
 }
+
+/// GNU time (Debian package `time`, installed by scripts/setup.sh).
+const TIME: &str = "/usr/bin/time";
 
 impl Station {
     pub fn new() -> Station {
+        crate::common::require(&[TIME], "time");
         crate::kernel_session::join_new_session_keyring();
         Station {
             state: tempfile::tempdir().unwrap(),
+            rss: tempfile::NamedTempFile::new().unwrap(),
         }
     }
 
+    /// `ocf-mediator ARGS` under `/usr/bin/time`, which writes its peak
+    /// RSS to `rss`. (Not the rusage of our own child: a child forked from
+    /// this big test process counts our pages until it execs.)
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = crate::common::mediator_command(args);
+        let plain = crate::common::mediator_command(args);
+        let mut command = Command::new(TIME);
+        command
+            .args(["-f", "%M", "-o"])
+            .arg(self.rss.path())
+            .arg(MEDIATOR)
+            .args(args)
+            .stdin(Stdio::null());
+        for (key, value) in plain.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
         command
             .env("OCF_MEDIATOR_STATE_DIR", self.state.path())
             .env("OCF_MEDIATOR_VOLATILE_KEYRING", "1")
@@ -52,14 +75,32 @@ impl Station {
 
     /// Runs `ocf-mediator ARGS`, measuring it.
     pub fn run(&self, args: &[&str]) -> Measured {
-        measure(self.command(args))
+        self.measure(self.command(args))
     }
 
     /// Runs it with `input` on stdin.
     pub fn run_with_stdin(&self, args: &[&str], input: &str) -> Measured {
         let mut command = self.command(args);
         command.stdin(Stdio::piped());
-        measure_with_stdin(command, Some(input))
+        self.measured(measure_with_stdin(command, Some(input)))
+    }
+
+    /// Runs a command made by [`Station::command`] to its end, measured.
+    pub fn measure(&self, command: Command) -> Measured {
+        self.measured(measure_with_stdin(command, None))
+    }
+
+    /// With the peak RSS `/usr/bin/time` wrote.
+    fn measured(&self, mut m: Measured) -> Measured {
+        let text = std::fs::read_to_string(self.rss.path()).unwrap_or_default();
+        // The last line is the figure (a signal's note may come before it).
+        let kib: f64 = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS from {TIME}: {text:?}"));
+        m.peak_rss_mib = kib / 1024.0;
+        m
     }
 
     /// What `devices --json` lists.
@@ -70,13 +111,6 @@ impl Station {
     }
 }
 
-/// Runs a prepared command to its end, with its peak RSS.
-pub fn measure(command: Command) -> Measured {
-    measure_with_stdin(command, None)
-}
-
-// The child is reaped by wait4 (for its rusage), which clippy cannot see.
-#[allow(clippy::zombie_processes)]
 fn measure_with_stdin(mut command: Command, input: Option<&str>) -> Measured {
     let started = Instant::now();
     let mut child = command
@@ -101,18 +135,9 @@ fn measure_with_stdin(mut command: Command, input: Option<&str>) -> Measured {
         let _ = stderr.read_to_end(&mut text);
         text
     });
-    // wait4, not Child::wait: its rusage carries the child's peak RSS.
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let status = child.wait().unwrap();
     let elapsed = started.elapsed();
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
+    let code = status.code().unwrap_or(-1);
     Measured {
         run: Run {
             code,
@@ -120,8 +145,7 @@ fn measure_with_stdin(mut command: Command, input: Option<&str>) -> Measured {
             stderr: String::from_utf8_lossy(&err.join().unwrap()).into_owned(),
         },
         elapsed,
-        // ru_maxrss is in KiB on Linux.
-        peak_rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        peak_rss_mib: 0.0,
     }
 }
 
