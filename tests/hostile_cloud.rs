@@ -191,7 +191,18 @@ fn a_cloud_whose_certificate_is_not_uuid_sid_is_refused_by_the_device() {
         "--wait",
         "registered",
     ]);
-    assert_clean_error("cloud certificate CN", &run, 4, &[&di, "failed"], BOUND);
+    assert_clean_error(
+        "cloud certificate CN",
+        &run,
+        4,
+        &[
+            &di,
+            "did not register",
+            "(clec 2)",
+            "certificate matches the trust anchor and sid",
+        ],
+        BOUND,
+    );
     assert!(
         cloud.events().iter().all(|e| e["event"] != "signup"),
         "the device signed up with an impostor: {:?}",
