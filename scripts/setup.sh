@@ -2,7 +2,8 @@
 # Installs what the tests need on Debian: libcoap's tools (a real CoAP peer),
 # OpenSSL (a real DTLS peer; libssl-dev and pkg-config for the openssl crate),
 # iproute2 (network namespaces for multicast tests), nftables (packet loss
-# inside a namespace for the lossy-network tests), procps (sysctl), and a
+# inside a namespace for the lossy-network tests), procps (sysctl), time
+# (GNU time: the hostile-peer tests read the peak RSS it reports), and a
 # real OS keyring for a private D-Bus session (dbus, gnome-keyring; libsecret's
 # secret-tool as an independent client; keyutils for the kernel keyring), and
 # tmux to drive interactive prompts, zsh and fish (the completion scripts
@@ -11,7 +12,7 @@
 # Runs as root, or through sudo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(libcoap3-bin iproute2 nftables procps openssl libssl-dev pkg-config
+packages=(libcoap3-bin iproute2 nftables procps time openssl libssl-dev pkg-config
           dbus gnome-keyring libsecret-tools keyutils tmux zsh fish nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,7 @@ fn run_devices(args: DeviceArgs) -> ExitCode {
         reset_delay: Duration::from_millis(args.reset_delay_ms),
         session_idle: Duration::from_millis(args.session_idle_ms),
         loopback_eps: !args.reference_loopback_eps,
+        misbehaviour: args.misbehave.map(|m| m.mode(args.misbehave_uuid)),
     };
     let json = args.json;
     // A real device has its tables ready before anyone connects; so does this
@@ -229,6 +230,7 @@ fn run_cloud(args: CloudArgs) -> ExitCode {
         device_client_id: args.device_client_id.clone(),
         m2m_client_id: args.m2m_client_id.clone(),
         web_client_id: args.web_client_id.clone(),
+        misbehave_cn: args.misbehave_cn.clone(),
         ..CloudConfig::default()
     };
     let runtime = match ocf_mediator::net::runtime() {

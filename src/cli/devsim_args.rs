@@ -191,6 +191,24 @@ pub struct DeviceArgs {
     /// mediator's checks.
     #[arg(long, hide = true, value_enum, value_name = "FAULT")]
     pub csr_fault: Option<CsrFaultArg>,
+    /// Misbehave on purpose, as a broken or hostile device would, to
+    /// rehearse how an onboarding tool copes. Off by default: without it the
+    /// device is as strict as a real one.
+    #[arg(
+        long,
+        value_name = "MODE",
+        help_heading = "Misbehaviour (for rehearsals)"
+    )]
+    pub misbehave: Option<Misbehave>,
+    /// The UUID a device taken with --misbehave uuid-change takes instead of
+    /// the one it is given (e.g. one the onboarding tool already owns).
+    /// Default: a new random one.
+    #[arg(
+        long,
+        value_name = "UUID",
+        help_heading = "Misbehaviour (for rehearsals)"
+    )]
+    pub misbehave_uuid: Option<uuid::Uuid>,
 }
 
 /// A faulty CSR (`--csr-fault`).
@@ -199,6 +217,65 @@ pub enum CsrFaultArg {
     Subject,
     P384,
     Signature,
+}
+
+/// How a simulated device misbehaves (`--misbehave`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Misbehave {
+    /// /oic/res answered block-wise with "more blocks follow", forever.
+    EndlessBlock2,
+    /// /oic/res announced as 4 GiB (Size2), then sent block after block.
+    GiantBlock2,
+    /// Every POST answered 2.31 Continue, asking for more of a body that has no more.
+    EndlessBlock1,
+    /// doxm answered with CBOR arrays nested 10,000 deep.
+    DeepCbor,
+    /// doxm answered with a 1 MiB text string in it.
+    HugeString,
+    /// doxm answered with owned "yes" and oxms "0".
+    DoxmWrongTypes,
+    /// pstat answered with dos 3.
+    PstatWrongTypes,
+    /// cred answered with creds 7.
+    CredWrongTypes,
+    /// The cloud configuration answered with cis 42 and cps true.
+    CloudConfWrongTypes,
+    /// Each answer preceded by answers with other tokens and message ids.
+    StrayTokens,
+    /// Every answer sent with another token and another message id.
+    WrongTokens,
+    /// A DTLS Finished that does not verify.
+    BadFinished,
+    /// A DTLS ServerHello choosing a cipher suite the client did not offer.
+    UnofferedSuite,
+    /// Marks itself owned and leaves RFOTM once its owner is set, before any owner credential.
+    OwnedMidSequence,
+    /// Takes --misbehave-uuid instead of the UUID the ownership transfer gives it.
+    UuidChange,
+}
+
+impl Misbehave {
+    /// The simulator's mode; `uuid` for uuid-change.
+    pub fn mode(self, uuid: Option<uuid::Uuid>) -> crate::sim::misbehave::Misbehaviour {
+        use crate::sim::misbehave::Misbehaviour as M;
+        match self {
+            Misbehave::EndlessBlock2 => M::EndlessBlock2,
+            Misbehave::GiantBlock2 => M::GiantBlock2,
+            Misbehave::EndlessBlock1 => M::EndlessBlock1,
+            Misbehave::DeepCbor => M::DeepCbor,
+            Misbehave::HugeString => M::HugeString,
+            Misbehave::DoxmWrongTypes => M::DoxmWrongTypes,
+            Misbehave::PstatWrongTypes => M::PstatWrongTypes,
+            Misbehave::CredWrongTypes => M::CredWrongTypes,
+            Misbehave::CloudConfWrongTypes => M::CloudConfWrongTypes,
+            Misbehave::StrayTokens => M::StrayTokens,
+            Misbehave::WrongTokens => M::WrongTokens,
+            Misbehave::BadFinished => M::BadFinished,
+            Misbehave::UnofferedSuite => M::UnofferedSuite,
+            Misbehave::OwnedMidSequence => M::OwnedMidSequence,
+            Misbehave::UuidChange => M::UuidChange(uuid.unwrap_or_else(uuid::Uuid::new_v4)),
+        }
+    }
 }
 
 /// An ownership transfer method.
@@ -314,6 +391,14 @@ pub struct CloudArgs {
     /// One JSON object per line on stdout: the startup line, then events.
     #[arg(long)]
     pub json: bool,
+    /// Misbehave on purpose: serve a certificate with this CN instead of
+    /// uuid:<sid>, as a wrong or impostor cloud would; devices refuse it.
+    #[arg(
+        long,
+        value_name = "CN",
+        help_heading = "Misbehaviour (for rehearsals)"
+    )]
+    pub misbehave_cn: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -164,7 +164,9 @@ async fn configure_in(
         state = wait_in(m, session, href, label, WaitFor::Uninitialized, deadline).await?;
     }
     let cred = read(m, session, "/oic/sec/cred", deadline).await?;
+    check_list(session, "/oic/sec/cred", &cred, "creds")?;
     let acl2 = read(m, session, "/oic/sec/acl2", deadline).await?;
+    check_list(session, "/oic/sec/acl2", &acl2, "aclist2")?;
     let (anchor_present, ace_present) = already_present(cloud, &cred, &acl2);
     // Registered, or on its way, with this cloud: its configuration stays
     // (the device accepts no new one while registering). A failed
@@ -235,9 +237,11 @@ async fn configure_in(
             },
             other => other,
         })?;
-    let state = match answer.and_then(|r| crate::ocf::representation::decode_cbor(&r.payload).ok())
-    {
-        Some(value) => CloudState::from_cbor(&value),
+    let answered = answer
+        .and_then(|r| crate::ocf::representation::decode_cbor(&r.payload).ok())
+        .and_then(|value| CloudState::parse(&value).ok());
+    let state = match answered {
+        Some(state) => state,
         None => read_state(m, session, href, deadline).await?,
     };
     Ok(CloudStatus {
@@ -414,9 +418,39 @@ async fn read_state(
     href: &str,
     deadline: Instant,
 ) -> Result<CloudState, CloudError> {
-    Ok(CloudState::from_cbor(
-        &read(m, session, href, deadline).await?,
-    ))
+    let value = read(m, session, href, deadline).await?;
+    CloudState::parse(&value).map_err(|detail| {
+        crate::ocf::DeviceError::Malformed {
+            peer: session.name().to_owned(),
+            step: format!("GET {href}"),
+            detail: format!("its cloud configuration cannot be read: {detail}"),
+        }
+        .into()
+    })
+}
+
+/// Checks that a security resource's list property (cred `creds`, acl2
+/// `aclist2`) is a list of maps, as every device sends it: one that is not
+/// is a broken device, whose answer is not taken for "nothing there".
+fn check_list(
+    session: &Session,
+    href: &str,
+    value: &ciborium::Value,
+    key: &str,
+) -> Result<(), DeviceError> {
+    let ok = match field(value, key) {
+        None => value.as_map().is_some(),
+        Some(ciborium::Value::Array(items)) => items.iter().all(|i| i.as_map().is_some()),
+        Some(_) => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(DeviceError::Malformed {
+        peer: session.name().to_owned(),
+        step: format!("GET {href}"),
+        detail: format!("{key} is not a list of maps"),
+    })
 }
 
 /// Sends one step; the answer when it carried one.

@@ -26,6 +26,28 @@ pub struct CloudState {
 }
 
 impl CloudState {
+    /// Reads a representation, refusing properties of the wrong type (a
+    /// device answering `cis: 42` is broken, and nothing it says can be
+    /// relied on); missing properties read as empty.
+    pub fn parse(value: &Cbor) -> Result<CloudState, String> {
+        if value.as_map().is_none() {
+            return Err("it is not a map".into());
+        }
+        for key in ["cis", "sid", "apn", "cps"] {
+            if let Some(v) = field(value, key) {
+                if v.as_text().is_none() {
+                    return Err(format!("{key} is not a text string"));
+                }
+            }
+        }
+        if let Some(clec) = field(value, "clec") {
+            if clec.as_integer().is_none() {
+                return Err("clec is not an integer".into());
+            }
+        }
+        Ok(CloudState::from_cbor(value))
+    }
+
     /// Reads a representation; missing properties read as empty.
     pub fn from_cbor(value: &Cbor) -> CloudState {
         let text = |key: &str| {

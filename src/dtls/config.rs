@@ -144,6 +144,10 @@ pub struct ServerConfig {
     pub client_auth: ClientAuth,
     /// Run on a client's chain once it verified against the trust anchors.
     pub check_client_certificate: Option<ClientCertificateCheck>,
+    /// Send a Finished whose verify_data is wrong. Only for rehearsing
+    /// against a broken peer (`ocf-devsim device --misbehave bad-finished`);
+    /// never set otherwise.
+    pub corrupt_finished: bool,
 }
 
 impl ClientConfig {

@@ -123,6 +123,8 @@ pub enum Error {
     NotConnected,
     /// A buffer limit was hit (too much queued or reassembled data).
     LimitExceeded,
+    /// The server chose a cipher suite (its code) the client did not offer.
+    SuiteNotOffered(u16),
 }
 
 impl fmt::Display for Error {
@@ -149,6 +151,10 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "DTLS configuration error: {m}"),
             Error::NotConnected => write!(f, "the DTLS connection is not established"),
             Error::LimitExceeded => write!(f, "a DTLS buffer limit was exceeded"),
+            Error::SuiteNotOffered(code) => write!(
+                f,
+                "the server chose cipher suite 0x{code:04X}, which was not offered"
+            ),
         }
     }
 }
@@ -171,6 +177,7 @@ impl Error {
             Error::CertificateRequired => AlertDescription::HandshakeFailure,
             Error::Config(_) | Error::NotConnected => AlertDescription::InternalError,
             Error::LimitExceeded => AlertDescription::InternalError,
+            Error::SuiteNotOffered(_) => AlertDescription::IllegalParameter,
         }
     }
 }

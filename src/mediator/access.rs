@@ -184,14 +184,21 @@ impl Mediator {
         let owner = self.owner().await?;
         let key = self.store().owner_key(entry).await?;
         self.checkpoint()?;
-        Ok(Session::open(
+        let session = Session::open(
             secure,
             owner_config(owner, key.bytes()),
             deadline,
             "owner session",
             local_port,
         )
-        .await?)
+        .await?;
+        // What the device answers from now on is reported as the device's,
+        // by the name and UUID we know it by, not by a bare address.
+        let who = match entry.name.as_str() {
+            "" => entry.di.to_string(),
+            name => format!("{name} ({})", entry.di),
+        };
+        Ok(session.named(format!("{who} at {}", format_addr(secure))))
     }
 }
 

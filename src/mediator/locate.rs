@@ -312,6 +312,11 @@ pub fn problem_error(addr: SocketAddr, problem: &crate::net::DiscoveryProblem) -
             peer,
             step: "discovery (GET /oic/res)".into(),
         },
+        // Its answer broke off or went past a limit: say which request.
+        P::Incomplete(_) => DeviceError::NotFound {
+            device: peer,
+            detail: format!("discovery (GET /oic/res): {problem}"),
+        },
         other => DeviceError::NotFound {
             device: peer,
             detail: other.to_string(),

@@ -108,11 +108,11 @@ enum Purpose {
     Early(SocketAddr, FollowUp),
 }
 
-/// An early follow-up: its request, and its answer once it came (`None`
+/// An early follow-up: its request, and its answer once it came (an error
 /// inside when it failed).
 struct Early {
     id: RequestId,
-    answer: Option<Option<Response>>,
+    answer: Option<Result<Response, String>>,
 }
 
 const FOLLOW_UPS: [FollowUp; 2] = [FollowUp::Device, FollowUp::Doxm];
@@ -204,9 +204,13 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                                     .and_then(|address| early.remove(&(address, follow_up)));
                                 match prefetched {
                                     Some(Early {
-                                        answer: Some(answer),
+                                        answer: Some(Ok(answer)),
                                         ..
-                                    }) => discovery.on_follow_up(di, follow_up, answer.as_ref()),
+                                    }) => discovery.on_follow_up(di, follow_up, Some(&answer)),
+                                    Some(Early {
+                                        answer: Some(Err(failure)),
+                                        ..
+                                    }) => discovery.on_follow_up_failed(di, follow_up, failure),
                                     Some(Early { id, answer: None }) => {
                                         purposes.insert(id, Purpose::FollowUp(di, follow_up));
                                     }
@@ -234,7 +238,7 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                 }
                 Some(Purpose::Early(address, follow_up)) => {
                     if let Some(pending) = early.get_mut(&(*address, *follow_up)) {
-                        pending.answer = Some(Some(response));
+                        pending.answer = Some(Ok(response));
                     }
                 }
                 None => {}
@@ -249,11 +253,11 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                     drop_early(&mut early, &mut endpoint, address);
                 }
                 Some(Purpose::FollowUp(di, follow_up)) => {
-                    discovery.on_follow_up(*di, *follow_up, None)
+                    discovery.on_follow_up_failed(*di, *follow_up, error.to_string())
                 }
                 Some(Purpose::Early(address, follow_up)) => {
                     if let Some(pending) = early.get_mut(&(*address, *follow_up)) {
-                        pending.answer = Some(None);
+                        pending.answer = Some(Err(error.to_string()));
                     }
                 }
                 Some(Purpose::MulticastListing) => {

@@ -43,6 +43,10 @@ pub fn parse_url(text: &str, what: &str) -> Result<Url, OAuthError> {
     Ok(url)
 }
 
+/// The largest answer read from an OAuth server or hub: their documents and
+/// token answers are a few KiB.
+pub const MAX_BODY: usize = 1024 * 1024;
+
 /// The HTTP client of one profile (or one login). Cheap to clone.
 #[derive(Clone)]
 pub struct Http {
@@ -136,10 +140,7 @@ impl Http {
                 status: status.as_u16(),
             });
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e, url, what))?;
+        let body = self.read_body(response, url, what).await?;
         serde_json::from_slice(&body).map_err(|e| OAuthError::Malformed {
             what: what.to_owned(),
             url: url.to_string(),
@@ -224,17 +225,51 @@ impl Http {
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let body = response
-            .bytes()
+        let body = self
+            .read_body(response, &url, what)
             .await
-            .map_err(|e| HttpError(self.transport_error(&e, &url, what)))?;
-        builder.body(body.to_vec()).map_err(|e| {
+            .map_err(HttpError)?;
+        builder.body(body).map_err(|e| {
             HttpError(OAuthError::Malformed {
                 what: "the answer of".to_owned(),
                 url: url.to_string(),
                 problem: e.to_string(),
             })
         })
+    }
+
+    /// Reads a response body of at most [`MAX_BODY`] bytes: a server that
+    /// sends more (or says it will) is refused as it goes, so that what a
+    /// hostile or broken server sends never grows without bound here.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        url: &Url,
+        what: &str,
+    ) -> Result<Vec<u8>, OAuthError> {
+        let too_large = || OAuthError::Malformed {
+            what: what.to_owned(),
+            url: url.to_string(),
+            problem: format!("its answer is larger than {} KiB", MAX_BODY / 1024),
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_BODY as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(&e, url, what))?
+        {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn transport_error(&self, error: &reqwest::Error, url: &Url, what: &str) -> OAuthError {

@@ -63,6 +63,11 @@ pub struct DeviceRecord {
     /// Hrefs the device listed.
     #[serde(skip)]
     pub hrefs: Vec<String>,
+    /// Why its doxm could not be used, when it answered one that cannot
+    /// (malformed, too large, naming another UUID): then `owned` is unknown
+    /// for a reason other than an owned device's refusal.
+    #[serde(skip)]
+    pub doxm_problem: Option<String>,
 }
 
 impl DeviceRecord {
@@ -156,6 +161,7 @@ impl Discovery {
                 cloud_conf,
                 address: from,
                 hrefs,
+                doxm_problem: None,
             });
             let wanted = vec![FollowUp::Device, FollowUp::Doxm];
             follow_ups.extend(wanted.iter().map(|f| (di, *f)));
@@ -180,17 +186,38 @@ impl Discovery {
                     record.name = info.name;
                 }
             }
-            (FollowUp::Doxm, Code::CONTENT) => {
-                if let Ok(doxm) = resources::parse_doxm(&response.payload) {
+            (FollowUp::Doxm, Code::CONTENT) => match resources::parse_doxm(&response.payload) {
+                // A device has one UUID: a doxm naming another is not this
+                // device's (or it changed under us), and nothing of it is
+                // taken.
+                Ok(doxm) if doxm.deviceuuid.is_some_and(|uuid| uuid != di) => {
+                    record.doxm_problem = Some(format!(
+                        "its doxm says its UUID is {}, while its /oic/res says {di}",
+                        doxm.deviceuuid.unwrap_or_default()
+                    ));
+                }
+                Ok(doxm) => {
                     record.owned = Some(doxm.owned);
                     record.oxmsel = doxm.oxmsel;
                     record.otms = doxm.oxms.iter().map(|o| oxm_name(*o)).collect();
                     record.oxms = doxm.oxms;
                 }
-            }
+                Err(e) => record.doxm_problem = Some(e.to_string()),
+            },
             // An owned device refuses unsecured doxm reads (FACTS §5).
             (FollowUp::Doxm, Code::UNAUTHORIZED) => record.owned = Some(true),
             _ => {}
+        }
+    }
+
+    /// A follow-up read that failed (`detail` says how), for a device whose
+    /// listing was read.
+    pub fn on_follow_up_failed(&mut self, di: Uuid, follow_up: FollowUp, detail: String) {
+        self.on_follow_up(di, follow_up, None);
+        if follow_up == FollowUp::Doxm {
+            if let Some(&at) = self.index.get(&di) {
+                self.records[at].doxm_problem = Some(detail);
+            }
         }
     }
 

@@ -171,6 +171,13 @@ impl Session {
         Session { inner, name }
     }
 
+    /// The same session, named `name` in errors (e.g. the device's name
+    /// and UUID with its address, once it is known whose it is).
+    pub fn named(mut self, name: String) -> Session {
+        self.name = name;
+        self
+    }
+
     /// The device's address, as shown in messages.
     pub fn name(&self) -> &str {
         &self.name

@@ -54,12 +54,46 @@ pub(super) async fn send_step(
     Ok(Some(response))
 }
 
+/// The device's answer to the write of its new UUID, when it carries its
+/// doxm (the reference device's answer carries none), must name that UUID:
+/// a device that took another (one we may already own) would derive its
+/// owner key with it, and be recorded under a UUID it does not have.
+pub(super) fn check_uuid_taken(
+    step: &Step,
+    response: &Response,
+    given: Uuid,
+    peer: &str,
+) -> Result<(), DeviceError> {
+    let writes_uuid = step.href == "/oic/sec/doxm"
+        && step
+            .body
+            .as_ref()
+            .and_then(|b| b.as_map())
+            .is_some_and(|m| m.iter().any(|(k, _)| k.as_text() == Some("deviceuuid")));
+    if !writes_uuid || response.payload.is_empty() {
+        return Ok(());
+    }
+    let malformed = |detail: String| DeviceError::Malformed {
+        peer: peer.to_owned(),
+        step: step.what.into(),
+        detail,
+    };
+    let doxm = crate::ocf::resources::parse_doxm(&response.payload)
+        .map_err(|e| malformed(e.to_string()))?;
+    match doxm.deviceuuid {
+        Some(taken) if taken != given => Err(malformed(format!(
+            "it took the UUID {taken} instead of the {given} it was given"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// After a failed DOC step: a device that refused is reset while the DOC
 /// still carries requests, and the key is dropped only once it agreed.
 /// Anything else (a lost device) keeps the key for a rerun.
 pub(super) async fn abort_refused(
     m: &Mediator,
-    mut doc: Session,
+    doc: Session,
     new_uuid: Uuid,
     error: DeviceError,
     deadline: Instant,
@@ -72,6 +106,18 @@ pub(super) async fn abort_refused(
             di: Some(new_uuid),
         };
     }
+    abort_rejected(m, doc, new_uuid, error, deadline).await
+}
+
+/// After a DOC step whose answer we cannot accept (the device answered,
+/// but not as it must): reset as after a refusal.
+pub(super) async fn abort_rejected(
+    m: &Mediator,
+    mut doc: Session,
+    new_uuid: Uuid,
+    error: DeviceError,
+    deadline: Instant,
+) -> OwnError {
     if m.checkpoint().is_err() {
         return OwnError::Interrupted;
     }

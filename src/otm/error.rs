@@ -165,10 +165,16 @@ impl fmt::Display for OwnError {
                  nothing was written to it",
                 super::own::certificate_detail(error)
             ),
-            OwnError::NotAuthenticated { device, .. } => write!(
-                f,
-                "{device} refused the Just Works handshake; nothing was written to it"
-            ),
+            // Just Works has no secret to get wrong: what failed (the
+            // device's Finished, its alert) is all there is to say.
+            OwnError::NotAuthenticated { device, error, .. } => {
+                write!(f, "{device}: ownership transfer handshake: ")?;
+                match crate::ocf::error::authentication_detail(error) {
+                    Some(detail) => write!(f, "the Just Works handshake failed ({detail})")?,
+                    None => f.write_str("the device refused the Just Works handshake")?,
+                }
+                f.write_str("; nothing was written to it")
+            }
             OwnError::Declined(reason) => write!(f, "no PIN: {reason}"),
             OwnError::Device { error, left, di } => write!(f, "{error}{}", left.advice(*di)),
             OwnError::Provisioning { error, left } => write!(

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::doc::{
-    StoreWrites, abort_refused, abort_unprovisioned, abort_unstored, select_method, send_step,
+    StoreWrites, abort_refused, abort_rejected, abort_unprovisioned, abort_unstored,
+    check_uuid_taken, select_method, send_step,
 };
 use super::error::{DeviceLeft, OwnError};
 use super::{Method, RDP_IDENTITY, doc_steps, owner_steps_with, random_pin_psk};
@@ -333,6 +334,16 @@ async fn decide(
         (None, _) if !located.attempts.is_empty() => {
             super::resume::resume(m, request, located, deadline).await
         }
+        // Its doxm was answered but cannot be used: not a sign of another
+        // owner, and nothing to take a device by.
+        (None, None) if located.record.doxm_problem.is_some() => Err(OwnError::device(
+            DeviceError::Malformed {
+                peer: located.label(),
+                step: "reading its ownership state (GET /oic/sec/doxm)".into(),
+                detail: located.record.doxm_problem.clone().unwrap_or_default(),
+            },
+            DeviceLeft::Untouched,
+        )),
         (None, _) => Err(OwnError::OwnedByAnother {
             device: located.label(),
         }),
@@ -559,7 +570,16 @@ pub(super) async fn transfer(
         }
         progress(step.what);
         m.checkpoint()?;
-        match send_step(&mut doc, &step, deadline.at()).await {
+        let sent = send_step(&mut doc, &step, deadline.at()).await;
+        if let Ok(Some(response)) = &sent {
+            if let Err(error) = check_uuid_taken(&step, response, new_uuid, doc.name()) {
+                if let Err(store_error) = writes.finish().await {
+                    return Err(abort_unstored(m, doc, new_uuid, store_error, deadline.at()).await);
+                }
+                return Err(abort_rejected(m, doc, new_uuid, error, deadline.at()).await);
+            }
+        }
+        match sent {
             Ok(Some(response)) if extended => {
                 if let Some(provisioning) = &request.provisioning {
                     provisioning.answered(&step.href, &response);

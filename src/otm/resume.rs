@@ -160,6 +160,15 @@ async fn finish(
         .and_then(|d| field(d, "s"))
         .and_then(|s| s.as_integer())
         .map(i128::from);
+    // What follows depends on the state: a pstat that does not say it (or
+    // says it as something else than dos.s) is a broken device.
+    if state.is_none() {
+        return Err(device_error(DeviceError::Malformed {
+            peer: session.name().to_owned(),
+            step: step.into(),
+            detail: "its pstat has no dos.s (the provisioning state as an integer)".into(),
+        }));
+    }
     if state == Some(RFOTM) {
         // It holds our key but never left RFOTM, and only a DOC may finish
         // that: reset it, and take it afresh once it is back.

@@ -79,8 +79,11 @@ impl Provisioning for CloudInDoc {
         if lock(&self.href).as_deref() != Some(href) {
             return;
         }
+        // An answer that cannot be read is not taken: the state is read again.
         if let Ok(value) = crate::ocf::representation::decode_cbor(&response.payload) {
-            *lock(&self.answer) = Some(CloudState::from_cbor(&value));
+            if let Ok(state) = CloudState::parse(&value) {
+                *lock(&self.answer) = Some(state);
+            }
         }
     }
 }

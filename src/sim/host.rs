@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use super::cloud_client::{CloudClient, CloudClientConfig};
 use super::cloud_link::{CloudLinks, deliver};
+use super::misbehave::{Misbehaving, Misbehaviour};
 use super::secure_host::SecurePort;
 use crate::coap::{IncomingRequest, Reply, Server, ServerConfig};
 use crate::net::coap_endpoint::random_seed;
@@ -46,6 +47,9 @@ pub struct HostOptions {
     /// List loopback endpoints in eps to peers on loopback (see [`eps_for`]);
     /// `false` lists none, as the reference device.
     pub loopback_eps: bool,
+    /// How the devices misbehave on purpose; `None` (the default) for
+    /// devices as strict as real ones.
+    pub misbehaviour: Option<Misbehaviour>,
 }
 
 /// A device as announced on startup.
@@ -71,6 +75,10 @@ struct Hosted {
     reset_at: Option<Instant>,
     /// The device's connection to its cloud (CoAP over TCP and TLS).
     cloud: CloudClient,
+    /// Misbehaviour on the plain port (the secure port has its own).
+    misbehaving: Misbehaving,
+    /// Datagrams the misbehaviour sends in the device's stead.
+    raw: Vec<(SocketAddr, Vec<u8>)>,
 }
 
 enum Source {
@@ -129,18 +137,22 @@ pub async fn run(
             Source::Secure(index)
         });
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        let mut secure = SecurePort::new(secure_socket, (seed >> 16) as u16, options.session_idle);
+        secure.misbehaving = Misbehaving::new(options.misbehaviour);
         hosted.push(Hosted {
             device: SimDevice::with_security(state, options.security.clone()),
             server: Server::new(ServerConfig::default(), (seed >> 32) as u16),
             socket,
             port,
-            secure: SecurePort::new(secure_socket, (seed >> 16) as u16, options.session_idle),
+            secure,
             secure_port,
             wildcard,
             loopback_eps: options.loopback_eps,
             state_path,
             reset_at: None,
             cloud: CloudClient::new(CloudClientConfig::default(), seed),
+            misbehaving: Misbehaving::new(options.misbehaviour),
+            raw: Vec::new(),
         });
     }
     if options.multicast {
@@ -208,8 +220,13 @@ pub async fn run(
             if h.device.reset_requested && h.reset_at.is_none() {
                 h.reset_at = Some(crate::net::now() + options.reset_delay);
             }
+            for (to, datagram) in std::mem::take(&mut h.raw) {
+                let _ = h.socket.send_to(&datagram, to).await;
+            }
             while let Some(t) = h.server.poll_transmit() {
-                let _ = h.socket.send_to(&t.datagram, t.destination).await;
+                for datagram in h.misbehaving.transmit(t.datagram) {
+                    let _ = h.socket.send_to(&datagram, t.destination).await;
+                }
             }
             h.secure.flush().await;
             wakes[index] = [
@@ -288,8 +305,13 @@ pub async fn run(
                     let h = &mut hosted[i];
                     // Not CoAP: noise, ignored.
                     let Ok(Some(request)) = h.server.handle_datagram(now, from, &datagram) else { continue };
+                    if let Some(raw) = h.misbehaving.intercept(&request) {
+                        h.raw.extend(raw.into_iter().map(|d| (from, d)));
+                        continue;
+                    }
                     let context = RequestContext { multicast, eps: eps_for(h, from), peer: Peer::Unsecured };
                     let Some(reply) = h.device.handle(&request, &context) else { continue };
+                    let reply = h.misbehaving.reply(&request, reply);
                     if multicast && !options.multicast_delay.is_zero() {
                         rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
                         let delay = Duration::from_micros(rng % (options.multicast_delay.as_micros() as u64 + 1));

@@ -181,6 +181,7 @@ impl Lab {
             reset_delay: Duration::from_secs(2),
             session_idle: Duration::from_secs(60),
             loopback_eps: true,
+            misbehaviour: None,
         };
         let (failed_tx, failed) = oneshot::channel();
         tokio::spawn(async move {

@@ -14,6 +14,7 @@ pub mod host;
 pub mod identity;
 pub mod jwt;
 pub mod lab;
+pub mod misbehave;
 pub mod oauth;
 pub mod repr;
 pub mod resources;

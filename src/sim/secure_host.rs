@@ -13,6 +13,7 @@ use crate::net::udp::Socket as UdpSocket;
 use crate::coap::{Server, ServerConfig};
 use crate::dtls::{self, Connection, CookieGuard, HelloVerdict};
 use crate::net::secure::OsRandom;
+use crate::sim::misbehave::Misbehaving;
 use crate::sim::{Peer, RequestContext, SessionInfo, SimDevice};
 
 struct Session {
@@ -39,6 +40,8 @@ pub struct SecurePort {
     pub outgoing: Vec<(SocketAddr, Vec<u8>)>,
     seed: u16,
     idle: Duration,
+    /// Off unless the device was asked to misbehave.
+    pub misbehaving: Misbehaving,
 }
 
 impl SecurePort {
@@ -52,6 +55,7 @@ impl SecurePort {
             outgoing: Vec::new(),
             seed,
             idle,
+            misbehaving: Misbehaving::default(),
         }
     }
 
@@ -107,8 +111,14 @@ impl SecurePort {
             // device drops such a ClientHello.
             return;
         };
-        let Ok(connection) = Connection::server_from_hello(offer.config, now, OsRandom, hello)
-        else {
+        let config = if self.misbehaving.corrupt_finished() {
+            let mut config = (*offer.config).clone();
+            config.corrupt_finished = true;
+            Arc::new(config)
+        } else {
+            offer.config
+        };
+        let Ok(connection) = Connection::server_from_hello(config, now, OsRandom, hello) else {
             self.outgoing.push((from, handshake_failure_alert()));
             return;
         };
@@ -174,7 +184,15 @@ impl SecurePort {
                         eps: eps.to_vec(),
                         peer: Peer::Secure(info),
                     };
+                    if let Some(raw) = self.misbehaving.intercept(&request) {
+                        for datagram in raw {
+                            let _ = session.connection.send(&datagram);
+                        }
+                        continue;
+                    }
                     if let Some(reply) = device.handle(&request, &context) {
+                        self.misbehaving.after_write(device, &request, session.doc);
+                        let reply = self.misbehaving.reply(&request, reply);
                         session.coap.respond(now, &request, reply);
                     }
                 }
@@ -183,10 +201,13 @@ impl SecurePort {
             }
         }
         while let Some(transmit) = session.coap.poll_transmit() {
-            let _ = session.connection.send(&transmit.datagram);
+            for datagram in self.misbehaving.transmit(transmit.datagram) {
+                let _ = session.connection.send(&datagram);
+            }
         }
         let mut queued = false;
         while let Some(datagram) = session.connection.poll_transmit() {
+            let datagram = self.misbehaving.handshake_datagram(datagram);
             self.outgoing.push((from, datagram));
             queued = true;
         }

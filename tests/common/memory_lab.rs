@@ -53,6 +53,7 @@ pub async fn lab_with_timeout(
         reset_delay: Duration::from_millis(500),
         session_idle: Duration::from_secs(60),
         loopback_eps: true,
+        misbehaviour: None,
     };
     let (announced, devices) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {

@@ -135,11 +135,12 @@ impl Connection {
         if sh.version != DTLS12 {
             return fail(AlertDescription::ProtocolVersion);
         }
-        let Some(suite) = CipherSuite::from_code(sh.cipher_suite) else {
-            return fail(AlertDescription::IllegalParameter);
+        let offered = CipherSuite::from_code(sh.cipher_suite)
+            .filter(|suite| self.client_config().common.cipher_suites.contains(suite));
+        let Some(suite) = offered else {
+            return Err(Error::SuiteNotOffered(sh.cipher_suite));
         };
-        if !self.client_config().common.cipher_suites.contains(&suite) || sh.compression_method != 0
-        {
+        if sh.compression_method != 0 {
             return fail(AlertDescription::IllegalParameter);
         }
         for e in &sh.extensions {

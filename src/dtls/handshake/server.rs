@@ -201,7 +201,10 @@ impl Connection {
                 // retransmits flight 5 if this is lost, and we answer again.
                 self.begin_flight();
                 self.queue_ccs();
-                let fin = self.finished_data(false);
+                let mut fin = self.finished_data(false);
+                if self.server_config().corrupt_finished {
+                    fin[0] ^= 0x01;
+                }
                 self.queue_handshake(FINISHED, fin);
                 self.send_flight(false);
                 self.connected();

@@ -82,6 +82,10 @@ pub struct CloudConfig {
     pub device_grant: String,
     pub m2m_client_id: String,
     pub web_client_id: String,
+    /// For rehearsals only: the server certificate's CN is this instead of
+    /// `uuid:<sid>`, as a wrong or impostor cloud's would be; devices must
+    /// refuse it.
+    pub misbehave_cn: Option<String>,
 }
 
 impl Default for CloudConfig {
@@ -107,6 +111,7 @@ impl Default for CloudConfig {
             device_grant: "authorizationCode".into(),
             m2m_client_id: "m2m".into(),
             web_client_id: "web".into(),
+            misbehave_cn: None,
         }
     }
 }
@@ -225,8 +230,12 @@ impl Cloud {
     pub async fn start(config: CloudConfig) -> Result<CloudHandle, CloudError> {
         let (sid, ca, signer) = identity(&config)?;
         let ca = Arc::new(ca);
+        let cn = config
+            .misbehave_cn
+            .clone()
+            .unwrap_or_else(|| format!("uuid:{sid}"));
         let leaf = ca
-            .leaf(&format!("uuid:{sid}"))
+            .leaf(&cn)
             .map_err(|e| CloudError::Certificates(e.to_string()))?;
         // Without --require-client-cert no certificate is asked for: a
         // device with a manufacturer certificate from another CA would fail

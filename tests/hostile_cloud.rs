@@ -1,0 +1,211 @@
+//! Hostile clouds: a hub and OAuth server (a test HTTP peer) that answer
+//! with garbage JSON, HTML or bodies far too large, and a cloud whose
+//! certificate's CN is not `uuid:<sid>` (`ocf-devsim cloud --misbehave-cn`).
+//! Each ends in a clean error naming what was asked and what was wrong, in
+//! bounded time and memory (peak RSS printed and bounded).
+
+mod common;
+#[path = "common/hostile.rs"]
+mod hostile;
+#[path = "common/http_peer.rs"]
+mod http_peer;
+#[path = "common/kernel_session.rs"]
+mod kernel_session;
+#[path = "common/cloud.rs"]
+mod kit;
+
+use std::time::Duration;
+
+use hostile::{Hostile, Station, assert_clean_error};
+use http_peer::{Answer, HttpPeer};
+
+const BOUND: Duration = Duration::from_secs(30);
+const HUB: &str = "/.well-known/hub-configuration";
+const DISCOVERY: &str = "/.well-known/openid-configuration";
+
+/// A hub configuration whose authority is the peer itself.
+fn hub_document() -> String {
+    r#"{"id": "4c1e4d0e-8f4a-4b36-9ac0-1c7b7b0a4a55",
+        "coapGateway": "coaps+tcp://127.0.0.1:9",
+        "authority": "{peer}",
+        "deviceOauthClient": {"clientId": "device", "providerName": "plgd", "grantType": "clientCredentials"},
+        "m2mOauthClient": {"clientId": "m2m", "scopes": []}}"#
+        .to_owned()
+}
+
+fn discovery_document() -> String {
+    r#"{"issuer": "{peer}", "token_endpoint": "{peer}/token"}"#.to_owned()
+}
+
+/// `login --hub PEER --client-credentials`, the secret on stdin.
+fn login(peer: &HttpPeer) -> hostile::Measured {
+    let station = Station::new();
+    station.run_with_stdin(
+        &[
+            "--timeout",
+            "10s",
+            "login",
+            "--hub",
+            &peer.url,
+            "--client-credentials",
+            "--client-secret-stdin",
+        ],
+        "a-client-secret\n",
+    )
+}
+
+/// The hub configuration answers `answer`: login fails, saying so.
+#[track_caller]
+fn hub_answers(case: &str, answer: Answer, says: &str) {
+    let peer = HttpPeer::start();
+    peer.answer(HUB, answer);
+    let run = login(&peer);
+    assert_clean_error(case, &run, 1, &["the hub configuration", HUB, says], BOUND);
+}
+
+/// The token endpoint answers `answer`: login fails, saying so.
+#[track_caller]
+fn token_endpoint_answers(case: &str, answer: Answer, says: &str) {
+    let peer = HttpPeer::start();
+    peer.answer(HUB, Answer::Json(hub_document()))
+        .answer(DISCOVERY, Answer::Json(discovery_document()))
+        .answer("/token", answer);
+    let run = login(&peer);
+    assert!(
+        !run.run.stderr.contains("a-client-secret"),
+        "{case}: the secret in: {}",
+        run.run.stderr
+    );
+    assert_clean_error(case, &run, 1, &["/token", says], BOUND);
+}
+
+#[test]
+fn a_hub_configuration_of_garbage_json_is_refused() {
+    hub_answers(
+        "hub: garbage JSON",
+        Answer::Body(200, "application/json", b"{\"id\": [1, ".to_vec()),
+        "not a JSON document",
+    );
+}
+
+#[test]
+fn a_hub_configuration_in_html_is_refused() {
+    hub_answers(
+        "hub: HTML",
+        Answer::Body(
+            200,
+            "text/html",
+            b"<html><body>Welcome</body></html>".to_vec(),
+        ),
+        "not a JSON document",
+    );
+}
+
+#[test]
+fn an_endless_hub_configuration_is_cut_at_the_body_limit() {
+    hub_answers(
+        "hub: 256 MiB, chunked",
+        Answer::Endless { mib: 256 },
+        "larger than 1024 KiB",
+    );
+}
+
+#[test]
+fn an_announced_giant_hub_configuration_is_refused_at_once() {
+    hub_answers(
+        "hub: 256 MiB, announced",
+        Answer::Announced { mib: 256 },
+        "larger than 1024 KiB",
+    );
+}
+
+#[test]
+fn a_token_answer_of_garbage_json_is_refused() {
+    token_endpoint_answers(
+        "token: garbage JSON",
+        Answer::Body(200, "application/json", b"{\"access_token\": ".to_vec()),
+        "token",
+    );
+}
+
+#[test]
+fn a_token_answer_in_html_is_refused() {
+    token_endpoint_answers(
+        "token: HTML",
+        Answer::Body(
+            200,
+            "text/html",
+            b"<html><body>Sign in</body></html>".to_vec(),
+        ),
+        "token",
+    );
+}
+
+#[test]
+fn an_endless_token_answer_is_cut_at_the_body_limit() {
+    token_endpoint_answers(
+        "token: 256 MiB, chunked",
+        Answer::Endless { mib: 256 },
+        "larger than 1024 KiB",
+    );
+}
+
+#[test]
+fn a_cloud_whose_certificate_is_not_uuid_sid_is_refused_by_the_device() {
+    let cloud = kit::CloudProcess::start(&[
+        "--misbehave-cn",
+        "uuid:00000000-0000-4000-8000-000000000bad",
+    ]);
+    let station = Station::new();
+    let device = Hostile::normal(1, &[]);
+    let owned = station.run(&["--json", "own", &device.address()]);
+    assert_eq!(owned.run.code, 0, "{}", owned.run.stderr);
+    let di = owned.run.json()["di"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, cloud.ca_pem()).unwrap();
+    let configured = station.run_with_stdin(
+        &[
+            "cloud",
+            "configure",
+            &di,
+            "--cis",
+            &cloud.cis(),
+            "--sid",
+            &cloud.sid(),
+            "--apn",
+            "plgd",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--token-stdin",
+        ],
+        "a-token\n",
+    );
+    assert_eq!(configured.run.code, 0, "{}", configured.run.stderr);
+    let run = station.run(&[
+        "--timeout",
+        "10s",
+        "cloud",
+        "status",
+        &di,
+        "--wait",
+        "registered",
+    ]);
+    assert_clean_error(
+        "cloud certificate CN",
+        &run,
+        4,
+        &[
+            &di,
+            "did not register",
+            "(clec 2)",
+            "certificate matches the trust anchor and sid",
+        ],
+        BOUND,
+    );
+    assert!(
+        cloud.events().iter().all(|e| e["event"] != "signup"),
+        "the device signed up with an impostor: {:?}",
+        cloud.events()
+    );
+}
