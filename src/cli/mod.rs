@@ -4,6 +4,7 @@ pub mod args;
 pub mod cloud;
 pub mod cloud_state;
 pub mod complete;
+pub mod core_dumps;
 pub mod credentials;
 pub mod devices;
 pub mod devsim_args;
