@@ -377,7 +377,19 @@ impl CloudSession {
         if let Some(entry) = &located.entry {
             m.prepare_sessions(entry.keyring);
         }
-        let session = m.owner_session(located, deadline).await?;
+        // Errors name the device as the person knows it, not the
+        // address of its secure endpoint.
+        let label = located.label();
+        let session = match m.owner_session(located, deadline).await {
+            Ok(session) => session.named(label.clone()),
+            Err(crate::mediator::AccessError::Device(error)) => {
+                return Err(CloudError::Device {
+                    error: error.naming(&label),
+                    in_rfpro: false,
+                });
+            }
+            Err(other) => return Err(other.into()),
+        };
         Ok(CloudSession {
             href,
             session,

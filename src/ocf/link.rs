@@ -171,6 +171,13 @@ impl Session {
         Session { inner, name }
     }
 
+    /// The same session, called `name` in its errors (a device's name and
+    /// UUID rather than its address).
+    pub fn named(mut self, name: String) -> Session {
+        self.name = name;
+        self
+    }
+
     /// The device's address, as shown in messages.
     pub fn name(&self) -> &str {
         &self.name
