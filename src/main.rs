@@ -6,6 +6,8 @@ use clap::{CommandFactory, Parser};
 use ocf_mediator::cli::{self, args::Cli, generate::COMPLETE_VAR};
 
 fn main() -> ExitCode {
+    // Before anything reads a secret: no core file may hold one.
+    cli::core_dumps::disable();
     // First: a shell asking for completions (COMPLETE=<shell>) gets them and
     // nothing else runs. Without the variable this is one lookup.
     clap_complete::CompleteEnv::with_factory(Cli::command)

@@ -5,6 +5,7 @@ pub mod cert;
 pub mod cloud;
 pub mod cloud_state;
 pub mod complete;
+pub mod core_dumps;
 pub mod credentials;
 pub mod devices;
 pub mod devsim_args;

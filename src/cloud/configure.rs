@@ -44,6 +44,9 @@ impl CloudToken {
     }
 }
 
+/// pstat `dos.s` of RFPRO.
+const RFPRO: i128 = 2;
+
 /// What to configure.
 #[derive(Clone)]
 pub struct ConfigureRequest {
@@ -173,11 +176,32 @@ async fn configure_in(
     // registration is configured again, with a fresh token.
     let keep_configuration = state.is_configured() && same_cloud;
     if keep_configuration && anchor_present && ace_present {
+        // Everything written, but an earlier run may have stopped (killed)
+        // before it moved the device back to RFNOP: a device left in RFPRO
+        // never connects to its cloud, so that move is finished here.
+        let pstat = read(m, session, "/oic/sec/pstat", deadline).await?;
+        let in_rfpro = field(&pstat, "dos")
+            .and_then(|dos| field(dos, "s"))
+            .and_then(|s| s.as_integer())
+            .is_some_and(|s| i128::from(s) == RFPRO);
+        if in_rfpro {
+            progress("back to normal operation");
+            send(m, session, &crate::otm::rfnop_step(), deadline)
+                .await
+                .map_err(|e| match e {
+                    CloudError::Device { error, .. } => CloudError::Device {
+                        error,
+                        in_rfpro: true,
+                    },
+                    other => other,
+                })?;
+            state = read_state(m, session, href, deadline).await?;
+        }
         return Ok(CloudStatus {
             di: located.record.di,
             name: located.record.name.clone(),
             state,
-            changed: false,
+            changed: in_rfpro,
         });
     }
     if !anchor_present {
@@ -357,7 +381,19 @@ impl CloudSession {
         if let Some(entry) = &located.entry {
             m.prepare_sessions(entry.keyring);
         }
-        let session = m.owner_session(located, deadline).await?;
+        // Errors name the device as the person knows it, not the
+        // address of its secure endpoint.
+        let label = located.label();
+        let session = match m.owner_session(located, deadline).await {
+            Ok(session) => session.named(label.clone()),
+            Err(crate::mediator::AccessError::Device(error)) => {
+                return Err(CloudError::Device {
+                    error: error.naming(&label),
+                    in_rfpro: false,
+                });
+            }
+            Err(other) => return Err(other.into()),
+        };
         Ok(CloudSession {
             href,
             session,

@@ -97,12 +97,11 @@ impl fmt::Display for CloudError {
                 wanted,
                 state,
             } => {
-                write!(
-                    f,
-                    "{device} is not {wanted} in time: it is {} ({})",
-                    state.cps,
-                    state.status_meaning()
-                )?;
+                write!(f, "{device} is not {wanted} in time: it is {}", state.cps)?;
+                if !state.cis.is_empty() {
+                    write!(f, " with {}", state.cis)?;
+                }
+                write!(f, " ({})", state.status_meaning())?;
                 if state.clec != 0 {
                     write!(f, ", and its last error was: {}", state.error_meaning())?;
                 }

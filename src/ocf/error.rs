@@ -54,6 +54,39 @@ pub enum DeviceError {
 }
 
 impl DeviceError {
+    /// The same failure with the device called `name` (its name and UUID)
+    /// instead of the address a session was opened to.
+    pub fn naming(self, name: &str) -> DeviceError {
+        let name = name.to_owned();
+        match self {
+            DeviceError::Unreachable { .. } => DeviceError::Unreachable { peer: name },
+            DeviceError::TimedOut { step, .. } => DeviceError::TimedOut { peer: name, step },
+            DeviceError::Refused {
+                step,
+                code,
+                diagnostic,
+                ..
+            } => DeviceError::Refused {
+                peer: name,
+                step,
+                code,
+                diagnostic,
+            },
+            DeviceError::Authentication { step, detail, .. } => DeviceError::Authentication {
+                peer: name,
+                step,
+                detail,
+            },
+            DeviceError::Malformed { step, detail, .. } => DeviceError::Malformed {
+                peer: name,
+                step,
+                detail,
+            },
+            DeviceError::Network { detail, .. } => DeviceError::Network { peer: name, detail },
+            other => other,
+        }
+    }
+
     /// The error for a failed DTLS session or request on it.
     pub fn from_session(peer: &str, step: &str, error: SessionError) -> DeviceError {
         let peer = peer.to_owned();

@@ -116,13 +116,11 @@ impl CloudProcess {
     /// Starts under a command prefix (e.g. `ip netns exec NS`).
     pub fn start_in(prefix: &[&str], extra: &[&str], stdin: Option<&str>) -> CloudProcess {
         let mut args: Vec<&str> = prefix.iter().skip(1).copied().collect();
-        args.extend([
-            crate::common::DEVSIM,
-            "cloud",
-            "--json",
-            "--listen",
-            "127.0.0.1:0",
-        ]);
+        args.extend([crate::common::DEVSIM, "cloud", "--json"]);
+        // A free port, unless the caller chose one (a restart keeps its cis).
+        if !extra.contains(&"--listen") {
+            args.extend(["--listen", "127.0.0.1:0"]);
+        }
         args.extend_from_slice(extra);
         let program = prefix.first().copied().unwrap_or(crate::common::DEVSIM);
         if prefix.is_empty() {
@@ -165,6 +163,32 @@ impl CloudProcess {
             startup,
             lines: collected,
         }
+    }
+
+    /// Stops the cloud dead (SIGKILL): no goodbye to its devices, its
+    /// state directory as it was.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The gateway's and the HTTP side's addresses, as `--listen` and
+    /// `--http-listen` take them (to restart a cloud where it was).
+    pub fn listen_flags(&self) -> Vec<String> {
+        let http = self.startup["hub_configuration_url"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        vec![
+            "--listen".into(),
+            self.cis().trim_start_matches("coaps+tcp://").to_owned(),
+            "--http-listen".into(),
+            http,
+        ]
     }
 
     pub fn sid(&self) -> String {
@@ -219,6 +243,10 @@ impl CloudProcess {
 
 impl Drop for CloudProcess {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            // Ended (or killed) already: its pid may be another's now.
+            return;
+        }
         // SIGTERM first: the cloud removes its scratch directory on the way out.
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

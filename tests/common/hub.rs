@@ -40,6 +40,8 @@ pub struct Hub {
     pub cloud: CloudProcess,
     pub home: Home,
     pub grant: Grant,
+    /// The cloud's flags beyond its addresses, to restart it.
+    cloud_flags: Vec<String>,
     _secret: tempfile::NamedTempFile,
 }
 
@@ -73,6 +75,7 @@ impl Hub {
         ];
         flags.extend_from_slice(cloud_flags);
         let cloud = CloudProcess::start(&flags);
+        let cloud_flags = flags.iter().map(|f| f.to_string()).collect();
         let home = Home::new();
         let login = match grant {
             Grant::AuthorizationCode => home.run_interactive(
@@ -125,8 +128,23 @@ impl Hub {
             cloud,
             home,
             grant,
+            cloud_flags,
             _secret: secret,
         }
+    }
+
+    /// Stops the cloud dead (SIGKILL), as a crash or a power cut would.
+    pub fn kill_cloud(&mut self) {
+        self.cloud.kill();
+    }
+
+    /// Starts the cloud again at the same addresses with the same flags
+    /// (with `--state-dir` among them: the same sid, CA and token keys).
+    pub fn restart_cloud(&mut self) {
+        let mut flags = self.cloud.listen_flags();
+        flags.extend(self.cloud_flags.iter().cloned());
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        self.cloud = CloudProcess::start(&flags);
     }
 
     /// Runs `ocf-mediator ARGS` in the home, playing the person at every
@@ -239,6 +257,17 @@ impl Devices {
         )
     }
 
+    /// At a chosen address (device 0 there, device i at its port + i), in
+    /// a state directory of earlier devices: a restart where they were.
+    pub fn start_at(dir: tempfile::TempDir, count: usize, listen: &str, extra: &[&str]) -> Devices {
+        Devices::launch(
+            &[],
+            dir,
+            count,
+            &[&["--listen", listen, "--no-multicast"], extra].concat(),
+        )
+    }
+
     /// Under a command prefix (e.g. `ip netns exec NS`), on every address,
     /// answering multicast.
     pub fn start_under(prefix: &[&str], count: usize, extra: &[&str]) -> Devices {
@@ -305,6 +334,14 @@ impl Devices {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// Stops the devices dead (SIGKILL: no goodbye, nothing saved but what
+    /// they had saved) and hands back their state directory.
+    pub fn kill(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     /// Stops the devices (SIGTERM: they save their state) and hands back
