@@ -191,6 +191,38 @@ fn a_hundred_concurrent_writes_are_all_durable_with_their_keys() {
 }
 
 #[test]
+fn processes_that_own_their_first_devices_at_once_agree_on_one_kek() {
+    // Eight handles on a new store, as eight processes of a factory line
+    // starting together: each makes or finds the store's first KEK while the
+    // others seal keys under it. Every key opens afterwards.
+    for _ in 0..20 {
+        let (dir, _, rt) = scratch();
+        let path = dir.path().join("state");
+        let handles: Vec<Store> = (0..8).map(|_| Store::open(Some(&path)).unwrap()).collect();
+        let dis: Vec<Uuid> = (0..8).map(|_| Uuid::new_v4()).collect();
+        std::thread::scope(|scope| {
+            for (store, di) in handles.iter().zip(&dis) {
+                scope.spawn(move || {
+                    runtime()
+                        .block_on(store.put_owned(device(*di, "first"), &key_of(*di)))
+                        .unwrap_or_else(|e| panic!("first write: {e}"));
+                });
+            }
+        });
+        let again = Store::open(Some(&path)).unwrap();
+        rt.block_on(async {
+            for di in &dis {
+                let record = again.device(*di).await.unwrap().unwrap();
+                assert_eq!(
+                    again.owner_key(&record).await.unwrap().bytes(),
+                    key_of(*di).bytes()
+                );
+            }
+        });
+    }
+}
+
+#[test]
 fn the_directory_is_0700_its_files_0600_and_looser_ones_are_tightened() {
     let (dir, store, rt) = scratch();
     let state = dir.path().join("state");

@@ -75,6 +75,38 @@ impl Keks {
     ) -> Result<Option<Kek>, StoreError> {
         let secrets = Secrets::open(kind)?;
         let account = account(self.store_id);
+        // The common case, without the write lock: a check value and the
+        // KEK that matches it.
+        if let Some(check) = db::kek_check(conn, kind).map_err(StoreError::sqlite)?
+            && let Some(bytes) = secrets.get(&account)?
+            && let Some(kek) = Kek::from_bytes(&bytes)
+            && kek.matches(&check)
+        {
+            return Ok(Some(kek));
+        }
+        // Anything else is decided under the database's write lock: another
+        // process may be making this store's first KEK right now (keyring,
+        // then check value, then its first sealed key), and the keyring and
+        // the check value read at two moments could disagree only because of
+        // it. Under the lock, the other process has either finished or not
+        // begun.
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(StoreError::sqlite)?;
+        let result = self.load_locked(conn, kind, create, &secrets);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        conn.execute_batch(end).map_err(StoreError::sqlite)?;
+        result
+    }
+
+    /// [`Keks::load`] under the write lock.
+    fn load_locked(
+        &self,
+        conn: &Connection,
+        kind: KeyringKind,
+        create: bool,
+        secrets: &Secrets,
+    ) -> Result<Option<Kek>, StoreError> {
+        let account = account(self.store_id);
         let check = db::kek_check(conn, kind).map_err(StoreError::sqlite)?;
         match (secrets.get(&account)?, check) {
             (Some(bytes), Some(check)) => match Kek::from_bytes(&bytes) {
@@ -88,7 +120,8 @@ impl Keks {
                 if db::has_sealed_keys(conn, kind).map_err(StoreError::sqlite)? {
                     return Err(StoreError::WrongKek { keyring: kind });
                 }
-                self.create_check(conn, kind, &kek, &secrets).map(Some)
+                db::set_kek_check(conn, kind, &kek.check_value()).map_err(StoreError::sqlite)?;
+                Ok(Some(kek))
             }
             (None, Some(_)) => Err(StoreError::KekLost { keyring: kind }),
             (None, None) => {
@@ -102,43 +135,12 @@ impl Keks {
                     path: Default::default(),
                     detail: format!("no random bytes for a key-encryption key: {e}"),
                 })?;
-                self.create_check(conn, kind, &kek, &secrets).map(Some)
+                // The keyring first: a crash between the two leaves a KEK
+                // with no check value, which the next process adopts (above).
+                secrets.set(&account, kek.bytes())?;
+                db::set_kek_check(conn, kind, &kek.check_value()).map_err(StoreError::sqlite)?;
+                Ok(Some(kek))
             }
         }
-    }
-
-    /// Under the database's write lock (so two processes making the first
-    /// KEK of a store agree on one): if no check value exists yet, store
-    /// `kek` in the keyring, then its check value; else use the KEK the
-    /// other process stored.
-    fn create_check(
-        &self,
-        conn: &Connection,
-        kind: KeyringKind,
-        kek: &Kek,
-        secrets: &Secrets,
-    ) -> Result<Kek, StoreError> {
-        let account = account(self.store_id);
-        conn.execute_batch("BEGIN IMMEDIATE")
-            .map_err(StoreError::sqlite)?;
-        let result = (|| {
-            if let Some(check) = db::kek_check(conn, kind).map_err(StoreError::sqlite)? {
-                let bytes = secrets
-                    .get(&account)?
-                    .ok_or(StoreError::KekLost { keyring: kind })?;
-                return match Kek::from_bytes(&bytes) {
-                    Some(theirs) if theirs.matches(&check) => Ok(theirs),
-                    _ => Err(StoreError::WrongKek { keyring: kind }),
-                };
-            }
-            // The keyring first: a crash between the two leaves a KEK with
-            // no check value, which the next process adopts (above).
-            secrets.set(&account, kek.bytes())?;
-            db::set_kek_check(conn, kind, &kek.check_value()).map_err(StoreError::sqlite)?;
-            Ok(kek.clone())
-        })();
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        conn.execute_batch(end).map_err(StoreError::sqlite)?;
-        result
     }
 }
