@@ -422,3 +422,44 @@ fn a_batch_with_hostile_devices_registers_the_others() {
         assert_nothing_lost(mode, &station, &device.address(), &device.state(0));
     }
 }
+
+/// A device giving, unowned, the UUID of one we own (which still answers,
+/// owned, where we left it) is an impostor: it is not taken, and the key of
+/// the real one is kept. (Taken "afresh", the real device's key would go.)
+#[test]
+fn an_impostor_giving_the_uuid_of_an_owned_device_is_not_taken() {
+    let station = Station::new();
+    let real = Hostile::normal(1, &[]);
+    let owned = station.run(&["--json", "own", &real.address()]);
+    assert_eq!(owned.run.code, 0, "{}", owned.run.stderr);
+    let taken = owned.run.json()["di"].as_str().unwrap().to_owned();
+
+    // An unowned device whose saved identity is made to be that UUID.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().to_str().unwrap().to_owned();
+    drop(common::DevSim::start(&["--state-dir", &state]));
+    let path = dir.path().join("device-0.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    saved["di"] = taken.as_str().into();
+    std::fs::write(&path, saved.to_string()).unwrap();
+    let impostor = common::DevSim::start(&["--state-dir", &state]);
+    assert_eq!(impostor.di(0), taken);
+
+    let address = impostor.address(0);
+    let run = station.run(&["--timeout", "5s", "own", &address]);
+    assert_clean_error(
+        "impostor",
+        &run,
+        1,
+        &[&address, &taken, "still answers, owned", &real.address()],
+        BOUND,
+    );
+    let listed = station.devices();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["di"], taken.as_str());
+    assert_eq!(listed[0]["complete"], true);
+    assert_eq!(listed[0]["key"], "present");
+    let state = hostile::device_state(dir.path(), 0);
+    assert_eq!(state["doxm"]["owned"], false, "untouched: {state}");
+}

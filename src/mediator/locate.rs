@@ -103,6 +103,28 @@ impl Mediator {
         }
     }
 
+    /// Whether the device `entry` records still answers, owned and under
+    /// its UUID, at a recorded address other than `not_at`: then a device
+    /// at `not_at` that gives the same UUID is not it. Asked for a second at
+    /// most (a device that moved does not answer at its old address).
+    pub async fn answers_owned_elsewhere(
+        &self,
+        entry: &OwnedDevice,
+        not_at: SocketAddr,
+        deadline: Instant,
+    ) -> Option<SocketAddr> {
+        let addresses: Vec<SocketAddr> = coap_addresses(entry).filter(|a| *a != not_at).collect();
+        if addresses.is_empty() {
+            return None;
+        }
+        let until = deadline.min(crate::net::now() + Duration::from_secs(1));
+        let found = ask(&addresses, until).await.ok()?;
+        found
+            .into_iter()
+            .find(|r| r.di == entry.di && r.owned == Some(true))
+            .map(|r| r.address)
+    }
+
     /// The plain address of a device named by one of its coaps:// endpoints,
     /// from our record of it.
     async fn plain_address_of(&self, secure: SocketAddr) -> Result<SocketAddr, AccessError> {

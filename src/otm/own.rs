@@ -319,7 +319,35 @@ async fn decide(
         }),
         // Ours once, unowned now (reset at the device): the old key is
         // worthless. Start over.
-        (Some(_), Some(false)) => {
+        (Some(entry), Some(false)) => {
+            // Unless it is an impostor: another device giving the UUID of
+            // one we own, which still answers, owned, where we left it.
+            // Taking "it" afresh would drop the real device's key.
+            if entry.complete {
+                if let Some(at) = m
+                    .answers_owned_elsewhere(entry, located.record.address, deadline.at())
+                    .await
+                {
+                    return Err(OwnError::device(
+                        DeviceError::Malformed {
+                            peer: format!(
+                                "{} at {}",
+                                located.label(),
+                                crate::ocf::address::format_addr(located.record.address)
+                            ),
+                            step: "discovery".into(),
+                            detail: format!(
+                                "it says it is {}, unowned, but the device of that UUID, which \
+                                 this mediator owns, still answers, owned, at {}: two devices \
+                                 claim one UUID, and neither is taken",
+                                entry.di,
+                                crate::ocf::address::format_addr(at)
+                            ),
+                        },
+                        DeviceLeft::Untouched,
+                    ));
+                }
+            }
             m.interaction().notice(&Notice::Note(&format!(
                 "{} is unowned again; taking it afresh",
                 located.label()
