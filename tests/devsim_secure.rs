@@ -578,3 +578,45 @@ fn ownership_survives_a_restart_with_a_state_dir() {
     assert_eq!(owner.get("/oic/sec/pstat").1["dos"]["s"], 3);
     owner.close();
 }
+
+#[test]
+fn a_repeated_owner_credential_post_in_the_doc_adds_a_second_credential_as_iotivity_lite_does() {
+    // FACTS §3: iotivity-lite looks for a duplicate before it derives the
+    // owner PSK, so the same POST twice (a retransmission it handles again)
+    // leaves two credentials for the owner, with the same key.
+    let sim = DevSim::start(&[]);
+    assert_eq!(
+        plain(
+            &sim,
+            Code::POST,
+            "/oic/sec/doxm",
+            Some(json!({"oxmsel": 0}))
+        )
+        .0,
+        Code::CHANGED
+    );
+    let mut doc = Session::just_works(&sim).unwrap();
+    for body in [json!({"om": 4}), json!({"rowneruuid": OBT})] {
+        assert_eq!(doc.post("/oic/sec/pstat", body), Code::CHANGED);
+    }
+    assert_eq!(
+        doc.post("/oic/sec/doxm", json!({"devowneruuid": OBT})),
+        Code::CHANGED
+    );
+    let owner_cred = json!({"creds": [{"credtype": 1, "subjectuuid": OBT,
+        "privatedata": {"encoding": "oic.sec.encoding.raw", "data": ""}}],
+        "rowneruuid": OBT});
+    assert_eq!(doc.post("/oic/sec/cred", owner_cred.clone()), Code::CHANGED);
+    assert_eq!(doc.post("/oic/sec/cred", owner_cred), Code::CHANGED);
+    let (code, creds) = doc.get("/oic/sec/cred");
+    assert_eq!(code, Code::CONTENT);
+    let owner_psks: Vec<_> = creds["creds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["credtype"] == 1 && c["subjectuuid"] == OBT)
+        .collect();
+    assert_eq!(owner_psks.len(), 2, "{creds}");
+    assert_ne!(owner_psks[0]["credid"], owner_psks[1]["credid"]);
+    doc.close();
+}

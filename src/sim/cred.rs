@@ -78,18 +78,28 @@ pub fn post(
         }
     }
     for entry in creds.into_iter().flatten() {
-        let cred = parse_cred(&next, entry, session)?;
-        add(&mut next, cred);
+        let (cred, derived) = parse_cred(&next, entry, session)?;
+        if derived {
+            // iotivity-lite compares a new credential with those it holds
+            // before deriving the owner PSK (`oc_sec_add_new_cred`), so a
+            // repeated owner credential POST adds a second one with the
+            // same key (FACTS §3), where this would replace it.
+            append(&mut next, cred);
+        } else {
+            add(&mut next, cred);
+        }
     }
     *state = next;
     Ok(())
 }
 
+/// A credential as posted, and whether its key is the owner PSK derived
+/// here.
 fn parse_cred(
     state: &DeviceState,
     entry: &Cbor,
     session: Option<&SessionInfo>,
-) -> Result<Cred, Code> {
+) -> Result<(Cred, bool), Code> {
     let mut credtype = None;
     let mut subject = None;
     let mut credusage = None;
@@ -125,10 +135,12 @@ fn parse_cred(
         publicdata: None,
         privatedata_hex: String::new(),
     };
+    let mut derived = false;
     match credtype {
         1 => {
             let data = private.unwrap_or_default();
             let key = if data.is_empty() {
+                derived = true;
                 owner_psk(state, &cred.subjectuuid, session)?.to_vec()
             } else {
                 data
@@ -154,7 +166,7 @@ fn parse_cred(
         }
         _ => return Err(BAD),
     }
-    Ok(cred)
+    Ok((cred, derived))
 }
 
 /// The derivation happens only in the DOC, for the resource owner.
@@ -215,6 +227,12 @@ fn add(state: &mut DeviceState, mut cred: Cred) {
         *old = cred;
         return;
     }
+    append(state, cred);
+}
+
+/// Adds a credential with a new credid.
+fn append(state: &mut DeviceState, mut cred: Cred) {
+    let security = &mut state.security;
     security.next_credid = security.next_credid.max(1);
     cred.credid = security.next_credid;
     security.next_credid += 1;
