@@ -1,0 +1,94 @@
+//! The handshake's P-256 arithmetic through ring (BoringSSL's assembly
+//! field and scalar code, with its fixed-base table compiled in): ECDHE key
+//! pairs and agreement, and ECDSA-SHA256 signing and verification.
+//!
+//! Why ring and not RustCrypto's p256 (which the rest of the crate keeps for
+//! PKCS#8/SEC1 conversions, CSRs and JWTs): a handshake does two to four
+//! scalar multiplications per side, and they were most of its CPU (0xC037
+//! took 1.5 times OpenSSL's time, 0xC0AE 1.3 times). ring is already linked
+//! for rustls, so this adds no crate.
+//!
+//! # Where the randomness comes from
+//! ring's `SecureRandom` is sealed: it takes no randomness but its own
+//! `SystemRandom` (the OS's). So the ephemeral ECDHE scalars and the ECDSA
+//! nonces come from the OS, not from the connection's [`DtlsRng`]. Every
+//! other random byte (client and server randoms, CBC IVs, the cookie
+//! secret) still comes from the injected RNG, so a seeded test still replays
+//! its randoms and record layouts; what changes between runs is only the
+//! ECDHE points, the signatures and the keys derived from them, and no test
+//! asserts on those (the known answers check the key schedule from recorded
+//! secrets and the key exchanges' layouts; the simulated-time tests seed the
+//! network's fate, not the keys). We did not keep p256 behind a trait for a
+//! fixed test key: no test needs one, and tests would then run a curve
+//! implementation that production does not.
+//!
+//! ring's ECDSA nonce is hedged (the OS's randomness mixed with the key and
+//! the message), as BoringSSL's is.
+//!
+//! [`DtlsRng`]: super::DtlsRng
+
+use ring::agreement::{self, ECDH_P256, EphemeralPrivateKey, UnparsedPublicKey};
+use ring::rand::SystemRandom;
+
+use super::error::{AlertDescription, Error};
+
+/// Without OS randomness no key can be made safely: stop rather than
+/// handshake with a predictable scalar or nonce (as `net::secure::OsRandom`).
+const NO_OS_RANDOMNESS: &str = "the operating system's random source failed";
+
+/// A P-256 key pair for one ECDHE key exchange, made ahead of time.
+///
+/// Making a pair is one fixed-base multiplication. A peer that hands one to
+/// [`Connection::use_ephemeral_key`](super::Connection::use_ephemeral_key)
+/// keeps this work off the handshake: it can make the pair on a spare thread
+/// while it waits for the network. ring consumes the private key in the
+/// agreement, so a pair serves one key exchange only.
+pub struct EphemeralKey {
+    private: EphemeralPrivateKey,
+    /// The public point, uncompressed, as it goes on the wire.
+    public: agreement::PublicKey,
+}
+
+impl EphemeralKey {
+    /// A fresh pair; its scalar comes from the OS (see the module notes).
+    pub fn generate() -> EphemeralKey {
+        let private = EphemeralPrivateKey::generate(&ECDH_P256, &SystemRandom::new())
+            .expect(NO_OS_RANDOMNESS);
+        let public = private
+            .compute_public_key()
+            .expect("a generated P-256 scalar has a public point");
+        EphemeralKey { private, public }
+    }
+
+    /// The public point, uncompressed (65 bytes).
+    pub fn public(&self) -> &[u8] {
+        self.public.as_ref()
+    }
+
+    /// ECDH with the peer's uncompressed point, consuming the key. A point
+    /// that is not uncompressed, not on the curve or the identity fails the
+    /// handshake with illegal_parameter.
+    pub(crate) fn agree(self, peer_point: &[u8]) -> Result<Vec<u8>, Error> {
+        let illegal = Error::HandshakeFailure(AlertDescription::IllegalParameter);
+        // ring takes only the uncompressed form too; checked here so the
+        // alert does not depend on it.
+        if peer_point.len() != 65 || peer_point[0] != 4 {
+            return Err(illegal);
+        }
+        agreement::agree_ephemeral(
+            self.private,
+            &UnparsedPublicKey::new(&ECDH_P256, peer_point),
+            |z| z.to_vec(),
+        )
+        .map_err(|_| illegal)
+    }
+}
+
+impl std::fmt::Debug for EphemeralKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret scalar.
+        f.debug_struct("EphemeralKey")
+            .field("public", &self.public())
+            .finish_non_exhaustive()
+    }
+}
