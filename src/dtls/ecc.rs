@@ -29,6 +29,7 @@
 
 use ring::agreement::{self, ECDH_P256, EphemeralPrivateKey, UnparsedPublicKey};
 use ring::rand::SystemRandom;
+use ring::signature::ECDSA_P256_SHA256_ASN1;
 
 use super::error::{AlertDescription, Error};
 
@@ -90,5 +91,79 @@ impl std::fmt::Debug for EphemeralKey {
         f.debug_struct("EphemeralKey")
             .field("public", &self.public())
             .finish_non_exhaustive()
+    }
+}
+
+/// Whether `signature` (DER, as TLS and X.509 carry it) is an
+/// ECDSA-P256-SHA256 signature of `message` by `public_key` (an uncompressed
+/// point, as OCF certificates carry it: ring takes no compressed point).
+pub(crate) fn verify_sha256(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
+    ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
+        .verify(message, signature)
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use ::p256::ecdsa::signature::Signer;
+    use ::p256::ecdsa::{DerSignature, SigningKey as RustCryptoKey};
+
+    use super::*;
+
+    fn rustcrypto_key() -> ::p256::SecretKey {
+        ::p256::SecretKey::from_slice(&[0x5a; 32]).unwrap()
+    }
+
+    #[test]
+    fn verifies_what_another_implementation_signed_and_nothing_else() {
+        let key = rustcrypto_key();
+        let public = key.public_key().to_sec1_bytes();
+        let sig: DerSignature = RustCryptoKey::from(&key).sign(b"server key exchange");
+        assert!(verify_sha256(
+            &public,
+            b"server key exchange",
+            sig.as_bytes()
+        ));
+        assert!(!verify_sha256(
+            &public,
+            b"server key exchangE",
+            sig.as_bytes()
+        ));
+        let mut bad = sig.as_bytes().to_vec();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(!verify_sha256(&public, b"server key exchange", &bad));
+        // Another key's point.
+        let other = ::p256::SecretKey::from_slice(&[0x5b; 32]).unwrap();
+        let other = other.public_key().to_sec1_bytes();
+        assert!(!verify_sha256(
+            &other,
+            b"server key exchange",
+            sig.as_bytes()
+        ));
+    }
+
+    #[test]
+    fn ecdh_agrees_with_another_implementation_and_refuses_bad_points() {
+        let theirs = rustcrypto_key();
+        let ours = EphemeralKey::generate();
+        let our_point = ::p256::PublicKey::from_sec1_bytes(ours.public()).unwrap();
+        let expected =
+            ::p256::ecdh::diffie_hellman(theirs.to_nonzero_scalar(), our_point.as_affine());
+        let z = ours.agree(&theirs.public_key().to_sec1_bytes()).unwrap();
+        assert_eq!(z, expected.raw_secret_bytes().as_slice());
+
+        let illegal = Error::HandshakeFailure(AlertDescription::IllegalParameter);
+        let mut off_curve = theirs.public_key().to_sec1_bytes().to_vec();
+        off_curve[64] ^= 1;
+        assert_eq!(
+            EphemeralKey::generate().agree(&off_curve),
+            Err(illegal.clone())
+        );
+        // The compressed form of a valid point: 02/03 by the parity of y, then x.
+        let point = theirs.public_key().to_sec1_bytes();
+        let mut compressed = vec![2 + (point[64] & 1)];
+        compressed.extend_from_slice(&point[1..33]);
+        assert_eq!(EphemeralKey::generate().agree(&compressed), Err(illegal));
     }
 }
