@@ -1,8 +1,6 @@
 //! Certificate chain verification (rustls-webpki) with ECDSA P-256
 //! signatures checked by ring (see `super::ecc`).
 
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
 use rustls_pki_types::{
     AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm,
     UnixTime, alg_id,
@@ -77,12 +75,6 @@ impl ExtendedKeyUsageValidator for OcfEku {
             Ok(())
         }
     }
-}
-
-pub fn sign_p256(key: &p256::SecretKey, message: &[u8]) -> Vec<u8> {
-    let sk = SigningKey::from(key);
-    let sig: DerSignature = sk.sign(message);
-    sig.as_bytes().to_vec()
 }
 
 /// Which side's certificate is checked (decides the EKU we ask for).

@@ -27,9 +27,11 @@
 //!
 //! [`DtlsRng`]: super::DtlsRng
 
+use std::sync::Arc;
+
 use ring::agreement::{self, ECDH_P256, EphemeralPrivateKey, UnparsedPublicKey};
 use ring::rand::SystemRandom;
-use ring::signature::ECDSA_P256_SHA256_ASN1;
+use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 
 use super::error::{AlertDescription, Error};
 
@@ -103,10 +105,48 @@ pub(crate) fn verify_sha256(public_key: &[u8], message: &[u8], signature: &[u8])
         .is_ok()
 }
 
+/// A certificate's P-256 private key, made into ring's key pair once, when
+/// the configuration is built (ring checks that the public point matches
+/// the scalar, one multiplication), and shared by every handshake.
+#[derive(Clone)]
+pub(crate) struct SigningKey(Arc<EcdsaKeyPair>);
+
+impl SigningKey {
+    /// From RustCrypto's parsed key: ring's own PKCS#8 reader insists on the
+    /// optional public key inside ECPrivateKey, which OpenSSL writes but not
+    /// every tool does, so the scalar and point go over as bytes.
+    pub(crate) fn new(key: &::p256::SecretKey) -> Result<SigningKey, Error> {
+        // Uncompressed, as ring wants it.
+        let public = key.public_key().to_sec1_bytes();
+        EcdsaKeyPair::from_private_key_and_public_key(
+            &ECDSA_P256_SHA256_ASN1_SIGNING,
+            key.to_bytes().as_slice(),
+            &public,
+            &SystemRandom::new(),
+        )
+        .map(|pair| SigningKey(Arc::new(pair)))
+        .map_err(|e| {
+            Error::Config(format!(
+                "the private key is not usable for ECDSA P-256: {e}"
+            ))
+        })
+    }
+
+    /// An ECDSA-P256-SHA256 signature of `message`, DER-encoded; the nonce
+    /// comes from the OS (see the module notes).
+    pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+        self.0
+            .sign(&SystemRandom::new(), message)
+            .expect(NO_OS_RANDOMNESS)
+            .as_ref()
+            .to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use ::p256::ecdsa::signature::Signer;
-    use ::p256::ecdsa::{DerSignature, SigningKey as RustCryptoKey};
+    use ::p256::ecdsa::signature::{Signer, Verifier};
+    use ::p256::ecdsa::{DerSignature, Signature, SigningKey as RustCryptoKey, VerifyingKey};
 
     use super::*;
 
@@ -165,5 +205,20 @@ mod tests {
         let mut compressed = vec![2 + (point[64] & 1)];
         compressed.extend_from_slice(&point[1..33]);
         assert_eq!(EphemeralKey::generate().agree(&compressed), Err(illegal));
+    }
+
+    #[test]
+    fn signs_what_another_implementation_verifies_with_fresh_nonces() {
+        let key = rustcrypto_key();
+        let signer = SigningKey::new(&key).unwrap();
+        let a = signer.sign(b"certificate verify");
+        let b = signer.sign(b"certificate verify");
+        assert_ne!(a, b, "a nonce per signature");
+        let vk = VerifyingKey::from(&RustCryptoKey::from(&key));
+        for der in [a, b] {
+            let sig = Signature::from_der(&der).unwrap();
+            vk.verify(b"certificate verify", &sig).unwrap();
+            assert!(vk.verify(b"certificate verifY", &sig).is_err());
+        }
     }
 }

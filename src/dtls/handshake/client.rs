@@ -3,7 +3,7 @@
 use super::messages::*;
 use super::psk_premaster;
 use super::reassembly::Message;
-use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
+use crate::dtls::cert::{PeerRole, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec8, put_vec16};
 use crate::dtls::connection::{Connection, Event, Side, State};
 use crate::dtls::error::{AlertDescription, Error};
@@ -291,7 +291,7 @@ impl Connection {
         self.compute_master(&premaster);
 
         if let Some(c) = own_cert {
-            let sig = sign_p256(&c.key, &self.hs.transcript);
+            let sig = c.signer.sign(&self.hs.transcript);
             let mut cv = Vec::new();
             encode_signed(&mut cv, &sig);
             self.queue_handshake(CERTIFICATE_VERIFY, cv);

@@ -3,7 +3,7 @@
 use super::messages::*;
 use super::psk_premaster;
 use super::reassembly::Message;
-use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
+use crate::dtls::cert::{PeerRole, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec16};
 use crate::dtls::config::{ClientAuth, ServerConfig};
 use crate::dtls::connection::{Connection, Event, Side, State};
@@ -151,8 +151,8 @@ impl Connection {
                 signed.extend_from_slice(&self.hs.client_random);
                 signed.extend_from_slice(&self.hs.server_random);
                 signed.extend_from_slice(&ske);
-                let key = &cfg.common.certificate.as_ref().expect("checked above").key;
-                let sig = sign_p256(key, &signed);
+                let key = &cfg.common.certificate.as_ref().expect("checked above");
+                let sig = key.signer.sign(&signed);
                 encode_signed(&mut ske, &sig);
             }
         }
