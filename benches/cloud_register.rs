@@ -81,7 +81,6 @@ fn main() {
         })
         .collect();
 
-    ocf_mediator::dtls::precompute_tables();
     let runtime = ocf_mediator::net::runtime().unwrap();
     let cloud_before = resident_kib(cloud.id());
     let own_before = resident_kib(std::process::id());

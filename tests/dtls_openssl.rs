@@ -246,7 +246,9 @@ fn our_client_vs_s_server(suite: CipherSuite) {
 /// `padding` makes the certificates larger; `mtu` is given to both sides.
 fn our_client_vs_s_server_with(suite: CipherSuite, padding: usize, mtu: Option<usize>) {
     let pki = Pki::new(padding);
-    let files = PkiFiles::new(&pki, &format!("c{:04x}", suite.code()));
+    // The padding is in the name: the small-MTU tests run the same suite
+    // in parallel, and one's cleanup must not delete the other's files.
+    let files = PkiFiles::new(&pki, &format!("c{:04x}-{padding}", suite.code()));
     let port = free_udp_port();
     let mut args: Vec<String> = ["s_server", "-dtls1_2", "-naccept", "1", "-accept"]
         .iter()
@@ -310,7 +312,9 @@ fn s_client_vs_our_server(suite: CipherSuite) {
 
 fn s_client_vs_our_server_with(suite: CipherSuite, padding: usize, mtu: Option<usize>) {
     let pki = Pki::new(padding);
-    let files = PkiFiles::new(&pki, &format!("s{:04x}", suite.code()));
+    // The padding is in the name: the small-MTU tests run the same suite
+    // in parallel, and one's cleanup must not delete the other's files.
+    let files = PkiFiles::new(&pki, &format!("s{:04x}-{padding}", suite.code()));
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = sock.local_addr().unwrap().port();
     let mut args: Vec<String> = ["s_client", "-dtls1_2", "-connect"]

@@ -65,9 +65,6 @@ fn run_devices(args: DeviceArgs) -> ExitCode {
         misbehaviour: args.misbehave.map(|m| m.mode(args.misbehave_uuid)),
     };
     let json = args.json;
-    // A real device has its tables ready before anyone connects; so does this
-    // one, and the first peer's handshake does not pay for them.
-    ocf_mediator::dtls::precompute_tables();
     let runtime = match ocf_mediator::net::runtime() {
         Ok(runtime) => runtime,
         Err(e) => {

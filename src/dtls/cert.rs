@@ -1,8 +1,6 @@
-//! Certificate chain verification (rustls-webpki) and ECDSA P-256 signatures
-//! (RustCrypto p256), so no second crypto library is linked.
+//! Certificate chain verification (rustls-webpki) with ECDSA P-256
+//! signatures checked by ring (see `super::ecc`).
 
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use rustls_pki_types::{
     AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm,
     UnixTime, alg_id,
@@ -11,7 +9,9 @@ use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeId, KeyPurposeI
 
 use super::error::Error;
 
-/// ecdsa-with-SHA256 over P-256, implemented with the p256 crate for webpki.
+/// ecdsa-with-SHA256 over P-256 for webpki, through ring. (webpki's own
+/// `ring` feature has the same algorithm; ours keeps the engine to P-256
+/// with SHA-256, the one pair OCF uses, whatever else webpki offers.)
 #[derive(Debug)]
 struct EcdsaP256Sha256;
 
@@ -22,7 +22,11 @@ impl SignatureVerificationAlgorithm for EcdsaP256Sha256 {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        verify_p256(public_key, message, signature).map_err(|_| InvalidSignature)
+        if super::ecc::verify_sha256(public_key, message, signature) {
+            Ok(())
+        } else {
+            Err(InvalidSignature)
+        }
     }
     fn public_key_alg_id(&self) -> AlgorithmIdentifier {
         alg_id::ECDSA_P256
@@ -71,18 +75,6 @@ impl ExtendedKeyUsageValidator for OcfEku {
             Ok(())
         }
     }
-}
-
-fn verify_p256(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), ()> {
-    let vk = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| ())?;
-    let sig = Signature::from_der(signature).map_err(|_| ())?;
-    vk.verify(message, &sig).map_err(|_| ())
-}
-
-pub fn sign_p256(key: &p256::SecretKey, message: &[u8]) -> Vec<u8> {
-    let sk = SigningKey::from(key);
-    let sig: DerSignature = sk.sign(message);
-    sig.as_bytes().to_vec()
 }
 
 /// Which side's certificate is checked (decides the EKU we ask for).

@@ -6,6 +6,7 @@ use std::time::Duration;
 use p256::SecretKey;
 use p256::pkcs8::DecodePrivateKey;
 
+use super::ecc::SigningKey;
 use super::error::Error;
 use super::suites::CipherSuite;
 
@@ -34,10 +35,16 @@ pub struct PskChoice {
 }
 
 /// A certificate chain (DER, leaf first) and the leaf's P-256 private key.
+/// Cloning shares the key: it is made ready for signing once, here, not for
+/// each handshake.
 #[derive(Clone)]
 pub struct CertifiedKey {
     pub chain: Vec<Vec<u8>>,
+    /// The key as parsed, for those that write it out again (the simulated
+    /// device's cloud link).
     pub(crate) key: SecretKey,
+    /// The same key as ring's key pair, which signs in the handshake.
+    pub(crate) signer: SigningKey,
 }
 
 impl CertifiedKey {
@@ -48,7 +55,8 @@ impl CertifiedKey {
         }
         let key = SecretKey::from_pkcs8_der(pkcs8_der)
             .map_err(|_| Error::Config("the private key is not a PKCS#8 P-256 key".into()))?;
-        Ok(CertifiedKey { chain, key })
+        let signer = SigningKey::new(&key)?;
+        Ok(CertifiedKey { chain, key, signer })
     }
 }
 

@@ -24,7 +24,8 @@ use super::replay::ReplayWindow;
 use super::retransmit::{Expiry, RetransmitTimer};
 use super::suites::CipherSuite;
 
-/// Source of randomness injected into the engine (randoms, ECDHE keys, CBC IVs).
+/// Source of randomness injected into the engine (randoms, cookie secrets, CBC
+/// IVs; not the ECDHE keys or ECDSA nonces, which ring takes from the OS).
 /// Any `rand_core::CryptoRng` implements it; tests use a seeded one.
 pub trait DtlsRng: Send {
     fn fill(&mut self, dest: &mut [u8]);

@@ -2,7 +2,8 @@
 //!
 //! # Shape
 //! One [`Connection`] per peer, driven by its owner (the `net` module later) in the
-//! style of quinn-proto: the engine never touches sockets, clocks or the OS RNG.
+//! style of quinn-proto: the engine never touches sockets or clocks, and takes
+//! the OS's randomness only for the P-256 secrets (below).
 //!
 //! ```text
 //! let mut conn = Connection::client(Arc::new(config), now, rng)?;   // or ::server / ::server_from_hello
@@ -16,9 +17,12 @@
 //! ```
 //!
 //! Time comes in as `Instant` arguments and randomness through a [`DtlsRng`]
-//! (any `rand_core::CryptoRng`; tests use a seeded one so handshakes are
-//! reproducible). Certificate validity uses [`CommonConfig::wall_clock`].
-//!
+//! (any `rand_core::CryptoRng`; tests use a seeded one so randoms, cookies and
+//! IVs are reproducible). The ECDHE scalars and ECDSA nonces are the
+//! exception: the P-256 arithmetic is ring's, whose randomness is always the
+//! OS's (see `ecc.rs` for why). Certificate validity uses
+//! [`CommonConfig::wall_clock`].
+
 //! # Server cookie stage
 //! [`CookieGuard`] answers ClientHellos statelessly with a HelloVerifyRequest
 //! and returns a [`VerifiedHello`] once the client echoes a valid cookie; the
@@ -78,6 +82,7 @@ mod config;
 mod connection;
 mod cookie;
 pub mod crypto;
+mod ecc;
 mod error;
 pub mod handshake;
 mod owner_psk;
@@ -93,8 +98,8 @@ pub use config::{
 };
 pub use connection::{Connection, DtlsRng, Event, MAX_PLAINTEXT};
 pub use cookie::{CookieGuard, HelloVerdict, VerifiedHello};
+pub use ecc::EphemeralKey;
 pub use error::{AlertDescription, Error};
-pub use handshake::{EphemeralKey, precompute_tables};
 pub use owner_psk::{
     KeyMaterial, RANDOM_PIN_IDENTITY, derive_owner_psk, key_block, pbkdf2_hmac_sha256,
     random_pin_psk,

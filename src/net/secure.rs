@@ -31,13 +31,13 @@ static PREPARED_KEYS: Mutex<Vec<EphemeralKey>> = Mutex::new(Vec::new());
 /// Starts making `count` ECDHE key pairs on a spare thread, for the next
 /// `count` sessions this process opens. A command that opens sessions only
 /// after some round trips on the network (finding the device) calls this
-/// first, and its handshakes skip the key generation (and, in a fresh
-/// process, building the table it uses: together about a third of the
-/// client's handshake work). A session that finds no pair ready makes one.
+/// first, and its handshakes skip the key generation (one fixed-base
+/// multiplication, some tens of microseconds with ring's P-256). A session
+/// that finds no pair ready makes one.
 pub fn prepare_ephemeral_keys(count: usize) {
     std::thread::spawn(move || {
         for _ in 0..count {
-            let key = EphemeralKey::generate(&mut OsRandom);
+            let key = EphemeralKey::generate();
             if let Ok(mut keys) = PREPARED_KEYS.lock() {
                 keys.push(key);
             }

@@ -58,7 +58,6 @@ pub fn run(args: LabArgs) -> ExitCode {
         expires_in: args.expires_in,
         dir: dir.clone(),
     };
-    ocf_mediator::dtls::precompute_tables();
     let code = match ocf_mediator::net::runtime() {
         Ok(runtime) => runtime.block_on(lab(config, &args)),
         Err(e) => {

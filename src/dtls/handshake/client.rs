@@ -1,9 +1,9 @@
 //! The client side of the handshake (flights 1, 3 and 5 of RFC 6347 §4.2.4).
 
 use super::messages::*;
+use super::psk_premaster;
 use super::reassembly::Message;
-use super::{ecdh, psk_premaster};
-use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
+use crate::dtls::cert::{PeerRole, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec8, put_vec16};
 use crate::dtls::connection::{Connection, Event, Side, State};
 use crate::dtls::error::{AlertDescription, Error};
@@ -279,9 +279,9 @@ impl Connection {
         let mut shared = None;
         if suite.uses_ecdhe() {
             let k = self.take_ephemeral_key();
-            let peer = self.hs.peer_point.clone().ok_or(Error::UnexpectedMessage)?;
-            shared = Some(ecdh(&k.secret, &peer)?);
-            put_vec8(&mut cke, &k.public);
+            let peer = self.hs.peer_point.take().ok_or(Error::UnexpectedMessage)?;
+            put_vec8(&mut cke, k.public());
+            shared = Some(k.agree(&peer)?);
         }
         self.queue_handshake(CLIENT_KEY_EXCHANGE, cke);
         let premaster = match (psk, shared) {
@@ -292,7 +292,7 @@ impl Connection {
         self.compute_master(&premaster);
 
         if let Some(c) = own_cert {
-            let sig = sign_p256(&c.key, &self.hs.transcript);
+            let sig = c.signer.sign(&self.hs.transcript);
             let mut cv = Vec::new();
             encode_signed(&mut cv, &sig);
             self.queue_handshake(CERTIFICATE_VERIFY, cv);

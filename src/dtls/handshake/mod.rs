@@ -6,13 +6,13 @@ pub mod messages;
 pub mod reassembly;
 pub mod server;
 
-use p256::{PublicKey, SecretKey};
 use sha2::{Digest, Sha256};
 
 use super::codec::put_vec16;
-use super::connection::{Connection, DtlsRng};
+use super::connection::Connection;
 use super::crypto::RecordProtection;
-use super::error::{AlertDescription, Error};
+use super::ecc::EphemeralKey;
+use super::error::Error;
 use super::prf::{prf_into, prf_sha256};
 use super::suites::CipherSuite;
 
@@ -24,7 +24,8 @@ pub struct HandshakeData {
     pub suite: Option<CipherSuite>,
     /// All handshake messages so far, each as if unfragmented (RFC 6347 §4.2.6).
     pub transcript: Vec<u8>,
-    pub ecdh_secret: Option<SecretKey>,
+    /// Server: our ECDHE key, kept from ServerKeyExchange to ClientKeyExchange.
+    pub ecdh_key: Option<EphemeralKey>,
     /// A key pair made ahead of time ([`Connection::use_ephemeral_key`]).
     pub prepared_key: Option<EphemeralKey>,
     pub peer_point: Option<Vec<u8>>,
@@ -48,64 +49,6 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// A fresh P-256 key pair: 32 random bytes, retried in the (negligible) case the
-/// value is not a valid scalar.
-pub(crate) fn generate_ecdh(rng: &mut dyn DtlsRng) -> SecretKey {
-    loop {
-        let mut b = [0u8; 32];
-        rng.fill(&mut b);
-        if let Ok(k) = SecretKey::from_slice(&b) {
-            return k;
-        }
-    }
-}
-
-/// Builds the P-256 base-point table that every key generation uses. The
-/// table is made on first use and costs about as much as a whole handshake's
-/// key exchange, so a server calls this before it takes its first peer. (A
-/// short-lived client rather makes its [`EphemeralKey`] on a spare thread,
-/// which builds the table there.)
-pub fn precompute_tables() {
-    // Any valid scalar: the table is built by the first fixed-base multiplication.
-    if let Ok(k) = SecretKey::from_slice(&[1; 32]) {
-        let _ = k.public_key();
-    }
-}
-
-pub(crate) fn public_point(k: &SecretKey) -> Vec<u8> {
-    k.public_key().to_sec1_bytes().to_vec()
-}
-
-/// A P-256 key pair for one ECDHE key exchange, made ahead of time.
-///
-/// Making a pair is a fixed-base multiplication (and, the first time in a
-/// process, building that multiplication's table). A peer that hands one to
-/// [`Connection::use_ephemeral_key`] keeps this work off the handshake: it
-/// can make the pair on a spare thread while it waits for the network. A
-/// pair is moved into the connection, so it serves one key exchange only.
-pub struct EphemeralKey {
-    secret: SecretKey,
-    /// The public point, uncompressed, as it goes on the wire.
-    public: Vec<u8>,
-}
-
-impl EphemeralKey {
-    pub fn generate(rng: &mut dyn DtlsRng) -> EphemeralKey {
-        let secret = generate_ecdh(rng);
-        let public = public_point(&secret);
-        EphemeralKey { secret, public }
-    }
-}
-
-impl std::fmt::Debug for EphemeralKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the secret scalar.
-        f.debug_struct("EphemeralKey")
-            .field("public", &self.public)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Connection {
     /// Uses `key` for this handshake's ECDHE key exchange instead of making
     /// a pair when the exchange comes. Ignored by suites without ECDHE.
@@ -116,21 +59,11 @@ impl Connection {
     /// The key pair for this handshake's key exchange: the one handed over
     /// ahead of time, else a fresh one.
     pub(crate) fn take_ephemeral_key(&mut self) -> EphemeralKey {
-        match self.hs.prepared_key.take() {
-            Some(key) => key,
-            None => EphemeralKey::generate(self.rng.as_mut()),
-        }
+        self.hs
+            .prepared_key
+            .take()
+            .unwrap_or_else(EphemeralKey::generate)
     }
-}
-
-/// ECDH with the peer's uncompressed point; invalid points fail the handshake.
-pub(crate) fn ecdh(k: &SecretKey, peer_point: &[u8]) -> Result<Vec<u8>, Error> {
-    if peer_point.len() != 65 || peer_point[0] != 4 {
-        return Err(Error::HandshakeFailure(AlertDescription::IllegalParameter));
-    }
-    let pk = PublicKey::from_sec1_bytes(peer_point)
-        .map_err(|_| Error::HandshakeFailure(AlertDescription::IllegalParameter))?;
-    Ok(k.diffie_hellman(&pk).raw_secret_bytes().to_vec())
 }
 
 /// RFC 4279 §2 / RFC 5489 §2: other_secret ‖ psk, each with a 2-byte length.

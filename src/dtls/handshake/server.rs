@@ -1,9 +1,9 @@
 //! The server side of the handshake (flights 4 and 6 of RFC 6347 §4.2.4).
 
 use super::messages::*;
+use super::psk_premaster;
 use super::reassembly::Message;
-use super::{ecdh, psk_premaster};
-use crate::dtls::cert::{PeerRole, sign_p256, verify_chain, verify_leaf_signature};
+use crate::dtls::cert::{PeerRole, verify_chain, verify_leaf_signature};
 use crate::dtls::codec::{Reader, put_vec16};
 use crate::dtls::config::{ClientAuth, ServerConfig};
 use crate::dtls::connection::{Connection, Event, Side, State};
@@ -129,15 +129,15 @@ impl Connection {
         match suite.key_exchange() {
             KeyExchange::EcdhAnon => {
                 let k = self.take_ephemeral_key();
-                encode_ecdh_params(&mut ske, &k.public);
-                self.hs.ecdh_secret = Some(k.secret);
+                encode_ecdh_params(&mut ske, k.public());
+                self.hs.ecdh_key = Some(k);
             }
             KeyExchange::EcdhePsk => {
                 // RFC 5489: the hint is always present, possibly empty.
                 put_vec16(&mut ske, hint.as_deref().unwrap_or(&[]));
                 let k = self.take_ephemeral_key();
-                encode_ecdh_params(&mut ske, &k.public);
-                self.hs.ecdh_secret = Some(k.secret);
+                encode_ecdh_params(&mut ske, k.public());
+                self.hs.ecdh_key = Some(k);
             }
             KeyExchange::Psk => match &hint {
                 Some(h) => put_vec16(&mut ske, h),
@@ -145,14 +145,14 @@ impl Connection {
             },
             KeyExchange::EcdheEcdsa => {
                 let k = self.take_ephemeral_key();
-                encode_ecdh_params(&mut ske, &k.public);
-                self.hs.ecdh_secret = Some(k.secret);
+                encode_ecdh_params(&mut ske, k.public());
+                self.hs.ecdh_key = Some(k);
                 let mut signed = Vec::with_capacity(64 + ske.len());
                 signed.extend_from_slice(&self.hs.client_random);
                 signed.extend_from_slice(&self.hs.server_random);
                 signed.extend_from_slice(&ske);
-                let key = &cfg.common.certificate.as_ref().expect("checked above").key;
-                let sig = sign_p256(key, &signed);
+                let key = &cfg.common.certificate.as_ref().expect("checked above");
+                let sig = key.signer.sign(&signed);
                 encode_signed(&mut ske, &sig);
             }
         }
@@ -259,8 +259,8 @@ impl Connection {
         let mut shared = None;
         if suite.uses_ecdhe() {
             let point = r.vec8()?;
-            let k = self.hs.ecdh_secret.take().ok_or(Error::UnexpectedMessage)?;
-            shared = Some(ecdh(&k, point)?);
+            let k = self.hs.ecdh_key.take().ok_or(Error::UnexpectedMessage)?;
+            shared = Some(k.agree(point)?);
         }
         r.finish()?;
         let premaster = match (psk, shared) {
