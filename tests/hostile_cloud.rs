@@ -209,3 +209,113 @@ fn a_cloud_whose_certificate_is_not_uuid_sid_is_refused_by_the_device() {
         cloud.events()
     );
 }
+
+/// A device owned and configured for a cloud that answers sign-ups as
+/// `--misbehave-signup MODE`; `cloud status --wait registered` then.
+fn sign_up_answered(mode: &str, timeout: &str) -> (hostile::Measured, String, kit::CloudProcess) {
+    let cloud = kit::CloudProcess::start(&["--misbehave-signup", mode]);
+    let station = Station::new();
+    let device = Hostile::normal(1, &[]);
+    let owned = station.run(&["--json", "own", &device.address()]);
+    assert_eq!(owned.run.code, 0, "{}", owned.run.stderr);
+    let di = owned.run.json()["di"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, cloud.ca_pem()).unwrap();
+    let ca = ca.to_str().unwrap();
+    let configured = station.run_with_stdin(
+        &[
+            "cloud",
+            "configure",
+            &di,
+            "--cis",
+            &cloud.cis(),
+            "--sid",
+            &cloud.sid(),
+            "--apn",
+            "plgd",
+            "--ca",
+            ca,
+            "--token-stdin",
+        ],
+        "a-token\n",
+    );
+    assert_eq!(configured.run.code, 0, "{}", configured.run.stderr);
+    let waited = station.run(&[
+        "--timeout",
+        timeout,
+        "cloud",
+        "status",
+        &di,
+        "--wait",
+        "registered",
+    ]);
+    (waited, di, cloud)
+}
+
+/// The device takes the sign-up answer as iotivity-lite does (cps failed,
+/// clec 1: an error response) and the wait ends at once, saying so.
+#[track_caller]
+fn sign_up_refused_by_the_device(mode: &str) {
+    let (run, di, _cloud) = sign_up_answered(mode, "20s");
+    let case = format!("sign-up {mode}");
+    assert_clean_error(
+        &case,
+        &run,
+        5,
+        &[&di, "did not register", "(clec 1)"],
+        BOUND,
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "{case}: the failure was reported, yet the wait took {:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn a_sign_up_answer_of_garbage_cbor_fails_the_registration() {
+    sign_up_refused_by_the_device("garbage-cbor");
+}
+
+#[test]
+fn a_sign_up_answer_with_a_numeric_access_token_fails_the_registration() {
+    sign_up_refused_by_the_device("wrong-types");
+}
+
+#[test]
+fn a_sign_up_answer_without_expiresin_fails_the_registration() {
+    sign_up_refused_by_the_device("no-expiresin");
+}
+
+#[test]
+fn a_sign_up_answered_4_00_fails_the_registration() {
+    sign_up_refused_by_the_device("bad-request");
+}
+
+#[test]
+fn a_sign_up_answered_5_03_fails_the_registration() {
+    sign_up_refused_by_the_device("unavailable");
+}
+
+/// No answer: the device is still registering when the wait runs out,
+/// and the error says so (a timeout, naming the device and its state).
+#[test]
+fn a_silent_sign_up_ends_the_wait_with_a_clean_timeout() {
+    let (run, di, cloud) = sign_up_answered("silent", "4s");
+    assert_clean_error(
+        "sign-up silent",
+        &run,
+        4,
+        &[&di, "is not registered in time", "registering", "--timeout"],
+        BOUND,
+    );
+    assert!(
+        cloud
+            .events()
+            .iter()
+            .any(|e| e["event"] == "signup-misbehaved"),
+        "the device never signed up: {:?}",
+        cloud.events()
+    );
+}
