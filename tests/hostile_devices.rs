@@ -184,6 +184,7 @@ fn a_manufacturer_chain_that_does_not_verify_is_refused() {
             &sim.di(0),
             "manufacturer certificate",
             "does not verify against --mfg-ca",
+            "not issued by any certificate in --mfg-ca",
         ],
         BOUND,
     );

@@ -228,6 +228,7 @@ fn run_cloud(args: CloudArgs) -> ExitCode {
         m2m_client_id: args.m2m_client_id.clone(),
         web_client_id: args.web_client_id.clone(),
         misbehave_cn: args.misbehave_cn.clone(),
+        misbehave_signup: args.misbehave_signup.map(|m| m.mode()),
         ..CloudConfig::default()
     };
     let runtime = match ocf_mediator::net::runtime() {

@@ -399,6 +399,48 @@ pub struct CloudArgs {
         help_heading = "Misbehaviour (for rehearsals)"
     )]
     pub misbehave_cn: Option<String>,
+    /// Misbehave on purpose: answer every device's sign-up this way.
+    #[arg(
+        long,
+        value_name = "MODE",
+        help_heading = "Misbehaviour (for rehearsals)"
+    )]
+    pub misbehave_signup: Option<MisbehaveSignUp>,
+}
+
+/// How a simulated cloud answers sign-ups (`--misbehave-signup`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MisbehaveSignUp {
+    /// 2.04 with bytes that are not CBOR.
+    GarbageCbor,
+    /// 2.04 with accesstoken 42, refreshtoken 42, uid 42 and expiresin "soon".
+    WrongTypes,
+    /// 2.04 without expiresin.
+    NoExpiresin,
+    /// 4.00 Bad Request.
+    BadRequest,
+    /// 5.03 Service Unavailable.
+    Unavailable,
+    /// 2.04 with a 4 MiB body.
+    Oversized,
+    /// No answer at all.
+    Silent,
+}
+
+impl MisbehaveSignUp {
+    /// The simulator's mode.
+    pub fn mode(self) -> crate::sim::cloud::misbehave::SignUpMisbehaviour {
+        use crate::sim::cloud::misbehave::SignUpMisbehaviour as M;
+        match self {
+            Self::GarbageCbor => M::GarbageCbor,
+            Self::WrongTypes => M::WrongTypes,
+            Self::NoExpiresin => M::NoExpiresIn,
+            Self::BadRequest => M::BadRequest,
+            Self::Unavailable => M::Unavailable,
+            Self::Oversized => M::Oversized,
+            Self::Silent => M::Silent,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

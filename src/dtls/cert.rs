@@ -128,8 +128,40 @@ pub fn verify_chain(
         None,
         None,
     )
-    .map_err(|e| invalid(format!("{e} ({})", describe(leaf))))?;
+    .map_err(|e| invalid(format!("{} ({})", in_words(&e), describe(leaf))))?;
     Ok(())
+}
+
+/// What webpki found, in words (its Display is the variant's name:
+/// `UnknownIssuer`).
+fn in_words(error: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match error {
+        E::UnknownIssuer => "not issued by any of the trusted certificates".into(),
+        E::CertExpired { .. } => "expired".into(),
+        E::CertNotValidYet { .. } => "not valid yet".into(),
+        E::InvalidSignatureForPublicKey => {
+            "a signature in the chain does not verify with its issuer's key".into()
+        }
+        #[allow(deprecated)]
+        E::UnsupportedSignatureAlgorithmForPublicKey
+        | E::UnsupportedSignatureAlgorithm
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+        | E::UnsupportedSignatureAlgorithmContext(_) => {
+            "signed with an algorithm that is not ECDSA P-256 SHA-256".into()
+        }
+        #[allow(deprecated)]
+        E::RequiredEkuNotFound | E::RequiredEkuNotFoundContext(_) => {
+            "its extended key usage does not allow this use".into()
+        }
+        E::CaUsedAsEndEntity => "a CA certificate used as the peer's own".into(),
+        E::EndEntityUsedAsCa => "a peer certificate used as a CA".into(),
+        E::BadDer | E::BadDerTime => "not valid DER".into(),
+        E::PathLenConstraintViolated | E::MaximumPathDepthExceeded => {
+            "the chain is longer than its CAs allow".into()
+        }
+        other => format!("rejected ({other})"),
+    }
 }
 
 /// `subject …, issuer …` of a certificate, for people deciding whom to trust.

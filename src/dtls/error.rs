@@ -86,6 +86,38 @@ impl AlertDescription {
     }
 }
 
+/// An alert by its name in RFC 5246 §7.2 (`illegal_parameter`), as people
+/// and other TLS stacks' logs write it.
+impl fmt::Display for AlertDescription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AlertDescription::*;
+        let name = match self {
+            CloseNotify => "close_notify",
+            UnexpectedMessage => "unexpected_message",
+            BadRecordMac => "bad_record_mac",
+            RecordOverflow => "record_overflow",
+            HandshakeFailure => "handshake_failure",
+            BadCertificate => "bad_certificate",
+            UnsupportedCertificate => "unsupported_certificate",
+            CertificateExpired => "certificate_expired",
+            CertificateUnknown => "certificate_unknown",
+            IllegalParameter => "illegal_parameter",
+            UnknownCa => "unknown_ca",
+            AccessDenied => "access_denied",
+            DecodeError => "decode_error",
+            DecryptError => "decrypt_error",
+            ProtocolVersion => "protocol_version",
+            InsufficientSecurity => "insufficient_security",
+            InternalError => "internal_error",
+            NoRenegotiation => "no_renegotiation",
+            UnsupportedExtension => "unsupported_extension",
+            UnknownPskIdentity => "unknown_psk_identity",
+            Other(code) => return write!(f, "number {code}"),
+        };
+        f.write_str(name)
+    }
+}
+
 /// Why a DTLS connection failed. Every variant is terminal for the connection
 /// except where noted on [`crate::dtls::Connection::handle_datagram`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,20 +162,41 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::AlertReceived(a) => write!(f, "the peer sent a fatal alert: {a:?}"),
-            Error::HandshakeFailure(a) => write!(f, "DTLS handshake failed ({a:?})"),
+            Error::AlertReceived(a) => write!(f, "the peer sent the fatal alert {a}"),
+            // The alert is the one we sent: say what in the peer's
+            // handshake made us send it.
+            Error::HandshakeFailure(a) => {
+                let why = match a {
+                    AlertDescription::IllegalParameter => {
+                        "a value in the peer's handshake messages is not acceptable"
+                    }
+                    AlertDescription::HandshakeFailure => {
+                        "the peer and we have no cipher suite, curve or key in common"
+                    }
+                    AlertDescription::RecordOverflow => {
+                        "the peer sent a record larger than allowed"
+                    }
+                    AlertDescription::DecryptError => "the peer's signature does not verify",
+                    _ => "the peer's handshake messages cannot be accepted",
+                };
+                write!(
+                    f,
+                    "the DTLS handshake failed: {why} (we sent the alert {a})"
+                )
+            }
             Error::BadRecordMac => write!(f, "a DTLS record failed authentication"),
             Error::DecodeError => write!(f, "a DTLS message could not be decoded"),
             Error::UnexpectedMessage => write!(f, "an unexpected DTLS handshake message arrived"),
             Error::PeerClosed => write!(f, "the peer closed the DTLS connection"),
             Error::Timeout => write!(f, "the DTLS peer did not answer (handshake timed out)"),
             Error::UnknownPskIdentity => write!(f, "no pre-shared key for this PSK identity"),
-            Error::DecryptError => {
-                write!(
-                    f,
-                    "the DTLS Finished did not verify (wrong pre-shared key?)"
-                )
-            }
+            // Which key can be wrong depends on the suite, which only the
+            // caller knows (a PSK suite: the pre-shared key; Just Works:
+            // none, the peer computed its Finished wrongly).
+            Error::DecryptError => write!(
+                f,
+                "the DTLS Finished did not verify: the two sides did not derive the same keys"
+            ),
             Error::CertificateInvalid { reason } => {
                 write!(f, "the peer's certificate is not acceptable: {reason}")
             }

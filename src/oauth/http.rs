@@ -170,10 +170,9 @@ impl Http {
             .await
             .map_err(|e| self.transport_error(&e, url, what))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e, url, what))?;
+        // Bounded as every other answer: a hostile hub's endless body
+        // must not grow without bound here.
+        let bytes = self.read_body(response, url, what).await?;
         let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Ok((status, value))
     }

@@ -172,6 +172,7 @@ pub(super) async fn abort_unprovisioned(
     if m.checkpoint().is_err() {
         return OwnError::Interrupted;
     }
+    let device = doc.name().to_owned();
     let reset = send_step(&mut doc, &reset_step(), deadline).await;
     doc.close().await;
     let left = if reset.is_ok() && m.store().forget(new_uuid).await.is_ok() {
@@ -179,7 +180,11 @@ pub(super) async fn abort_unprovisioned(
     } else {
         DeviceLeft::Unconfirmed
     };
-    OwnError::Provisioning { error, left }
+    OwnError::Provisioning {
+        device,
+        error,
+        left,
+    }
 }
 
 type Write = JoinHandle<Result<(), StoreError>>;

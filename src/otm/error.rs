@@ -83,6 +83,8 @@ pub enum OwnError {
     /// The writes to make in RFPRO could not be prepared (e.g. no cloud
     /// token); the device was reset before it looked owned.
     Provisioning {
+        /// The device, as its ownership session names it.
+        device: String,
         error: Box<dyn std::error::Error + Send + Sync>,
         left: DeviceLeft,
     },
@@ -177,9 +179,13 @@ impl fmt::Display for OwnError {
             }
             OwnError::Declined(reason) => write!(f, "no PIN: {reason}"),
             OwnError::Device { error, left, di } => write!(f, "{error}{}", left.advice(*di)),
-            OwnError::Provisioning { error, left } => write!(
+            OwnError::Provisioning {
+                device,
+                error,
+                left,
+            } => write!(
                 f,
-                "the device was not taken, as what it needs in RFPRO could not be prepared: {error}{}",
+                "{device}: not taken, as what it needs in RFPRO could not be prepared: {error}{}",
                 left.advice(None)
             ),
             OwnError::Store { error, left } => write!(

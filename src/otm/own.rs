@@ -802,7 +802,14 @@ async fn restore_oxmsel(m: &Mediator, located: &Located, deadline: Instant) {
 /// handshake's error.
 pub(super) fn certificate_detail(error: &DeviceError) -> String {
     match crate::ocf::error::authentication_detail(error) {
-        Some(detail) if detail.contains("certificate") => format!(" ({detail})"),
+        // The DTLS layer's "trusted certificates" are --mfg-ca's here.
+        Some(detail) if detail.contains("certificate") => format!(
+            " ({})",
+            detail.replace(
+                "any of the trusted certificates",
+                "any certificate in --mfg-ca"
+            )
+        ),
         _ => String::new(),
     }
 }

@@ -336,6 +336,16 @@ impl CloudClient {
                     "cloud: connection to {} lost: {reason}",
                     self.cis()
                 ));
+                // A sign-up that keeps failing this way (no answer, an answer
+                // too large) ends as iotivity-lite's does once its retries
+                // are over: failed, connect error.
+                let signing_up = self.phase == Phase::SigningUp;
+                if signing_up && self.attempts >= self.config.attempts_before_failed {
+                    cloud.cps = "failed".into();
+                    cloud.clec = clec::CONNECT;
+                    self.phase = Phase::Failed;
+                    return;
+                }
             }
         }
         let index = (self.attempts as usize).saturating_sub(1);
@@ -580,14 +590,17 @@ impl CloudClient {
         }
         match phase {
             Phase::SigningUp => {
-                let (Some(access), Some(refresh), Some(uid)) = (
-                    text_of("accesstoken"),
-                    text_of("refreshtoken"),
-                    text_of("uid"),
+                // As iotivity-lite's cloud_manager_handle_register_response:
+                // non-empty text tokens and uid, and an integer expiresin.
+                let non_empty = |name: &str| text_of(name).filter(|t| !t.is_empty());
+                let (Some(access), Some(refresh), Some(uid), Some(expires_in)) = (
+                    non_empty("accesstoken"),
+                    non_empty("refreshtoken"),
+                    non_empty("uid"),
+                    int_of("expiresin"),
                 ) else {
                     return self.malformed(state, "sign-up");
                 };
-                let expires_in = int_of("expiresin").unwrap_or(-1);
                 self.tokens = Some(tokens(uid, access, refresh, expires_in, now));
                 self.registered = true;
                 state.security.cloud.cps = "registered".into();

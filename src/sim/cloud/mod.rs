@@ -8,11 +8,13 @@
 //! - `tokens`: the cloud's own access and refresh tokens;
 //! - `authority`: the OAuth server it trusts (`--issuer`);
 //! - `ca`: its CA, server certificate and identity certificates;
-//! - `hub_http`: `/.well-known/hub-configuration` and CSR signing.
+//! - `hub_http`: `/.well-known/hub-configuration` and CSR signing;
+//! - `misbehave`: sign-up answers of a broken cloud, for rehearsals.
 
 pub mod authority;
 pub mod ca;
 pub mod hub_http;
+pub mod misbehave;
 pub mod service;
 pub mod tokens;
 
@@ -86,6 +88,8 @@ pub struct CloudConfig {
     /// `uuid:<sid>`, as a wrong or impostor cloud's would be; devices must
     /// refuse it.
     pub misbehave_cn: Option<String>,
+    /// For rehearsals only: sign-ups are answered this way instead.
+    pub misbehave_signup: Option<misbehave::SignUpMisbehaviour>,
 }
 
 impl Default for CloudConfig {
@@ -112,6 +116,7 @@ impl Default for CloudConfig {
             m2m_client_id: "m2m".into(),
             web_client_id: "web".into(),
             misbehave_cn: None,
+            misbehave_signup: None,
         }
     }
 }
@@ -325,6 +330,7 @@ impl Cloud {
             )),
             authority: authority.clone(),
             events: events_tx.clone(),
+            misbehave_signup: config.misbehave_signup,
         });
         let tcp_config = TcpConfig {
             send_csm: config.send_csm,
@@ -478,6 +484,7 @@ struct Gateway {
     service: Mutex<Service>,
     authority: Option<Arc<Authority>>,
     events: mpsc::UnboundedSender<CloudEvent>,
+    misbehave_signup: Option<misbehave::SignUpMisbehaviour>,
 }
 
 impl Gateway {
@@ -499,6 +506,22 @@ impl RequestHandler for Gateway {
 
     async fn handle(&self, session: &mut ConnectionState, request: &IncomingRequest) -> Reply {
         let now = unix_now();
+        if let Some(mode) = self.misbehave_signup {
+            if request.code() == crate::coap::Code::POST && request.path() == "/oic/sec/account" {
+                self.report(service::connection_event(
+                    "signup-misbehaved",
+                    session.peer,
+                    None,
+                    format!("sign-up answered as --misbehave-signup {}", mode.name()),
+                    now,
+                ));
+                match misbehave::sign_up_reply(mode) {
+                    Some(reply) => return reply,
+                    // Silent: the answer never comes (the device gives up).
+                    None => std::future::pending::<()>().await,
+                }
+            }
+        }
         let outcome = match self.service.lock() {
             Ok(mut service) => service.handle(session, request, now),
             Err(_) => return Reply::new(crate::coap::Code::INTERNAL_SERVER_ERROR),
