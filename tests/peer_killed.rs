@@ -154,7 +154,19 @@ fn the_cloud_killed_mid_provision_gives_a_clean_error_loses_nothing_and_a_rerun_
         if killed.code != 0 {
             failed += 1;
             let di = devices.state(run)["di"].as_str().unwrap().to_owned();
-            crash::assert_clean_error(&killed, &[&[&address, &di], &[&cis, &sid]], &when);
+            // The device by its address, UUID or name (a certificate step
+            // names it as the ownership session does); the cloud by its
+            // address or UUID, or the hub's certificate authority it serves.
+            let record = hub::records(&killed).into_iter().next().unwrap_or_default();
+            let name = record["name"].as_str().unwrap_or(&address).to_owned();
+            crash::assert_clean_error(
+                &killed,
+                &[
+                    &[&address, &di, &name],
+                    &[&cis, &sid, "the hub's certificate authority"],
+                ],
+                &when,
+            );
         }
         crash::assert_unowned_or_ours(&mediator, &devices.state(run), &when);
         hub.restart_cloud();
