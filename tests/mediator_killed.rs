@@ -10,7 +10,8 @@
 //! - the same command run again completes: the device owned, its record
 //!   complete, its owner credential there once, the cloud's trust anchor
 //!   and ACE written once, and in RFNOP;
-//! - at the end every device configured for the cloud has signed in.
+//! - at the end every device configured for the cloud has signed in, and
+//!   SQLite's integrity check finds the store intact.
 //!
 //! Runs go four at a time, each lane on its own devices, against one store
 //! (so the store also sees commands killed while others write).
@@ -145,6 +146,7 @@ fn own_killed_at_random_points_leaves_each_device_unowned_or_ours_and_a_rerun_co
         lab.assert_owned_and_complete(i, &format!("{when}, then own again"));
         left
     });
+    crash::assert_store_intact(&rig.hub.home.home.state_dir());
     let tally = crash::tally("own", &left);
     eprintln!(
         "own: {RUNS} runs (left {tally}; clean run {span:?}) in {:?}",
@@ -201,6 +203,7 @@ fn cloud_configure_killed_at_random_points_leaves_each_device_ours_and_a_rerun_c
         lab.assert_configured(i, &when);
         left
     });
+    crash::assert_store_intact(&rig.hub.home.home.state_dir());
     let tally = crash::tally("cloud configure", &left);
     rig.assert_signed_in(&owned);
     eprintln!(
@@ -243,6 +246,7 @@ fn provision_killed_at_random_points_leaves_each_device_unowned_or_ours_and_a_re
         (left, di)
     });
     let (left, dis): (Vec<Left>, Vec<String>) = left.into_iter().unzip();
+    crash::assert_store_intact(&rig.hub.home.home.state_dir());
     let tally = crash::tally("provision", &left);
     rig.assert_signed_in(&dis);
     eprintln!(

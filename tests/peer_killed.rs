@@ -111,14 +111,16 @@ fn devices_killed_mid_provision_give_a_clean_error_lose_nothing_and_a_rerun_comp
         // Back where it was, from what it had saved.
         let devices = Devices::start_at(dir, 1, &listen, &DEVICE_FLAGS);
         crash::assert_unowned_or_ours(&mediator, &devices.state(0), &format!("{when}, restarted"));
+        let before = crash::summary(&devices.state(0));
         let again = provision(&mediator, &address);
-        let when = format!("{when}, then provision again");
+        let when = format!("{when}, then provision again (the device restarted as {before})");
         assert_provisioned(&mediator, &again, &devices.state(0), &sid, &when);
     }
     assert!(
         failed >= RUNS / 2,
         "only {failed} of {RUNS} runs met a dead device"
     );
+    crash::assert_store_intact(&hub.home.home.state_dir());
     eprintln!(
         "devices killed: {RUNS} runs ({failed} met the dead devices, clean run {span:?}) in {:?}",
         started.elapsed()
@@ -182,6 +184,7 @@ fn the_cloud_killed_mid_provision_gives_a_clean_error_loses_nothing_and_a_rerun_
         failed >= RUNS / 2,
         "only {failed} of {RUNS} runs met a dead cloud"
     );
+    crash::assert_store_intact(&hub.home.home.state_dir());
     eprintln!(
         "cloud killed: {RUNS} runs ({failed} met the dead cloud, clean run {span:?}) in {:?}",
         started.elapsed()

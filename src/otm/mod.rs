@@ -8,6 +8,7 @@ mod disown;
 mod doc;
 mod dry_run;
 mod error;
+mod leftovers;
 mod method;
 mod own;
 mod pin;

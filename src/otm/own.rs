@@ -379,8 +379,22 @@ async fn decide(
 }
 
 /// A fresh ownership transfer of an unowned device. Records of earlier,
-/// unfinished attempts on it are dropped once it succeeds.
+/// unfinished attempts on it are dropped once it succeeds. A device that
+/// kept part of an attempt of ours across a restart is reset first
+/// (`leftovers.rs`).
 pub(super) async fn transfer(
+    m: &Mediator,
+    request: &OwnRequest,
+    located: &Located,
+    deadline: &mut Deadline,
+) -> Result<Owned, OwnError> {
+    match super::leftovers::clear(m, located, deadline.at()).await? {
+        Some(back) => transfer_clean(m, request, &back, deadline).await,
+        None => transfer_clean(m, request, located, deadline).await,
+    }
+}
+
+async fn transfer_clean(
     m: &Mediator,
     request: &OwnRequest,
     located: &Located,

@@ -92,6 +92,13 @@ pub(super) async fn resume(
         port: located.record.address.port(),
     };
     let mut again = m.locate(&address, deadline.at()).await?;
+    // Not busy at all, but restarted with part of that session kept:
+    // nothing to wait for, it is reset and taken afresh.
+    let mut probe = again.clone();
+    probe.attempts.extend(ours.iter().cloned());
+    if let Some(back) = super::leftovers::clear(m, &probe, deadline.at()).await? {
+        return transfer(m, request, &back, deadline).await;
+    }
     // Stopped during the handshake, the earlier session is not past it, so
     // no takeover ends it (the reference device's DTLS stack replaces only
     // established sessions): the device drops it when its handshake times

@@ -169,7 +169,7 @@ impl Left {
 
 const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
-/// How many runs ended in each place; fails unless at least a third of
+/// How many runs ended in each place; fails unless at least a quarter of
 /// them were killed before they ended.
 pub fn tally(what: &str, left: &[Left]) -> String {
     let mut counts = std::collections::BTreeMap::new();
@@ -178,7 +178,7 @@ pub fn tally(what: &str, left: &[Left]) -> String {
     }
     let killed = left.iter().filter(|l| **l != Left::Finished).count();
     assert!(
-        killed * 3 >= left.len(),
+        killed * 4 >= left.len(),
         "{what}: only {killed} of {} runs were killed before they ended: {counts:?}",
         left.len()
     );
@@ -186,8 +186,9 @@ pub fn tally(what: &str, left: &[Left]) -> String {
 }
 
 /// How long a clean run takes with `lanes` of them at once (as the
-/// killed runs will be): the slowest of them, so that the kill points
-/// cover every step. `f(lane)` does one clean run.
+/// killed runs will be): the median of them (the machine's load changes
+/// while the test runs; the slowest would let most runs end before their
+/// kill). `f(lane)` does one clean run.
 pub fn clean_span(lanes: usize, f: impl Fn(usize) + Sync) -> Duration {
     let spans = in_lanes(lanes, lanes, |lane| {
         let start = Instant::now();
@@ -195,7 +196,9 @@ pub fn clean_span(lanes: usize, f: impl Fn(usize) + Sync) -> Duration {
         start.elapsed()
     });
     eprintln!("clean runs took {spans:?}");
-    spans.into_iter().max().unwrap()
+    let mut spans = spans;
+    spans.sort();
+    spans[spans.len() / 2]
 }
 
 /// The store's devices (`devices --json`); fails unless the store reads.
@@ -377,4 +380,15 @@ pub fn summary(state: &serde_json::Value) -> String {
         cloud["sid"],
         cloud["cps"]
     )
+}
+
+/// SQLite's own check of a store after the kills (`PRAGMA
+/// integrity_check`, every page and index), beyond every command reading
+/// it: "ok", or the test fails with what SQLite found.
+pub fn assert_store_intact(state_dir: &std::path::Path) {
+    let db = rusqlite::Connection::open(state_dir.join("store.sqlite3")).unwrap();
+    let verdict: String = db
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(verdict, "ok", "the store after the kills");
 }
