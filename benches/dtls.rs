@@ -1,6 +1,8 @@
 //! CPU cost of DTLS handshakes (our engine vs two OpenSSL endpoints, both in
 //! memory, both sides' work in one thread) and record protection throughput.
-//! Run: `cargo bench --bench dtls`.
+//! The mixed pairs (our client with OpenSSL's server, OpenSSL's client with
+//! our server) tell the sides apart: each differs from `openssl_*` by one
+//! side only. Run: `cargo bench --bench dtls`.
 
 #[path = "../tests/common/dtls.rs"]
 mod common;
@@ -15,7 +17,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ocf_mediator::dtls::crypto::RecordProtection;
 use ocf_mediator::dtls::{CipherSuite, Connection};
 use openssl::pkey::PKey;
-use openssl::ssl::{HandshakeError, Ssl, SslContext, SslMethod, SslVerifyMode};
+use openssl::ssl::{HandshakeError, Ssl, SslContext, SslMethod, SslStream, SslVerifyMode};
 use openssl::x509::X509;
 
 fn our_handshake(
@@ -144,6 +146,75 @@ fn openssl_handshake(c: &SslContext, s: &SslContext) {
     panic!("OpenSSL handshake did not finish");
 }
 
+/// Steps an OpenSSL handshake once; `true` once it is done.
+fn step_openssl(
+    m: &mut Option<Result<SslStream<Pipe>, HandshakeError<Pipe>>>,
+    done: &mut bool,
+) -> bool {
+    if !*done {
+        match m.take().unwrap() {
+            Ok(_) => *done = true,
+            Err(HandshakeError::WouldBlock(mid)) => *m = Some(mid.handshake()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    *done
+}
+
+/// Our engine on one side, OpenSSL on the other. `to_ssl` carries our
+/// datagrams to OpenSSL, `from_ssl` OpenSSL's to us.
+fn mixed_handshake(
+    ours: &mut Connection,
+    ssl: &mut Option<Result<SslStream<Pipe>, HandshakeError<Pipe>>>,
+    to_ssl: &Queue,
+    from_ssl: &Queue,
+) {
+    let now = Instant::now();
+    let mut ssl_done = false;
+    for _ in 0..50 {
+        while let Some(d) = ours.poll_transmit() {
+            to_ssl.lock().unwrap().push_back(d);
+        }
+        let done = step_openssl(ssl, &mut ssl_done);
+        let arrived: Vec<Vec<u8>> = from_ssl.lock().unwrap().drain(..).collect();
+        for d in arrived {
+            ours.handle_datagram(now, &d).unwrap();
+        }
+        if done && ours.is_connected() {
+            return;
+        }
+    }
+    panic!("mixed handshake did not finish");
+}
+
+fn ours_client_vs_openssl_server(
+    c: &Arc<ocf_mediator::dtls::ClientConfig>,
+    s: &SslContext,
+    seed: u64,
+) {
+    let (a, b): (Queue, Queue) = Default::default();
+    let mut client = Connection::client(c.clone(), Instant::now(), rng(seed)).unwrap();
+    let mut ssl = Some(Ssl::new(s).unwrap().accept(Pipe {
+        inbox: a.clone(),
+        outbox: b.clone(),
+    }));
+    mixed_handshake(&mut client, &mut ssl, &a, &b);
+}
+
+fn openssl_client_vs_ours_server(
+    c: &SslContext,
+    s: &Arc<ocf_mediator::dtls::ServerConfig>,
+    seed: u64,
+) {
+    let (a, b): (Queue, Queue) = Default::default();
+    let mut server = Connection::server(s.clone(), Instant::now(), rng(seed)).unwrap();
+    let mut ssl = Some(Ssl::new(c).unwrap().connect(Pipe {
+        inbox: a.clone(),
+        outbox: b.clone(),
+    }));
+    mixed_handshake(&mut server, &mut ssl, &a, &b);
+}
+
 fn handshakes(cr: &mut Criterion) {
     let pki = Pki::new(0);
     let mut g = cr.benchmark_group("handshake");
@@ -172,10 +243,36 @@ fn handshakes(cr: &mut Criterion) {
         CipherSuite::EcdhePskWithAes128CbcSha256,
         CipherSuite::EcdheEcdsaWithAes128Ccm8,
     ] {
-        let (c, s) = openssl_contexts(suite, &pki);
+        let (oc, os) = openssl_contexts(suite, &pki);
         g.bench_function(format!("openssl_{:04x}", suite.code()), |b| {
-            b.iter(|| openssl_handshake(&c, &s))
+            b.iter(|| openssl_handshake(&oc, &os))
         });
+        let p = suite.uses_certificates().then_some(&pki);
+        let c = Arc::new(client_config(suite, p));
+        let mut s = server_config(suite, p);
+        if p.is_some() {
+            s.client_auth = ocf_mediator::dtls::ClientAuth::Required;
+        }
+        let s = Arc::new(s);
+        let mut seed = 1000;
+        g.bench_function(
+            format!("ours_client_openssl_server_{:04x}", suite.code()),
+            |b| {
+                b.iter(|| {
+                    seed += 1;
+                    ours_client_vs_openssl_server(&c, &os, seed)
+                })
+            },
+        );
+        g.bench_function(
+            format!("openssl_client_ours_server_{:04x}", suite.code()),
+            |b| {
+                b.iter(|| {
+                    seed += 1;
+                    openssl_client_vs_ours_server(&oc, &s, seed)
+                })
+            },
+        );
     }
     g.finish();
 }

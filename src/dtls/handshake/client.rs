@@ -245,17 +245,19 @@ impl Connection {
             return Err(Error::UnexpectedMessage);
         }
         self.begin_flight();
+        // The shared configuration, not a copy of our chain.
+        let cfg = match &self.side {
+            Side::Client(c) => c.clone(),
+            Side::Server(_) => unreachable!("client code on a server connection"),
+        };
         let own_cert = if self.hs.cert_requested && self.hs.cert_usable {
-            self.client_config().common.certificate.clone()
+            cfg.common.certificate.as_ref()
         } else {
             None
         };
         if self.hs.cert_requested {
-            let chain = own_cert
-                .as_ref()
-                .map(|c| c.chain.clone())
-                .unwrap_or_default();
-            self.queue_handshake(CERTIFICATE, encode_certificate(&chain));
+            let chain = own_cert.map(|c| c.chain.as_slice()).unwrap_or_default();
+            self.queue_handshake(CERTIFICATE, encode_certificate(chain));
         }
 
         let mut cke = Vec::new();

@@ -111,7 +111,12 @@ impl Connection {
         self.begin_flight();
         self.queue_handshake(SERVER_HELLO, sh.encode());
 
-        let cfg = self.server_config().clone();
+        // The shared configuration, not a copy of it (its chain and anchors
+        // would be copied for every handshake).
+        let cfg = match &self.side {
+            Side::Server(s) => s.clone(),
+            Side::Client(_) => unreachable!("server code on a client connection"),
+        };
         if suite.uses_certificates() {
             let cert = cfg.common.certificate.as_ref().ok_or(Error::Config(
                 "certificate suite without a certificate".into(),
