@@ -158,6 +158,35 @@ fn openssl_verify(dir: &Path, chain_pem: &str, anchor_pem: &str) -> (bool, Strin
     )
 }
 
+/// OpenSSL's view of a certificate signing request (PEM): whether its
+/// signature verifies with its own key, and that key (PEM).
+fn openssl_csr(dir: &Path, csr_pem: &str) -> (bool, String) {
+    let csr = dir.join("csr.pem");
+    std::fs::write(&csr, csr_pem).unwrap();
+    let checked = Command::new("openssl")
+        .args(["req", "-verify", "-noout", "-pubkey", "-in"])
+        .arg(&csr)
+        .output()
+        .expect("openssl (run scripts/setup.sh to install it)");
+    (
+        checked.status.success(),
+        String::from_utf8_lossy(&checked.stdout).into_owned(),
+    )
+}
+
+/// A certificate's public key (PEM), as OpenSSL reads it.
+fn openssl_pubkey(dir: &Path, cert_pem: &str) -> String {
+    let cert = dir.join("cert.pem");
+    std::fs::write(&cert, cert_pem).unwrap();
+    let shown = Command::new("openssl")
+        .args(["x509", "-noout", "-pubkey", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl (run scripts/setup.sh to install it)");
+    assert!(shown.status.success(), "{cert_pem}");
+    String::from_utf8_lossy(&shown.stdout).into_owned()
+}
+
 /// Days from now until an RFC 3339 time.
 fn days_until(rfc3339: &str) -> f64 {
     let t = humantime::parse_rfc3339(rfc3339).unwrap();
@@ -202,10 +231,20 @@ fn hub_signed_certificates_let_devices_register_with_a_cloud_that_requires_them(
             .filter(|c| c["subjectuuid"] == owner.as_str())
             .collect();
         assert_eq!(anchors.len(), 1, "{anchors:?}");
-        let (ok, said) = openssl_verify(dir.path(), &pem_of(&identity[0]), &pem_of(&anchors[0]));
+        // The chain leaves out the CA written beside it as the anchor.
+        let chain = pem_of(&identity[0]);
+        assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 1, "{chain}");
+        assert!(!chain.contains(pem_of(&anchors[0]).trim()), "{chain}");
+        let (ok, said) = openssl_verify(dir.path(), &chain, &pem_of(&anchors[0]));
         assert!(ok, "{said}");
         assert!(said.contains(&format!("CN = uuid:{di}")), "{said}");
         assert!(said.contains("1.3.6.1.4.1.44924.1.6"), "{said}");
+        // The device's CSR (signed with its key made at manufacture) is
+        // one OpenSSL verifies, for the key its certificate holds.
+        let csr = get(&station.home, di, "/oic/sec/csr", &[]);
+        let (verified, csr_key) = openssl_csr(dir.path(), csr["csr"].as_str().unwrap());
+        assert!(verified, "{csr}");
+        assert_eq!(csr_key, openssl_pubkey(dir.path(), &pem_of(&identity[0])));
     }
     // `devices` says when each certificate expires.
     for device in devices(&station.home) {

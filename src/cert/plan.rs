@@ -1,7 +1,7 @@
 //! The requests that give a device its identity certificate (FACTS §1.1
 //! step 5, as plgd's onboarding writes them): one cred POST with the
 //! certificate (credtype 8, credusage `oic.sec.cred.cert`, subject = the
-//! device) and the CA that issued it as a trust anchor whose subject is
+//! device; its chain without the trust anchor) and the CA that issued it as a trust anchor whose subject is
 //! this mediator (credusage `oic.sec.cred.trustca`, subject = the owner
 //! UUID: iotivity-lite authorizes a certificate peer only through a trust
 //! anchor credential for its UUID). Data only, sent under RFPRO; and what a
@@ -42,7 +42,7 @@ pub fn identity_step(di: Uuid, owner: Uuid, issued: &Issued, with_anchor: bool) 
         map(vec![(
             "creds",
             Cbor::Array(
-                std::iter::once(cred(di, IDENTITY_CERT, issued.chain_pem()))
+                std::iter::once(cred(di, IDENTITY_CERT, issued.written_chain_pem()))
                     .chain(with_anchor.then(|| cred(owner, TRUST_CA, issued.anchor_pem())))
                     .collect(),
             ),

@@ -37,6 +37,22 @@ impl Issued {
         pki::chain_pem(&self.chain)
     }
 
+    /// The chain as a device's identity credential holds it: without the
+    /// trust anchor, which is written beside it (a peer that verifies the
+    /// chain has the anchor already, and TLS lets a root be left out,
+    /// RFC 5246 §7.4.2). A hub's answer of leaf and CA then fits the cred
+    /// POST in two 1024-byte blocks instead of three (FACTS §3 block-wise).
+    pub fn written_chain_pem(&self) -> String {
+        let mut chain = self.chain.as_slice();
+        while let [rest @ .., last] = chain {
+            if rest.is_empty() || *last != self.anchor {
+                break;
+            }
+            chain = rest;
+        }
+        pki::chain_pem(chain)
+    }
+
     pub fn anchor_pem(&self) -> String {
         pki::to_pem("CERTIFICATE", &self.anchor)
     }

@@ -48,13 +48,10 @@ pub fn client_tls(
         .and_then(|c| c.publicdata.as_deref())
         .map(pem_certificates)
         .filter(|chain| !chain.is_empty());
-    let device_key = super::security::unhex(&state.device_key_hex)
-        .and_then(|b| p256::SecretKey::from_slice(&b).ok());
+    // The device's key as derived once (not encoded again per connection).
+    let device_key = super::identity::device_key(state);
     let identity: Option<(Vec<Vec<u8>>, Vec<u8>)> = match (identity_chain, device_key) {
-        (Some(chain), Some(key)) => key
-            .to_pkcs8_der()
-            .ok()
-            .map(|der| (chain, der.as_bytes().to_vec())),
+        (Some(chain), Some(key)) => Some((chain, key.pkcs8().to_vec())),
         _ => manufacturer.and_then(|m| {
             m.key
                 .to_pkcs8_der()

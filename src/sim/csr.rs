@@ -1,31 +1,25 @@
 //! The device's own key pair and `/oic/sec/csr`: a PKCS#10 request for an
 //! identity certificate (CN `uuid:<di>`), built by hand in DER, signed with
-//! ECDSA P-256 / SHA-256.
+//! ECDSA P-256 / SHA-256 (ring's, as a device's native code would).
 
 use base64::Engine;
 use ciborium::Value as Cbor;
-use p256::SecretKey;
-use p256::ecdsa::{DerSignature, SigningKey, signature::Signer};
-use p256::pkcs8::EncodePublicKey;
+use std::sync::Arc;
 
+use super::identity::{DeviceKey, KeyCache};
 use super::repr::{map, text};
-use super::security::{hex, unhex};
 use super::state::DeviceState;
 
-/// The device key, made (and kept in the state) on first use.
-pub fn device_key(state: &mut DeviceState) -> SecretKey {
-    if let Some(key) = unhex(&state.device_key_hex).and_then(|b| SecretKey::from_slice(&b).ok()) {
+/// The device key: the one made with the device, or (for a state saved
+/// without one) made now and kept in the state.
+pub fn device_key(state: &mut DeviceState) -> Arc<DeviceKey> {
+    if let Some(key) = super::identity::device_key(state) {
         return key;
     }
-    let key = loop {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        if let Ok(key) = SecretKey::from_slice(&bytes) {
-            break key;
-        }
-    };
-    state.device_key_hex = hex(&key.to_bytes());
-    key
+    let (key, hex) = DeviceKey::generate();
+    state.device_key = KeyCache::holding(key, &hex);
+    state.device_key_hex = hex;
+    super::identity::device_key(state).expect("the key just made")
 }
 
 /// A CSR made wrong on purpose, for tests of the mediator's checks (as a
@@ -41,7 +35,7 @@ pub enum CsrFault {
 }
 
 /// GET csr: `{csr: PEM, encoding: pem}`.
-pub fn representation(state: &DeviceState, key: &SecretKey, fault: Option<CsrFault>) -> Cbor {
+pub fn representation(state: &DeviceState, key: &DeviceKey, fault: Option<CsrFault>) -> Cbor {
     let der = match fault {
         None => request_der(state, key),
         Some(CsrFault::Subject) => {
@@ -79,7 +73,7 @@ fn p384_request_der(state: &DeviceState) -> Vec<u8> {
 }
 
 /// A DER PKCS#10 certification request for `uuid:<di>`.
-pub fn request_der(state: &DeviceState, key: &SecretKey) -> Vec<u8> {
+pub fn request_der(state: &DeviceState, key: &DeviceKey) -> Vec<u8> {
     const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
     const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
     let cn = format!("uuid:{}", state.di);
@@ -93,18 +87,13 @@ pub fn request_der(state: &DeviceState, key: &SecretKey) -> Vec<u8> {
             ),
         ),
     );
-    let spki = key
-        .public_key()
-        .to_public_key_der()
-        .map(|d| d.as_bytes().to_vec())
-        .unwrap_or_default();
+    let spki = key.public_key_der();
     let info = tlv(
         0x30,
         &[tlv(0x02, &[0]), name, spki, tlv(0xa0, &[])].concat(),
     );
-    let signature: DerSignature = SigningKey::from(key).sign(&info);
     let mut bits = vec![0u8];
-    bits.extend_from_slice(signature.as_bytes());
+    bits.extend_from_slice(&key.sign(&info));
     tlv(
         0x30,
         &[

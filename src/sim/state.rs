@@ -142,12 +142,18 @@ pub struct DeviceState {
     /// The device's own P-256 key (hex scalar), for its CSR.
     #[serde(default)]
     pub device_key_hex: String,
+    /// That key, ready for use once derived (not saved).
+    #[serde(skip)]
+    pub device_key: super::identity::KeyCache,
 }
 
 impl DeviceState {
     /// A new, unowned device in RFOTM, as the reference device starts
     /// (FACTS §5), offering Just Works.
     pub fn new_unowned(name: &str) -> Self {
+        // A device has its key pair from manufacture: made here, not while
+        // a mediator waits for the device's CSR.
+        let (key, key_hex) = super::identity::DeviceKey::generate();
         DeviceState {
             di: Uuid::new_v4(),
             piid: Uuid::new_v4(),
@@ -171,7 +177,8 @@ impl DeviceState {
                 rowneruuid: Uuid::nil(),
             },
             security: Security::default(),
-            device_key_hex: String::new(),
+            device_key: super::identity::KeyCache::holding(key, &key_hex),
+            device_key_hex: key_hex,
         }
     }
 
