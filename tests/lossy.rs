@@ -130,50 +130,27 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn a_hundred_provisions_at_ten_percent_loss_each_way_end_registered_or_time_out_cleanly() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     const RUNS: usize = 100;
-    const STREAMS: usize = 4;
     let lossy = LossyLab::start("p100", RUNS);
     lossy.ns.lose_udp(10);
-    // Four provisions at a time, each of its own device, as four scripts of
-    // a factory line sharing one state directory would run them: the loss
-    // is the same for each, and the test takes a quarter of the time.
-    let outcomes: Vec<(String, Result<Duration, ()>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..STREAMS)
-            .map(|stream| {
-                let lossy = &lossy;
-                scope.spawn(move || {
-                    (stream..RUNS)
-                        .step_by(STREAMS)
-                        .map(|index| {
-                            let device = lossy.device(index);
-                            let started = Instant::now();
-                            let run = lossy.provision(&[&device]);
-                            let elapsed = started.elapsed();
-                            if registered_or_timed_out(&run.json()) {
-                                assert_eq!(run.code, 0, "{}", run.stderr);
-                                (device, Ok(elapsed))
-                            } else {
-                                assert_eq!(run.code, 4, "{}", run.stderr);
-                                (device, Err(()))
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| worker.join().expect("a provision stream panicked"))
-            .collect()
-    });
-    let mut took: Vec<Duration> = outcomes.iter().filter_map(|(_, r)| r.ok()).collect();
-    let timed_out: Vec<&String> = outcomes
-        .iter()
-        .filter(|(_, r)| r.is_err())
-        .map(|(device, _)| device)
-        .collect();
+    let mut took = Vec::new();
+    let mut timed_out = Vec::new();
+    for index in 0..RUNS {
+        let device = lossy.device(index);
+        let started = Instant::now();
+        let run = lossy.provision(&[&device]);
+        let elapsed = started.elapsed();
+        let record = run.json();
+        if registered_or_timed_out(&record) {
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            took.push(elapsed);
+        } else {
+            assert_eq!(run.code, 4, "{}", run.stderr);
+            timed_out.push(device);
+        }
+    }
     took.sort();
     eprintln!(
-        "provision at 10 % loss each way (debug build, {STREAMS} at a time): {} of {RUNS} registered; median {:?}, 95th percentile {:?}, slowest {:?}",
+        "provision at 10 % loss each way (debug build): {} of {RUNS} registered; median {:?}, 95th percentile {:?}, slowest {:?}",
         took.len(),
         percentile(&took, 50.0),
         percentile(&took, 95.0),
@@ -181,7 +158,7 @@ fn a_hundred_provisions_at_ten_percent_loss_each_way_end_registered_or_time_out_
     );
     // Whatever a timeout left behind, provisioning again finishes it.
     lossy.ns.stop_losing();
-    for device in timed_out {
+    for device in &timed_out {
         let run = lossy.provision(&[device]);
         assert_eq!(run.code, 0, "again {device}: {}", run.stdout);
     }
