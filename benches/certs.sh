@@ -55,7 +55,7 @@ def devices(count, name):
     sim = subprocess.Popen([f"{bin_}/ocf-devsim", "device", "--json", "--listen", "127.0.0.1:0",
                             "--no-multicast", "--count", str(count)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    open(f"{scratch}/{name}.pid", "w").write(str(sim.pid))
+    open(f"{scratch}/{name}.pid", "w").write(f"{sim.pid}\n")
     return sim, [json.loads(sim.stdout.readline())["endpoints"][0] for _ in range(count)]
 
 unreachable = ["--cis", "coaps+tcp://127.0.0.1:9", "--sid", lab["sid"], "--apn", "plgd",
