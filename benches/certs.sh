@@ -21,7 +21,7 @@
 # cred POST (block-wise), one HTTP request beside them, one more commit.
 # Usage: benches/certs.sh   (needs python3, keyutils; builds release)
 # RUNS (default 40; 0 skips the single-device runs), BATCH (default 100),
-# JOBS (default 16), REPEAT (default 3). BIN=<dir> times the binaries there
+# JOBS (default 16), REPEAT (default 3; 0 skips the batches). BIN=<dir> times the binaries there
 # instead of building (to alternate two builds in the same machine state).
 set -euo pipefail
 if [ -n "${BIN:-}" ]; then BIN=$(cd "$BIN" && pwd); fi
@@ -55,7 +55,7 @@ def devices(count, name):
     sim = subprocess.Popen([f"{bin_}/ocf-devsim", "device", "--json", "--listen", "127.0.0.1:0",
                             "--no-multicast", "--count", str(count)],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    open(f"{scratch}/{name}.pid", "w").write(str(sim.pid))
+    open(f"{scratch}/{name}.pid", "w").write(f"{sim.pid}\n")
     return sim, [json.loads(sim.stdout.readline())["endpoints"][0] for _ in range(count)]
 
 unreachable = ["--cis", "coaps+tcp://127.0.0.1:9", "--sid", lab["sid"], "--apn", "plgd",
@@ -98,7 +98,7 @@ for cloud in ("lab", "unreachable") if runs else ():
 
 # Batches of fresh devices, the two modes alternating.
 results = {}
-for cloud in ("unreachable", "lab"):
+for cloud in ("unreachable", "lab") if repeat else ():
     rates = {"hub": [], "none": []}
     for r in range(repeat):
         for mode in ("hub", "none"):
