@@ -71,6 +71,15 @@ fn a_device_asking_for_endless_block1_continuation_is_a_protocol_error() {
 }
 
 #[test]
+fn a_doxm_never_answered_is_a_timeout_not_another_owner() {
+    own_fails(
+        "silent-doxm",
+        4,
+        &["did not answer in time", "GET /oic/sec/doxm"],
+    );
+}
+
+#[test]
 fn cbor_nested_10000_deep_is_refused_at_the_nesting_limit() {
     own_fails(
         "deep-cbor",

@@ -250,6 +250,8 @@ pub enum Misbehave {
     UnofferedSuite,
     /// Marks itself owned and leaves RFOTM once its owner is set, before any owner credential.
     OwnedMidSequence,
+    /// Never answers a read of its doxm, as if every answer were lost; answers all else.
+    SilentDoxm,
     /// Takes --misbehave-uuid instead of the UUID the ownership transfer gives it.
     UuidChange,
 }
@@ -273,6 +275,7 @@ impl Misbehave {
             Misbehave::BadFinished => M::BadFinished,
             Misbehave::UnofferedSuite => M::UnofferedSuite,
             Misbehave::OwnedMidSequence => M::OwnedMidSequence,
+            Misbehave::SilentDoxm => M::SilentDoxm,
             Misbehave::UuidChange => M::UuidChange(uuid.unwrap_or_else(uuid::Uuid::new_v4)),
         }
     }

@@ -112,7 +112,7 @@ enum Purpose {
 /// inside when it failed).
 struct Early {
     id: RequestId,
-    answer: Option<Result<Response, String>>,
+    answer: Option<Result<Response, crate::coap::client::Error>>,
 }
 
 const FOLLOW_UPS: [FollowUp; 2] = [FollowUp::Device, FollowUp::Doxm];
@@ -210,7 +210,7 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                                     Some(Early {
                                         answer: Some(Err(failure)),
                                         ..
-                                    }) => discovery.on_follow_up_failed(di, follow_up, failure),
+                                    }) => discovery.on_follow_up_failed(di, follow_up, &failure),
                                     Some(Early { id, answer: None }) => {
                                         purposes.insert(id, Purpose::FollowUp(di, follow_up));
                                     }
@@ -253,11 +253,11 @@ pub async fn discover(options: &DiscoverOptions) -> std::io::Result<DiscoveryOut
                     drop_early(&mut early, &mut endpoint, address);
                 }
                 Some(Purpose::FollowUp(di, follow_up)) => {
-                    discovery.on_follow_up_failed(*di, *follow_up, error.to_string())
+                    discovery.on_follow_up_failed(*di, *follow_up, &error)
                 }
                 Some(Purpose::Early(address, follow_up)) => {
                     if let Some(pending) = early.get_mut(&(*address, *follow_up)) {
-                        pending.answer = Some(Err(error.to_string()));
+                        pending.answer = Some(Err(error));
                     }
                 }
                 Some(Purpose::MulticastListing) => {

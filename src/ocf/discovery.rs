@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::address::Endpoint;
 use super::resources::{self, BadRepresentation, Link, oxm_name};
+use crate::coap::client::Error as ClientError;
 use crate::coap::{Code, Response};
 
 /// The resource type of the cloud configuration resource, whose href is not
@@ -63,11 +64,34 @@ pub struct DeviceRecord {
     /// Hrefs the device listed.
     #[serde(skip)]
     pub hrefs: Vec<String>,
-    /// Why its doxm could not be used, when it answered one that cannot
-    /// (malformed, too large, naming another UUID): then `owned` is unknown
-    /// for a reason other than an owned device's refusal.
+    /// Why its doxm could not be used, when it did not answer it in time or
+    /// answered one that cannot be (malformed, too large, naming another
+    /// UUID): then `owned` is unknown for a reason other than an owned
+    /// device's refusal.
     #[serde(skip)]
-    pub doxm_problem: Option<String>,
+    pub doxm_problem: Option<DoxmProblem>,
+}
+
+/// Why a device's ownership state is unknown although it answered its
+/// listing. Neither is a sign of another owner (an owned device refuses the
+/// read with 4.01, which says `owned`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DoxmProblem {
+    /// No answer to `GET /oic/sec/doxm` in time: lost on a lossy network,
+    /// or the device went quiet after its listing.
+    NotAnswered,
+    /// It answered, but what it answered cannot be used (the detail says
+    /// why).
+    Unusable(String),
+}
+
+impl std::fmt::Display for DoxmProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DoxmProblem::NotAnswered => f.write_str("no answer in time"),
+            DoxmProblem::Unusable(detail) => f.write_str(detail),
+        }
+    }
 }
 
 impl DeviceRecord {
@@ -191,10 +215,10 @@ impl Discovery {
                 // device's (or it changed under us), and nothing of it is
                 // taken.
                 Ok(doxm) if doxm.deviceuuid.is_some_and(|uuid| uuid != di) => {
-                    record.doxm_problem = Some(format!(
+                    record.doxm_problem = Some(DoxmProblem::Unusable(format!(
                         "its doxm says its UUID is {}, while its /oic/res says {di}",
                         doxm.deviceuuid.unwrap_or_default()
-                    ));
+                    )));
                 }
                 Ok(doxm) => {
                     record.owned = Some(doxm.owned);
@@ -202,7 +226,7 @@ impl Discovery {
                     record.otms = doxm.oxms.iter().map(|o| oxm_name(*o)).collect();
                     record.oxms = doxm.oxms;
                 }
-                Err(e) => record.doxm_problem = Some(e.to_string()),
+                Err(e) => record.doxm_problem = Some(DoxmProblem::Unusable(e.to_string())),
             },
             // An owned device refuses unsecured doxm reads (FACTS §5).
             (FollowUp::Doxm, Code::UNAUTHORIZED) => record.owned = Some(true),
@@ -210,13 +234,16 @@ impl Discovery {
         }
     }
 
-    /// A follow-up read that failed (`detail` says how), for a device whose
+    /// A follow-up read that failed (`error` says how), for a device whose
     /// listing was read.
-    pub fn on_follow_up_failed(&mut self, di: Uuid, follow_up: FollowUp, detail: String) {
+    pub fn on_follow_up_failed(&mut self, di: Uuid, follow_up: FollowUp, error: &ClientError) {
         self.on_follow_up(di, follow_up, None);
         if follow_up == FollowUp::Doxm {
             if let Some(&at) = self.index.get(&di) {
-                self.records[at].doxm_problem = Some(detail);
+                self.records[at].doxm_problem = Some(match error {
+                    ClientError::Timeout => DoxmProblem::NotAnswered,
+                    other => DoxmProblem::Unusable(other.to_string()),
+                });
             }
         }
     }
@@ -238,7 +265,19 @@ impl Discovery {
         &self.records
     }
 
-    pub fn into_records(self) -> Vec<DeviceRecord> {
+    /// The records, once discovery is over: a device whose doxm read is
+    /// still outstanding did not answer it in time.
+    pub fn into_records(mut self) -> Vec<DeviceRecord> {
+        for (di, outstanding) in &self.outstanding {
+            if outstanding.contains(&FollowUp::Doxm) {
+                if let Some(&at) = self.index.get(di) {
+                    let record = &mut self.records[at];
+                    if record.owned.is_none() && record.doxm_problem.is_none() {
+                        record.doxm_problem = Some(DoxmProblem::NotAnswered);
+                    }
+                }
+            }
+        }
         self.records
     }
 }
@@ -268,3 +307,80 @@ impl std::fmt::Display for ListingError {
 }
 
 impl std::error::Error for ListingError {}
+
+#[cfg(test)]
+mod tests {
+    use ciborium::Value as Cbor;
+
+    use super::*;
+    use crate::coap::Options;
+    use crate::ocf::representation::encode_cbor;
+
+    const DI: &str = "3f7c3e39-ad83-434b-9a4c-6bd54217f7e0";
+
+    fn listing() -> Response {
+        let link = Cbor::Map(vec![
+            (
+                Cbor::Text("anchor".into()),
+                Cbor::Text(format!("ocf://{DI}")),
+            ),
+            (
+                Cbor::Text("href".into()),
+                Cbor::Text("/oic/sec/doxm".into()),
+            ),
+        ]);
+        Response {
+            code: Code::CONTENT,
+            options: Options::default(),
+            payload: encode_cbor(&Cbor::Array(vec![link])),
+        }
+    }
+
+    fn listed() -> (Discovery, Uuid) {
+        let mut discovery = Discovery::new();
+        let from: SocketAddr = "127.0.0.1:5683".parse().unwrap();
+        let follow_ups = discovery.on_listing(from, &listing()).unwrap();
+        assert_eq!(follow_ups.len(), 2);
+        (discovery, DI.parse().unwrap())
+    }
+
+    #[test]
+    fn a_doxm_read_still_outstanding_at_the_end_was_not_answered() {
+        let (discovery, _) = listed();
+        let record = discovery.into_records().remove(0);
+        assert_eq!(record.owned, None);
+        assert_eq!(record.doxm_problem, Some(DoxmProblem::NotAnswered));
+    }
+
+    #[test]
+    fn a_doxm_read_that_timed_out_was_not_answered() {
+        let (mut discovery, di) = listed();
+        discovery.on_follow_up_failed(di, FollowUp::Doxm, &ClientError::Timeout);
+        let record = discovery.into_records().remove(0);
+        assert_eq!(record.doxm_problem, Some(DoxmProblem::NotAnswered));
+    }
+
+    #[test]
+    fn a_doxm_read_refused_with_unauthorized_means_owned() {
+        let (mut discovery, di) = listed();
+        let refused = Response {
+            code: Code::UNAUTHORIZED,
+            options: Options::default(),
+            payload: Vec::new(),
+        };
+        discovery.on_follow_up(di, FollowUp::Doxm, Some(&refused));
+        let record = discovery.into_records().remove(0);
+        assert_eq!((record.owned, record.doxm_problem), (Some(true), None));
+    }
+
+    #[test]
+    fn a_doxm_read_that_broke_off_is_unusable() {
+        let (mut discovery, di) = listed();
+        discovery.on_follow_up_failed(di, FollowUp::Doxm, &ClientError::MalformedBlock);
+        let record = discovery.into_records().remove(0);
+        assert!(matches!(
+            record.doxm_problem,
+            Some(DoxmProblem::Unusable(_))
+        ));
+    }
+}

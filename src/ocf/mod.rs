@@ -13,5 +13,5 @@ pub mod request;
 pub mod resources;
 
 pub use address::{DeviceRef, Endpoint, Scheme};
-pub use discovery::{DeviceRecord, Discovery};
+pub use discovery::{DeviceRecord, Discovery, DoxmProblem};
 pub use error::DeviceError;

@@ -85,6 +85,9 @@ pub async fn plan_own(m: &Mediator, request: &OwnRequest) -> Result<OwnPlan, Own
             plan.steps = resume_steps(m, record.cloud_conf.as_deref()).await?;
             return Ok(plan);
         }
+        (None, None) if record.doxm_problem.is_some() => {
+            return Err(super::own::doxm_unknown(&located));
+        }
         (None, _) => {
             return Err(OwnError::OwnedByAnother {
                 device: located.label(),

@@ -35,9 +35,9 @@ use super::{Method, RDP_IDENTITY, doc_steps, owner_steps_with, random_pin_psk};
 use crate::dtls::{ClientConfig, derive_owner_psk};
 use crate::interact::{Declined, Notice, PinRequest, Progress, Secret};
 use crate::mediator::{Located, Mediator, secure_endpoint};
-use crate::ocf::DeviceError;
 use crate::ocf::address::DeviceRef;
 use crate::ocf::link::Session;
+use crate::ocf::{DeviceError, DoxmProblem};
 use crate::store::{KeyringKind, OwnedDevice, OwnerKey};
 
 /// How many PINs a person may try; each try selects the method again, so
@@ -362,20 +362,28 @@ async fn decide(
         (None, _) if !located.attempts.is_empty() => {
             super::resume::resume(m, request, located, deadline).await
         }
-        // Its doxm was answered but cannot be used: not a sign of another
-        // owner, and nothing to take a device by.
-        (None, None) if located.record.doxm_problem.is_some() => Err(OwnError::device(
-            DeviceError::Malformed {
-                peer: located.label(),
-                step: "reading its ownership state (GET /oic/sec/doxm)".into(),
-                detail: located.record.doxm_problem.clone().unwrap_or_default(),
-            },
-            DeviceLeft::Untouched,
-        )),
+        (None, None) if located.record.doxm_problem.is_some() => Err(doxm_unknown(&located)),
         (None, _) => Err(OwnError::OwnedByAnother {
             device: located.label(),
         }),
     }
+}
+
+/// A device whose doxm was not answered in time, or answered but cannot be
+/// used: not a sign of another owner (an owned device refuses the read with
+/// 4.01), and nothing to take a device by.
+pub(super) fn doxm_unknown(located: &Located) -> OwnError {
+    let peer = located.label();
+    let step = "reading its ownership state (GET /oic/sec/doxm)".to_owned();
+    let error = match &located.record.doxm_problem {
+        Some(DoxmProblem::Unusable(detail)) => DeviceError::Malformed {
+            peer,
+            step,
+            detail: detail.clone(),
+        },
+        Some(DoxmProblem::NotAnswered) | None => DeviceError::TimedOut { peer, step },
+    };
+    OwnError::device(error, DeviceLeft::Untouched)
 }
 
 /// A fresh ownership transfer of an unowned device. Records of earlier,

@@ -52,6 +52,9 @@ pub enum Misbehaviour {
     /// Right after the ownership session set `devowneruuid`, the device
     /// marks itself owned and leaves RFOTM, before any owner credential.
     OwnedMidSequence,
+    /// Never answers a read of its doxm (as if every answer were lost on
+    /// the way), while answering everything else.
+    SilentDoxm,
     /// Told its new UUID in the ownership session, the device takes another
     /// one instead (`--misbehave-uuid`: e.g. one the tool already owns).
     UuidChange(Uuid),
@@ -112,6 +115,11 @@ impl Misbehaving {
                 // An array that never closes: valid so far, whatever the block.
                 answer.payload = vec![0x9f; BLOCK];
                 Some(vec![answer.encode()])
+            }
+            Misbehaviour::SilentDoxm
+                if message.code == Code::GET && request.path() == "/oic/sec/doxm" =>
+            {
+                Some(Vec::new())
             }
             Misbehaviour::EndlessBlock1 if message.code == Code::POST => {
                 let num = message
