@@ -1,7 +1,8 @@
 //! Secret hygiene: every command of `ocf-mediator`, run with secrets the
 //! test knows — the factory line's client secret, a Random PIN, the
 //! refresh and access tokens oidc-provider issued, the devices' one-time
-//! codes, the owner keys (read back through `keys export` and the
+//! codes, the private keys of the local CA and of the mediator's own
+//! identity certificate (opened from the store), the owner keys (read back through `keys export` and the
 //! library's reader), the key-encryption key (read from the Secret Service
 //! with libsecret's `secret-tool`), the export passphrase — and none of
 //! them, raw or in hex, base64 or base64url, appears:
@@ -240,6 +241,51 @@ impl Session {
         }
     }
 
+    /// The private keys the store keeps sealed beside the owner keys (the
+    /// local CA's, the mediator's own identity's), opened with the
+    /// key-encryption keys [`Session::learn_keys`] read from the keyring:
+    /// each as PKCS#8 and as its bare P-256 scalar.
+    fn learn_credential_keys(&mut self) {
+        use p256::pkcs8::DecodePrivateKey;
+        let home = &self.hub.home.home;
+        let keks: Vec<Vec<u8>> = home
+            .secret_accounts()
+            .iter()
+            .filter(|a| a.starts_with("kek/"))
+            .filter_map(|a| home.secret(a))
+            .collect();
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+        let db =
+            rusqlite::Connection::open_with_flags(home.state_dir().join("store.sqlite3"), flags)
+                .unwrap();
+        let rows: Vec<(String, Vec<u8>)> = db
+            .prepare("SELECT name, sealed_key FROM credentials")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for wanted in ["local-ca", "identity/local"] {
+            assert!(
+                rows.iter().any(|(name, _)| name == wanted),
+                "no {wanted} in the store: {:?}",
+                rows.iter().map(|(n, _)| n).collect::<Vec<_>>()
+            );
+        }
+        for (name, sealed) in rows {
+            let aad = format!("credential/{name}");
+            let pkcs8 = keks
+                .iter()
+                .find_map(|kek| open_sealed(kek, &sealed, aad.as_bytes()))
+                .unwrap_or_else(|| panic!("the sealed key of {name} opens with no KEK"));
+            let scalar = p256::SecretKey::from_pkcs8_der(&pkcs8).unwrap().to_bytes();
+            self.secrets
+                .add(&format!("the private key of {name} (PKCS#8)"), &pkcs8);
+            self.secrets
+                .add(&format!("the private key of {name}"), scalar.as_slice());
+        }
+    }
+
     /// `login --browser` with a recording program as the browser, and
     /// OCF_MEDIATOR_CLIENT_SECRET set (which the browser must not get).
     fn browser_login(&self, profile: &str) {
@@ -307,6 +353,21 @@ impl Session {
     fn pending_child_checks(&self, cmdline: Vec<u8>, environ: Vec<u8>) {
         self.children.borrow_mut().push((cmdline, environ));
     }
+}
+
+/// What the store sealed with `kek` (AES-256-GCM: a version byte, the
+/// nonce, then ciphertext and tag), opened; `None` when it does not open.
+fn open_sealed(kek: &[u8], sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, kek).ok()?);
+    let nonce = Nonce::try_assume_unique_for_key(sealed.get(1..1 + NONCE_LEN)?).ok()?;
+    let mut body = sealed.get(1 + NONCE_LEN..)?.to_vec();
+    let len = key
+        .open_in_place(nonce, Aad::from(aad), &mut body)
+        .ok()?
+        .len();
+    body.truncate(len);
+    Some(body)
 }
 
 /// `login --device-code`, playing the person at the verification URL.
@@ -414,8 +475,17 @@ fn no_command_leaks_a_secret_to_its_output_files_children_or_core_dumps() {
         &["--json", "cloud", "status", &di1, "--wait", "registered"],
         "",
     );
+    // Identity certificates from the local CA: issued, renewed, the CA
+    // printed (its key, and the mediator's own, only ever sealed).
+    s.run(&["cert", "issue", &di0, "--signer", "local"], "");
+    s.run(&["--json", "cert", "issue", &di1, "--signer", "local"], "");
+    s.run(&["--json", "cert", "renew", &di0], "");
+    s.run(&["cert", "renew", &di1], "");
+    s.run_both(&["cert", "ca"]);
+    s.run_both(&["get", &di0, "/oic/sec/cred", "--owner-cert"]);
     s.run_both(&["devices"]);
     s.learn_keys();
+    s.learn_credential_keys();
 
     // Keys moved to another station's store, and back out.
     let export = s.scratch.path().join("station.keys");
