@@ -123,11 +123,11 @@ pub fn open(path: &Path, create: bool) -> Result<Option<Connection>, DbError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_NOFOLLOW;
     let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(Duration::from_secs(30))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     // WAL: readers never wait for the writer; FULL: every commit is
     // fsync'd before it returns (the WAL file's directory entry too, on its
     // creation), which is what put_owned promises.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    use_wal(&conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     // Reads through a memory map instead of a read(2) per page: listing
     // 100,000 devices spent a third of its time copying pages in syscalls.
@@ -158,6 +158,29 @@ pub fn open(path: &Path, create: bool) -> Result<Option<Connection>, DbError> {
         files::check_file(Path::new(&name))?;
     }
     Ok(Some(conn))
+}
+
+/// How long a statement waits for another connection's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Switches the database to WAL (kept in the file: a no-op once done).
+/// The first switch needs the database to itself, and SQLite answers
+/// "database is locked" at once instead of calling the busy handler, so
+/// processes opening a new store together (a factory line's first
+/// commands) retry it here, within the busy timeout.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            done => return done,
+        }
+    }
 }
 
 pub fn millis(t: SystemTime) -> i64 {
