@@ -106,6 +106,16 @@ fn nobodys_home() -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the mediator that `nobody` can run, in its home: the
+/// checkout's own may lie under a directory only its owner may enter.
+fn nobodys_mediator(home: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let copy = home.join("ocf-mediator");
+    std::fs::copy(MEDIATOR, &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy.to_str().unwrap().to_owned()
+}
+
 /// `nobody`'s key quota is one for all its processes: its tests run one at a time.
 static NOBODY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -167,13 +177,14 @@ fn without_a_session_keyring_the_kek_goes_to_the_user_keyring() {
     let home = nobodys_home();
     let sim = DevSim::start(&[]);
     let script = format!(
-        "m={MEDIATOR}; keyctl rdescribe @s > session.txt; \
+        "m={mediator}; keyctl rdescribe @s > session.txt; \
          $m --volatile-keyring --json own {addr} > own.json 2> own.err; \
          keyctl show @u > user.txt; \
          di=$(sed 's/.*\"di\":\"\\([^\"]*\\)\".*/\\1/' own.json); \
          $m --json get $di /oic/d > get.json 2> get.err; \
          keyctl clear @u",
-        addr = sim.address(0)
+        addr = sim.address(0),
+        mediator = nobodys_mediator(home.path()),
     );
     let run = as_nobody(home.path(), &script);
     let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap_or_default();
@@ -197,9 +208,10 @@ fn a_full_kernel_key_quota_is_reported_with_where_to_look() {
     let script = format!(
         "keyctl session - bash -c '\
            i=0; while keyctl add user filler$i x @s > /dev/null 2>&1; do i=$((i+1)); done; \
-           {MEDIATOR} --volatile-keyring own {addr} 2> own.err; echo $? > own.code; \
+           {mediator} --volatile-keyring own {addr} 2> own.err; echo $? > own.code; \
            keyctl clear @s'",
-        addr = sim.address(0)
+        addr = sim.address(0),
+        mediator = nobodys_mediator(home.path()),
     );
     as_nobody(home.path(), &script);
     let read = |name: &str| std::fs::read_to_string(home.path().join(name)).unwrap_or_default();
