@@ -88,14 +88,26 @@ def percentile(values, p):
     return ordered[int(rank) - 1]
 
 label = f"{100 // loss} % loss each way" if loss > 0 else "no loss"
+from datetime import datetime
+def step_times(stdout):
+    """(step, seconds) of a provision record's steps, from their start and end."""
+    try:
+        record = json.loads(stdout.splitlines()[-1])
+    except (ValueError, IndexError):
+        return []
+    at = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+    return [(s["step"], at(s["end"]) - at(s["start"])) for s in record.get("steps", [])
+            if s.get("start") and s.get("end")]
+
 for command, targets in (("own", devices[:runs]), ("provision", devices[runs:])):
-    times, failures = [], []
+    times, failures, steps = [], [], []
     for device in targets:
         start = time.perf_counter()
         run = mediator("--json", "--no-input", command, device)
         elapsed = time.perf_counter() - start
         if run.returncode == 0:
             times.append(elapsed)
+            steps.append((elapsed, step_times(run.stdout)))
         else:
             failures.append(run.returncode)
     line = f"{command:9} at {label}: {len(times)} of {runs} succeeded"
@@ -105,6 +117,11 @@ for command, targets in (("own", devices[:runs]), ("provision", devices[runs:]))
     if failures:
         line += f"; exit codes of the failures: {sorted(failures)}"
     print(line, flush=True)
+    # Where the slowest twentieth spent its time, step by step.
+    slow = sorted(steps, key=lambda r: r[0], reverse=True)[:max(1, len(steps) // 20)]
+    for elapsed, parts in slow:
+        if parts:
+            print(f"  {elapsed:.3f} s: " + ", ".join(f"{n} {t:.3f}" for n, t in parts), flush=True)
 lab.terminate()
 lab.wait()
 PY

@@ -339,16 +339,82 @@ fn an_empty_ack_stops_retransmission_and_the_separate_response_is_acknowledged()
 }
 
 #[test]
-fn a_separate_response_that_never_comes_times_out() {
+fn a_separate_response_that_never_comes_times_out_after_a_few_reasks() {
     let mut bench = Bench::new();
     bench.get("/oic/res");
     let request = bench.one_sent();
+    let acked = bench.now;
     bench.receive(&Message::empty_ack(request.message_id));
+    // Asked again, each time acknowledged and still not answered.
+    let mut message_ids = vec![request.message_id];
+    for _ in 0..ocf_mediator::coap::client::REASKS {
+        bench.advance_to_deadline();
+        let again = bench.one_sent();
+        assert_eq!(again.token, request.token, "the same token");
+        assert_eq!(again.code, Code::GET);
+        assert!(!message_ids.contains(&again.message_id), "a new message id");
+        message_ids.push(again.message_id);
+        bench.receive(&Message::empty_ack(again.message_id));
+    }
+    bench.advance_to_deadline();
+    assert!(bench.sent().is_empty(), "no more than REASKS re-asks");
+    assert_eq!(bench.failure(), Error::Timeout);
+    assert_eq!(
+        bench.now - acked,
+        ClientConfig::default().separate_response_timeout,
+        "the wait for a separate response is bounded as before"
+    );
+}
+
+/// The reference device sends the last block of a block-wise answer as a
+/// separate CON right after its empty ACK, and retransmits it only on its
+/// own 2 s timer. A late one is asked for again on the path's round trip.
+#[test]
+fn a_late_separate_response_to_a_get_is_asked_for_again_on_the_measured_rtt() {
+    let mut bench = Bench::new();
+    bench.get("/oic/res");
+    let request = bench.one_sent();
+    bench.now += Duration::from_millis(1);
+    bench.receive(&Message::empty_ack(request.message_id));
+    // The separate response is lost: asked again within 2 RTOs of a
+    // millisecond's round trip (the floor of 50 ms each), not seconds.
+    let asked = bench.now;
     bench.advance_to_deadline();
     assert!(
-        bench.sent().is_empty(),
-        "no retransmission after an empty ACK"
+        bench.now - asked <= Duration::from_millis(100),
+        "{:?}",
+        bench.now - asked
     );
+    let again = bench.one_sent();
+    assert_eq!(again.token, request.token);
+    assert_ne!(again.message_id, request.message_id);
+    // Whichever separate response comes (here the first one, late) ends it.
+    let mut separate = Message::new(MessageType::Confirmable, Code::CONTENT, 0x7777);
+    separate.token = request.token.clone();
+    separate.payload = b"late".to_vec();
+    bench.receive(&separate);
+    assert_eq!(bench.sent(), [Message::empty_ack(0x7777)]);
+    assert_eq!(bench.response().payload, b"late");
+    // The answer to the second asking, when it comes, is refused politely.
+    let mut second = Message::new(MessageType::Confirmable, Code::CONTENT, 0x7778);
+    second.token = request.token.clone();
+    bench.receive(&second);
+    assert_eq!(bench.sent(), [Message::reset(0x7778)]);
+    assert!(bench.events().is_empty());
+}
+
+#[test]
+fn a_post_acknowledged_with_an_empty_ack_is_never_sent_again() {
+    let mut bench = Bench::new();
+    bench.client.request(
+        bench.now,
+        peer(),
+        Request::new(Code::POST, "/oic/sec/pstat"),
+    );
+    let request = bench.one_sent();
+    bench.receive(&Message::empty_ack(request.message_id));
+    bench.advance_to_deadline();
+    assert!(bench.sent().is_empty(), "a POST is not safe to repeat");
     assert_eq!(bench.failure(), Error::Timeout);
 }
 

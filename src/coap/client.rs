@@ -14,7 +14,9 @@
 //!   with the variable backoff factor;
 //! - piggybacked and separate responses: an empty ACK stops retransmission and
 //!   the separate CON response is acknowledged (the reference device sends the
-//!   last Block2 block this way);
+//!   last Block2 block this way). A safe request (GET) whose separate
+//!   response is late is asked again, on the measured round trip (see
+//!   [`REASKS`]);
 //! - duplicate detection for responses, re-acknowledging duplicated CONs;
 //! - Block2 reassembly with ETag checks and a body size cap, and Block1 for
 //!   request bodies larger than one block;
@@ -30,6 +32,17 @@ use super::message::{Code, Message, MessageType};
 use super::option::{Block, OptionNumber, Options};
 use super::recent::Recent;
 use super::rto::Cocoa;
+
+/// How often a safe request acknowledged with an empty ACK is asked again
+/// while its separate response is late. The reference device sends that
+/// response right after the ACK (the last block of every block-wise GET),
+/// but retransmits it on its own blind 2 s timer: at 10 % loss each way, a
+/// tenth of block-wise reads waited 2 s or more for it (a third of all the
+/// slow `provision`s of `benches/lossy.sh`). A new request (new message id,
+/// same token) after twice the path's RTO, doubling each time, costs a LAN
+/// tens of milliseconds instead; a GET changes nothing, so asking
+/// twice is harmless, and either answer completes the exchange.
+pub const REASKS: u32 = 4;
 
 /// Transmission parameters and limits.
 #[derive(Clone, Debug)]
@@ -254,6 +267,11 @@ struct Flight {
     /// Retransmitted on a blind timeout: its answer then measures the guess
     /// rather than the path, and is not used (see [`super::rto`]).
     retransmitted_blind: bool,
+    /// Once an empty ACK came: when to stop waiting for the separate
+    /// response, however often the request is asked again.
+    separate_until: Option<Instant>,
+    /// How often it was asked again for a late separate response.
+    reasks: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -385,6 +403,7 @@ impl Client {
     pub fn handle_timeout(&mut self, now: Instant) {
         let span = self.max_transmit_span();
         let mut expired = Vec::new();
+        let mut reasks = Vec::new();
         for (id, exchange) in &mut self.exchanges {
             for (peer, transfer) in &mut exchange.transfers {
                 let Some(flight) = transfer.flight.as_mut() else {
@@ -396,7 +415,9 @@ impl Client {
                 if deadline > now {
                     continue;
                 }
-                if flight.confirmable
+                if flight.acknowledged && flight.separate_until.is_some_and(|until| now < until) {
+                    reasks.push((*id, *peer));
+                } else if flight.confirmable
                     && !flight.acknowledged
                     && (flight.attempts < self.config.max_retransmit
                         || now.saturating_duration_since(flight.first_sent) <= span)
@@ -422,7 +443,56 @@ impl Client {
         for (id, peer) in expired {
             self.fail(id, peer, Error::Timeout);
         }
+        for (id, peer) in reasks {
+            self.reask(now, id, peer);
+        }
         self.seen.expire(now);
+    }
+
+    /// Asks again for a separate response that is late: the same request
+    /// and token under a new message id, on the path's RTO; or, once the
+    /// re-asks are spent (or nothing was measured), waits for it until
+    /// `separate_until`.
+    fn reask(&mut self, now: Instant, id: RequestId, peer: SocketAddr) {
+        let rto = self.measured_rto(now, peer);
+        let message_id = self.message_id();
+        let dither = self.dither();
+        let Some(flight) = self
+            .exchanges
+            .get_mut(&id)
+            .and_then(|e| e.transfers.get_mut(&peer)?.flight.as_mut())
+        else {
+            return;
+        };
+        let until = flight.separate_until.unwrap_or(now);
+        let Some(rto) = rto.filter(|_| flight.reasks < REASKS && is_safe(flight.message.code))
+        else {
+            flight.deadline = Some(until);
+            return;
+        };
+        self.by_message_id
+            .remove(&(peer, flight.message.message_id));
+        self.by_message_id.insert((peer, message_id), id);
+        flight.message.message_id = message_id;
+        flight.reasks += 1;
+        flight.acknowledged = false;
+        flight.attempts = 0;
+        flight.first_sent = now;
+        flight.timeout = rto.mul_f64(dither);
+        flight.initial = flight.timeout;
+        flight.deadline = Some(now + flight.timeout);
+        self.transmits.push_back(Transmit {
+            destination: peer,
+            datagram: flight.message.encode(),
+        });
+    }
+
+    /// The RTO measured for `peer`, if anything was.
+    fn measured_rto(&mut self, now: Instant, peer: SocketAddr) -> Option<Duration> {
+        self.paths
+            .get_mut(&peer)
+            .filter(|p| !p.is_blind())
+            .map(|p| p.rto(now))
     }
 
     /// Takes in one received datagram. A datagram that is not a CoAP message
@@ -486,6 +556,7 @@ impl Client {
             };
             self.measured(now, from, rtt, retransmissions);
         }
+        let rto = self.measured_rto(now, from);
         let Some(flight) = self
             .exchanges
             .get_mut(&id)
@@ -499,10 +570,17 @@ impl Client {
             return;
         }
         if message.code.is_empty() {
-            // Separate response follows: stop retransmitting and wait.
+            // Separate response follows: stop retransmitting and wait, or
+            // ask again if it is late (REASKS).
             if !flight.acknowledged {
                 flight.acknowledged = true;
-                flight.deadline = Some(now + self.config.separate_response_timeout);
+                let until = *flight
+                    .separate_until
+                    .get_or_insert(now + self.config.separate_response_timeout);
+                let reask = rto
+                    .filter(|_| flight.reasks < REASKS && is_safe(flight.message.code))
+                    .map(|rto| now + rto * (2 << flight.reasks));
+                flight.deadline = Some(reask.map_or(until, |at| at.min(until)));
             }
             return;
         }
@@ -630,6 +708,8 @@ impl Client {
             dither,
             blind,
             retransmitted_blind: false,
+            separate_until: None,
+            reasks: 0,
         });
     }
 
@@ -787,6 +867,12 @@ impl Client {
     fn dither(&mut self) -> f64 {
         1.0 + (self.config.ack_random_factor - 1.0).max(0.0) * self.rng.unit()
     }
+}
+
+/// Whether asking twice changes nothing (RFC 7252 §5.1: GET is safe;
+/// this client sends no FETCH).
+fn is_safe(code: Code) -> bool {
+    code == Code::GET
 }
 
 enum Progress {
