@@ -11,7 +11,7 @@
 //!   MAX_RETRANSMIT 4, or more within MAX_TRANSMIT_SPAN) whose timeout is
 //!   CoCoA's ([`super::rto`]): measured per peer from the exchanges
 //!   answered, ACK_TIMEOUT (2 s) only while nothing is known of a peer,
-//!   with the variable backoff factor;
+//!   doubling on each retransmission (1.5 from above 3 s);
 //! - piggybacked and separate responses: an empty ACK stops retransmission and
 //!   the separate CON response is acknowledged (the reference device sends the
 //!   last Block2 block this way). A safe request (GET) whose separate
