@@ -171,6 +171,32 @@ fn without_a_secret_service_the_device_is_not_taken() {
     assert_not_taken(&home, &sim);
 }
 
+/// A keyring daemon that dies (gnome-keyring can abort on a client killed
+/// mid-request) and is started again with the same login keyring, as a
+/// session restarts it: the mediator reaches the device it owns with the
+/// key sealed before, and owns the next one.
+#[test]
+fn after_the_keyring_daemon_restarts_the_owner_keys_still_open() {
+    let home = TestHome::start();
+    let sim = DevSim::start(&["--count", "2"]);
+    let first = owned_di(&home.mediator(&["--json", "own", &sim.address(0)]));
+    let killed = std::process::Command::new("pkill")
+        .args(["-ABRT", "-f", "-P"])
+        .arg(home.keyring_supervisor().to_string())
+        .arg("^gnome-keyring-daemon")
+        .status()
+        .unwrap();
+    assert!(killed.success(), "no gnome-keyring-daemon to kill");
+    assert!(
+        common::wait_until(Duration::from_secs(10), || home.keyring_restarts() == 1),
+        "the test's keyring was not restarted"
+    );
+    common::keyring::wait_for_secret_service(home.bus_address());
+    let get = home.mediator(&["--json", "get", &first, "/oic/d"]);
+    assert_eq!(get.code, 0, "{}", get.stderr);
+    owned_di(&home.mediator(&["--json", "own", &sim.address(1)]));
+}
+
 /// The key is written while the first DOC steps run; when the write fails
 /// (here a locked keyring that cannot prompt), the device never hears
 /// `owned` and is reset.

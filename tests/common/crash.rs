@@ -86,7 +86,22 @@ impl Launcher {
         }
         let _ = child.kill();
         let _ = child.wait();
+        // gnome-keyring-daemon may abort on a client killed mid-request
+        // (see tests/common/keyring.rs): the next command waits for its
+        // restart, as a user would before going on.
+        if let Some(bus) = self.env("DBUS_SESSION_BUS_ADDRESS") {
+            std::thread::sleep(Duration::from_millis(30));
+            crate::common::keyring::wait_for_secret_service(&bus);
+        }
         true
+    }
+
+    fn env(&self, key: &str) -> Option<String> {
+        self.envs
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.as_ref())
+            .map(|v| v.to_string_lossy().into_owned())
     }
 }
 

@@ -3,8 +3,18 @@
 //! gnome-keyring (Secret Service), so a user's own keyring is never touched.
 //!
 //! Use from a test file with `mod common;` and `use common::keyring::TestHome;`.
+//!
+//! gnome-keyring-daemon itself sometimes aborts (a GLib assertion, `trap
+//! int3` in the kernel log) when a client is killed with SIGKILL in the
+//! middle of a request, as the kill -9 tests do on purpose. Its session
+//! here is therefore the one a desktop would give: the daemon is restarted
+//! at once with the same password, so the same login keyring and its items
+//! come back; no other daemon is started on demand by D-Bus activation (the
+//! bus has no service directories), which would serve a locked keyring
+//! meanwhile. Each restart is logged and reported when the home is dropped.
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,8 +41,11 @@ impl TestHome {
             let runtime = dir.path().join("runtime");
             std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
+        let config = dir.path().join("bus.conf");
+        std::fs::write(&config, BUS_CONFIG).unwrap();
         let mut dbus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .args(["--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
             .arg(format!(
                 "--address=unix:path={}",
                 dir.path().join("runtime/bus").display()
@@ -51,47 +64,49 @@ impl TestHome {
             bus_address: line.trim().to_owned(),
             daemons: vec![dbus],
         };
-        let mut keyring = home
-            .command("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .stdin(Stdio::piped())
+        assert!(
+            which("gnome-keyring-daemon"),
+            "gnome-keyring-daemon is missing: run scripts/setup.sh"
+        );
+        let keyring = home
+            .command("sh")
+            .args([
+                "-c",
+                "while :; do \
+                   printf %s test-home-password | \
+                     gnome-keyring-daemon --replace --foreground --unlock --components=secrets; \
+                   echo \"exit status $?\" >> \"$1\"; sleep 0.02; \
+                 done",
+                "keyring-supervisor",
+            ])
+            .arg(home.restarts_log())
+            .process_group(0)
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("gnome-keyring-daemon (run scripts/setup.sh to install it)");
-        let mut password = keyring.stdin.take().unwrap();
-        password.write_all(b"test-home-password").unwrap();
-        drop(password);
+            .expect("sh");
         home.daemons.push(keyring);
-        home.wait_for_secret_service();
+        wait_for_secret_service(&home.bus_address);
         home
     }
 
-    fn wait_for_secret_service(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let owned = self
-                .command("dbus-send")
-                .args([
-                    "--session",
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    "string:org.freedesktop.secrets",
-                ])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
-                .unwrap_or(false);
-            if owned {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "gnome-keyring did not come up on the test's D-Bus"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    fn restarts_log(&self) -> PathBuf {
+        self.path().join("keyring-restarts.log")
+    }
+
+    /// The pid of the shell that keeps gnome-keyring-daemon running (its
+    /// parent).
+    #[allow(dead_code)]
+    pub fn keyring_supervisor(&self) -> u32 {
+        self.daemons[1].id()
+    }
+
+    /// How often gnome-keyring-daemon ended and was started again.
+    pub fn keyring_restarts(&self) -> usize {
+        std::fs::read_to_string(self.restarts_log())
+            .map(|log| log.lines().count())
+            .unwrap_or(0)
     }
 
     pub fn path(&self) -> &Path {
@@ -282,9 +297,71 @@ impl TestHome {
 
 impl Drop for TestHome {
     fn drop(&mut self) {
+        let restarts = self.keyring_restarts();
+        if restarts > 0 {
+            eprintln!(
+                "gnome-keyring-daemon ended {restarts} time(s) during the test and was restarted \
+                 with the same keyring: {}",
+                std::fs::read_to_string(self.restarts_log())
+                    .unwrap_or_default()
+                    .replace('\n', "; ")
+            );
+        }
         for daemon in self.daemons.iter_mut().rev() {
+            // The keyring's supervisor leads a process group with the daemon.
+            unsafe { libc::kill(-(daemon.id() as i32), libc::SIGKILL) };
             let _ = daemon.kill();
             let _ = daemon.wait();
         }
+    }
+}
+
+/// A session bus without service directories: nothing is started on
+/// demand, so only the supervised gnome-keyring ever owns the Secret
+/// Service name.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Waits (10 s at most) until the Secret Service answers on the session
+/// bus at `bus_address`: after start, or after a daemon's restart.
+pub fn wait_for_secret_service(bus_address: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let owned = Command::new("dbus-send")
+            .env("DBUS_SESSION_BUS_ADDRESS", bus_address)
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+            .unwrap_or(false);
+        if owned {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gnome-keyring did not come up on the test's D-Bus (run scripts/setup.sh)"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
