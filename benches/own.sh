@@ -53,7 +53,7 @@ rm -rf "$STATE"
 "$SCRATCH/fresh-device.sh"
 # First use: the identity and the KEK; then the store owns nothing.
 di=$("$BIN/ocf-mediator" --json own "$@" "127.0.0.1:$PORT" | sed 's/.*"di":"\([^"]*\)".*/\1/')
-"$BIN/ocf-mediator" disown --forget "$di" > /dev/null 2>&1
+"$BIN/ocf-mediator" --no-input disown --yes --forget "$di" > /dev/null
 fill_flags=()
 [ "$keyring" = kernel ] && fill_flags=(--volatile-keyring)
 # Both snapshots are checkpointed (fill_store does it, here with nothing to
