@@ -64,10 +64,8 @@ impl TestHome {
             bus_address: line.trim().to_owned(),
             daemons: vec![dbus],
         };
-        assert!(
-            which("gnome-keyring-daemon"),
-            "gnome-keyring-daemon is missing: run scripts/setup.sh"
-        );
+        super::require(&["dbus-send"], "dbus");
+        super::require(&["gnome-keyring-daemon"], "gnome-keyring");
         let keyring = home
             .command("sh")
             .args([
@@ -331,11 +329,6 @@ const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bu
   </policy>
 </busconfig>
 "#;
-
-fn which(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
 
 /// Waits (10 s at most) until the Secret Service answers on the session
 /// bus at `bus_address`: after start, or after a daemon's restart.
