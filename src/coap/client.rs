@@ -585,8 +585,14 @@ impl Client {
             return;
         }
         if message.token == flight.message.token {
+            // Not remembered as seen: an ACK carries our own message id,
+            // and `seen` holds the peer's (of its CON and NON messages), a
+            // space of its own (RFC 7252 §4.4). A separate response whose
+            // id happened to equal one of ours was taken for a duplicate,
+            // acknowledged and dropped, and so was every re-ask's answer
+            // (the peer's ids rising with ours): 1 device in some 10,000.
+            // A repeated piggybacked answer finds no flight and is ignored.
             self.by_message_id.remove(&(from, mid));
-            self.remember(now, from, mid);
             self.on_response(now, from, message);
         }
     }
