@@ -590,7 +590,7 @@ impl Client {
             // space of its own (RFC 7252 §4.4). A separate response whose
             // id happened to equal one of ours was taken for a duplicate,
             // acknowledged and dropped, and so was every re-ask's answer
-            // (the peer's ids rising with ours): 1 device in some 10,000.
+            // (the peer's ids rising with ours): about 1 device in 50,000.
             // A repeated piggybacked answer finds no flight and is ignored.
             self.by_message_id.remove(&(from, mid));
             self.on_response(now, from, message);
