@@ -83,7 +83,10 @@ impl Minter {
         if lifetime.is_none() {
             claims["prm"] = Value::Bool(true);
         }
-        self.signer.sign("JWT", &claims)
+        let token = self.signer.sign("JWT", &claims);
+        // Checked again at sign-in: its signature is known good.
+        self.keys.remember(&token);
+        token
     }
 
     /// The grant of a token of ours of this kind, or why not.
