@@ -313,13 +313,16 @@ fn check_issued(
         detail,
     };
     let leaf = chain.first().ok_or_else(|| bad("no certificate".into()))?;
-    if pki::public_key(leaf).as_deref() != Some(csr.public_key.as_slice()) {
+    let Ok(facts) = pki::identity_leaf(leaf) else {
+        return Err(bad("it is not for the request's key".into()));
+    };
+    if facts.public_key != csr.public_key {
         return Err(bad("it is not for the request's key".into()));
     }
-    if pki::subject_uuid(leaf) != Some(csr.subject) {
+    if facts.subject != Some(csr.subject) {
         return Err(bad(format!("it does not name uuid:{}", csr.subject)));
     }
-    pki::check_end_entity(leaf).map_err(bad)?;
+    facts.profile.map_err(bad)?;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -333,7 +336,7 @@ fn check_issued(
         match pki::verify_identity_chain(&chain, anchor, now) {
             Ok(()) => {
                 return Ok(Issued {
-                    not_after: pki::not_after(leaf).ok_or_else(|| bad("no validity".into()))?,
+                    not_after: facts.not_after.ok_or_else(|| bad("no validity".into()))?,
                     anchor: anchor.clone(),
                     chain,
                 });

@@ -129,17 +129,20 @@ pub fn check_csr(csr: &[u8], expected: Uuid) -> Result<IdentityCsr, CsrProblem> 
     if request.signature_algorithm.algorithm.to_id_string() != ECDSA_SHA256 {
         return Err(CsrProblem::BadSignature);
     }
-    VerifyingKey::from_public_key_der(spki.raw).map_err(|_| CsrProblem::NotP256 {
-        found: "not a point on P-256".into(),
-    })?;
     // ring verifies in a tenth of the time of the pure-Rust arithmetic,
-    // which a batch of devices notices.
+    // which a batch of devices notices; it refuses a point off the curve
+    // too, which is then told apart from a bad signature.
     ring::signature::UnparsedPublicKey::new(
         &ring::signature::ECDSA_P256_SHA256_ASN1,
         &spki.subject_public_key.data,
     )
     .verify(info.raw, &request.signature_value.data)
-    .map_err(|_| CsrProblem::BadSignature)?;
+    .map_err(|_| match VerifyingKey::from_public_key_der(spki.raw) {
+        Ok(_) => CsrProblem::BadSignature,
+        Err(_) => CsrProblem::NotP256 {
+            found: "not a point on P-256".into(),
+        },
+    })?;
     Ok(IdentityCsr {
         public_key: spki.subject_public_key.data.to_vec(),
         subject: expected,
@@ -208,8 +211,45 @@ fn check_common(cert: &X509Certificate<'_>) -> Result<(), String> {
 /// serverAuth, clientAuth and the OCF identity purpose, neither the role
 /// purpose nor anyExtendedKeyUsage.
 pub fn check_end_entity(der: &[u8]) -> Result<(), String> {
+    end_entity_profile(&parse(der)?)
+}
+
+/// What a signer's answer is checked against, from one parse of its leaf.
+#[derive(Clone, Debug)]
+pub struct IdentityLeaf {
+    /// SEC1, the uncompressed point.
+    pub public_key: Vec<u8>,
+    /// `CN=uuid:<UUID>`, if it says so.
+    pub subject: Option<Uuid>,
+    pub not_after: Option<SystemTime>,
+    /// Whether it fits the end-entity profile ([`check_end_entity`]).
+    pub profile: Result<(), String>,
+}
+
+/// Reads an identity certificate once for what [`public_key`],
+/// [`subject_uuid`], [`not_after`] and [`check_end_entity`] tell.
+pub fn identity_leaf(der: &[u8]) -> Result<IdentityLeaf, String> {
     let cert = parse(der)?;
-    check_common(&cert)?;
+    let subject = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .and_then(|cn| cn.strip_prefix("uuid:"))
+        .and_then(|u| Uuid::parse_str(u).ok());
+    let not_after = u64::try_from(cert.validity().not_after.timestamp())
+        .ok()
+        .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
+    Ok(IdentityLeaf {
+        public_key: cert.public_key().subject_public_key.data.to_vec(),
+        subject,
+        not_after,
+        profile: end_entity_profile(&cert),
+    })
+}
+
+fn end_entity_profile(cert: &X509Certificate<'_>) -> Result<(), String> {
+    check_common(cert)?;
     let ku = cert
         .key_usage()
         .map_err(|e| format!("bad key usage: {e}"))?
@@ -371,4 +411,55 @@ pub fn verify_identity_chain(
 /// Certificates (DER) as one PEM text.
 pub fn chain_pem(chain: &[Vec<u8>]) -> String {
     chain.iter().map(|c| to_pem("CERTIFICATE", c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csr_for(subject: Uuid) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("uuid:{subject}"));
+        params.serialize_request(&key).unwrap().der().to_vec()
+    }
+
+    /// `csr` with the byte at the end of `pattern` changed.
+    fn with_byte_changed(csr: &[u8], pattern: &[u8], at_end_minus: usize) -> Vec<u8> {
+        let start = csr
+            .windows(pattern.len())
+            .position(|w| w == pattern)
+            .unwrap();
+        let mut changed = csr.to_vec();
+        changed[start + pattern.len() - at_end_minus] ^= 0x01;
+        changed
+    }
+
+    #[test]
+    fn a_good_csr_passes_and_names_its_key() {
+        let di = Uuid::new_v4();
+        let checked = check_csr(&csr_for(di), di).unwrap();
+        assert_eq!(checked.subject, di);
+        assert_eq!(checked.public_key.len(), 65);
+    }
+
+    #[test]
+    fn a_key_off_the_curve_is_told_apart_from_a_bad_signature() {
+        let di = Uuid::new_v4();
+        let csr = csr_for(di);
+        let point = check_csr(&csr, di).unwrap().public_key;
+        // The point's last byte changed: y no longer fits x.
+        let off_curve = with_byte_changed(&csr, &point, 1);
+        assert!(matches!(
+            check_csr(&off_curve, di),
+            Err(CsrProblem::NotP256 { found }) if found.contains("not a point")
+        ));
+        // The signature's last byte changed.
+        let mut bad_signature = csr.clone();
+        *bad_signature.last_mut().unwrap() ^= 0x01;
+        assert_eq!(check_csr(&bad_signature, di), Err(CsrProblem::BadSignature));
+    }
 }

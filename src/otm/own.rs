@@ -209,7 +209,12 @@ impl Provisioning for Provisionings {
                     read.push(prepared);
                 }
             }
-            Ok((!read.is_empty()).then(|| Box::pin(join_steps(read)) as Prepared))
+            Ok(match read.len() {
+                0 => None,
+                // One alone is spawned by the caller already.
+                1 => read.pop(),
+                _ => Some(Box::pin(join_steps(read)) as Prepared),
+            })
         })
     }
 }
