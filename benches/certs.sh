@@ -9,11 +9,14 @@
 #   - batches (`--batch FILE --jobs JOBS`) of BATCH fresh devices, hub and
 #     none alternating, REPEAT times; devices per second (issue 14: with
 #     certificates within 30 % of without).
-# Each is run against the lab's own cloud (the profile's), where the devices
-# with a certificate go on to register over mutual TLS on the same two
-# cores and those without are refused, and against a cloud address where
-# nothing listens (--cis and friends, the token on stdin), so that both
-# modes leave the same work behind them.
+# Each is run against a cloud address where nothing listens (--cis and
+# friends, the token on stdin), so that both modes leave the same work
+# behind them; against the lab's own cloud (the profile's), where the
+# devices with a certificate go on to register over mutual TLS on the same
+# two cores and those without are refused at the handshake; and (batches)
+# against a second lab whose cloud only asks for a certificate
+# (--optional-client-cert, profile "optional"), where the devices of both
+# modes register, with and without one.
 # With a certificate, `provision` reads the CSR inside the ownership session
 # once the device has its new UUID, has it signed while the session goes on
 # (the hub's answer is checked: key, subject, profile, chain), writes it in
@@ -21,7 +24,7 @@
 # cred POST (block-wise), one HTTP request beside them, one more commit.
 # Usage: benches/certs.sh   (needs python3, keyutils; builds release)
 # RUNS (default 40; 0 skips the single-device runs), BATCH (default 100),
-# JOBS (default 16), REPEAT (default 3; 0 skips the batches). BIN=<dir> times the binaries there
+# JOBS (default 16), REPEAT (default 7; 0 skips the batches). BIN=<dir> times the binaries there
 # instead of building (to alternate two builds in the same machine state).
 set -euo pipefail
 if [ -n "${BIN:-}" ]; then BIN=$(cd "$BIN" && pwd); fi
@@ -35,20 +38,29 @@ trap 'kill $(cat "$scratch"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$scr
 mkdir -p "$scratch/runtime" && chmod 700 "$scratch/runtime"
 export HOME=$scratch XDG_DATA_HOME=$scratch/data XDG_RUNTIME_DIR=$scratch/runtime
 export BIN SCRATCH=$scratch OUT=$PWD/target
-export RUNS=${RUNS:-40} BATCH=${BATCH:-100} JOBS=${JOBS:-16} REPEAT=${REPEAT:-3}
+export RUNS=${RUNS:-40} BATCH=${BATCH:-100} JOBS=${JOBS:-16} REPEAT=${REPEAT:-7}
 export OCF_MEDIATOR_VOLATILE_KEYRING=1 OCF_MEDIATOR_STATE_DIR=$scratch/state
 "$BIN/ocf-devsim" lab --json --devices 1 --dir "$scratch/lab" > "$scratch/lab.out" 2> /dev/null &
 echo $! > "$scratch/lab.pid"
-for _ in $(seq 500); do [ -s "$scratch/lab.out" ] && break; sleep 0.01; done
+"$BIN/ocf-devsim" lab --json --devices 1 --optional-client-cert --dir "$scratch/lab-optional" \
+    > "$scratch/lab-optional.out" 2> /dev/null &
+echo $! > "$scratch/lab-optional.pid"
+for _ in $(seq 500); do
+    [ -s "$scratch/lab.out" ] && [ -s "$scratch/lab-optional.out" ] && break
+    sleep 0.01
+done
 keyctl session - python3 - <<'PY' 2>&1 | { grep -v "Joined session keyring" || true; }
 import json, os, resource, statistics, subprocess, sys, time
 bin_, scratch, out = os.environ["BIN"], os.environ["SCRATCH"], os.environ["OUT"]
 runs, batch, jobs, repeat = (int(os.environ[k]) for k in ("RUNS", "BATCH", "JOBS", "REPEAT"))
 lab = json.loads(open(f"{scratch}/lab.out").readline())
+lab_optional = json.loads(open(f"{scratch}/lab-optional.out").readline())
 mediator = f"{bin_}/ocf-mediator"
-subprocess.run([mediator, "--json", "login", "--hub", lab["hub"], "--client-credentials",
-                "--client-secret-stdin"], input=lab["m2m_client_secret"].encode(), check=True,
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for profile, its_lab in (("default", lab), ("optional", lab_optional)):
+    subprocess.run([mediator, "--json", "login", "--profile", profile, "--hub", its_lab["hub"],
+                    "--client-credentials", "--client-secret-stdin"],
+                   input=its_lab["m2m_client_secret"].encode(), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 def devices(count, name):
     """`count` fresh unowned devices in one ocf-devsim: their addresses."""
@@ -62,7 +74,8 @@ unreachable = ["--cis", "coaps+tcp://127.0.0.1:9", "--sid", lab["sid"], "--apn",
                "--ca", lab["ca_file"], "--token-stdin"]
 
 def provision(args, cloud):
-    extra = unreachable if cloud == "unreachable" else []
+    extra = {"unreachable": unreachable, "lab": [],
+             "lab-optional": ["--profile", "optional"]}[cloud]
     start = time.perf_counter()
     run = subprocess.run([mediator, "--json", "--no-input", "provision", "--wait", "configured",
                           *extra, *args], input=b"a-token-nobody-checks",
@@ -111,9 +124,9 @@ def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
-lab_pid = int(open(f"{scratch}/lab.pid").read())
 results, cpu = {}, {}
-for cloud in ("unreachable", "lab") if repeat else ():
+for cloud in ("unreachable", "lab", "lab-optional") if repeat else ():
+    lab_pid = int(open(f"{scratch}/{'lab' if cloud == 'unreachable' else cloud}.pid").read())
     rates = {"hub": [], "none": []}
     spent = {mode: {"mediator": [], "devices": [], "lab": []} for mode in rates}
     for r in range(repeat):
@@ -131,7 +144,9 @@ for cloud in ("unreachable", "lab") if repeat else ():
             sim.wait()
     results[cloud], cpu[cloud] = rates, spent
     t = {m: statistics.median(v) for m, v in rates.items()}
-    print(f"provision --batch of {batch} --jobs {jobs}, {cloud} cloud, median of {repeat}: "
+    where = {"unreachable": "unreachable cloud", "lab": "lab cloud requiring certificates",
+             "lab-optional": "lab cloud asking for certificates"}[cloud]
+    print(f"provision --batch of {batch} --jobs {jobs}, {where}, median of {repeat}: "
           f"hub-signed {t['hub']:.1f} devices/s, none {t['none']:.1f} devices/s "
           f"({100 * (t['hub'] / t['none'] - 1):+.1f} %)", flush=True)
     for mode in ("hub", "none"):

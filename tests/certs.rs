@@ -33,7 +33,15 @@ struct Station {
 
 impl Station {
     fn start(devices: usize) -> Station {
-        let lab = LabProcess::start(&["--devices", &devices.to_string()]);
+        Station::start_with(&[], devices)
+    }
+
+    /// As [`Station::start`], the lab started with `lab_args` too.
+    fn start_with(lab_args: &[&str], devices: usize) -> Station {
+        let count = devices.to_string();
+        let mut args = vec!["--devices", &count];
+        args.extend_from_slice(lab_args);
+        let lab = LabProcess::start(&args);
         let home = Home::new();
         let login = home.run_with_stdin(
             &[
@@ -317,6 +325,31 @@ fn without_a_certificate_the_cloud_refuses_the_device_and_cloud_status_says_why(
         .map(|s| s["step"].as_str().unwrap())
         .collect();
     assert_eq!(steps, ["locate", "certificate", "configure", "register"]);
+}
+
+#[test]
+fn a_cloud_that_only_asks_for_a_certificate_registers_devices_with_and_without_one() {
+    let station = Station::start_with(&["--optional-client-cert"], 2);
+    for (device, mode) in station.lab.devices().iter().zip(["none", "hub"]) {
+        let endpoint = device["endpoints"][0].as_str().unwrap();
+        let args = [
+            "--json",
+            "--no-input",
+            "provision",
+            endpoint,
+            "--identity-cert",
+            mode,
+        ];
+        let run = station.run(&args);
+        assert_eq!(run.code, 0, "{mode}: {}\n{}", run.stdout, run.stderr);
+        let record = &run.json_lines()[0];
+        assert_eq!(record["cps"], "registered", "{mode}: {record}");
+    }
+    assert!(
+        station.events("refused").is_empty(),
+        "{:?}",
+        station.lab.events()
+    );
 }
 
 #[test]

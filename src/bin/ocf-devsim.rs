@@ -216,6 +216,7 @@ fn run_cloud(args: CloudArgs) -> ExitCode {
         sid: args.sid,
         state_dir: args.state_dir.clone(),
         require_client_cert: args.require_client_cert,
+        optional_client_cert: args.optional_client_cert,
         send_csm: args.csm,
         authproviders: args.authproviders.clone(),
         expires_in: args.expires_in,

@@ -343,6 +343,12 @@ pub struct CloudArgs {
     /// id of each is then bound to its certificate's uuid:<di>.
     #[arg(long)]
     pub require_client_cert: bool,
+    /// Ask devices for a certificate from this cloud's CA, check and bind
+    /// one that is shown (as --require-client-cert does), and let devices
+    /// without one register too (a plgd hub with clientCertificateRequired
+    /// false).
+    #[arg(long, conflicts_with = "require_client_cert")]
+    pub optional_client_cert: bool,
     /// Send a CSM (7.01) first on every connection (real devices do not
     /// expect one).
     #[arg(long)]
@@ -469,6 +475,11 @@ pub struct LabArgs {
     /// Lifetime of the cloud's access tokens for devices, in seconds (-1: permanent).
     #[arg(long, value_name = "SECONDS", default_value_t = 3600, allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(-1..))]
     pub expires_in: i64,
+    /// Let devices without an identity certificate register too (to
+    /// rehearse provision --identity-cert none to the end): the cloud
+    /// still asks for one, and checks and binds one that is shown.
+    #[arg(long)]
+    pub optional_client_cert: bool,
     /// Run this shell command in the lab's environment, then stop; exit
     /// with its status.
     #[arg(long, value_name = "COMMAND", value_hint = clap::ValueHint::CommandString)]

@@ -45,6 +45,10 @@ pub struct LabConfig {
     pub security: SecurityConfig,
     /// Lifetime of the cloud's tokens for devices (−1: permanent).
     pub expires_in: i64,
+    /// Let devices without an identity certificate register too (the
+    /// cloud still asks for one; by default it requires one, as a plgd
+    /// hub does).
+    pub optional_client_cert: bool,
     /// Where the batch file goes (and the mediator's state, for commands
     /// run in the lab); it must exist.
     pub dir: PathBuf,
@@ -144,7 +148,8 @@ impl Lab {
             http_listen: loopback,
             // As a plgd hub: devices show an identity certificate from the
             // hub's CA, which the mediator has signed for them.
-            require_client_cert: true,
+            require_client_cert: !config.optional_client_cert,
+            optional_client_cert: config.optional_client_cert,
             expires_in: config.expires_in,
             issuer: Some(oauth.issuer.clone()),
             audience: Some(AUDIENCE.into()),

@@ -56,6 +56,7 @@ pub fn run(args: LabArgs) -> ExitCode {
             csr_fault: None,
         },
         expires_in: args.expires_in,
+        optional_client_cert: args.optional_client_cert,
         dir: dir.clone(),
     };
     let code = match ocf_mediator::net::runtime() {

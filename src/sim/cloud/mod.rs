@@ -58,6 +58,10 @@ pub struct CloudConfig {
     /// Ask devices for a certificate from this cloud's CA, refuse those
     /// without one, and bind each to its `uuid:<di>`.
     pub require_client_cert: bool,
+    /// Ask devices for a certificate from this cloud's CA, check and bind
+    /// one that is shown, and let those without one in too (a plgd hub
+    /// with `clientCertificateRequired: false`).
+    pub optional_client_cert: bool,
     /// Send our CSM first on every connection.
     pub send_csm: bool,
     /// Accepted `authprovider` names; the first goes in the hub
@@ -101,6 +105,7 @@ impl Default for CloudConfig {
             sid: None,
             state_dir: None,
             require_client_cert: false,
+            optional_client_cert: false,
             send_csm: false,
             authproviders: vec!["plgd".into()],
             expires_in: 3600,
@@ -242,11 +247,14 @@ impl Cloud {
         let leaf = ca
             .leaf(&cn)
             .map_err(|e| CloudError::Certificates(e.to_string()))?;
-        // Without --require-client-cert no certificate is asked for: a
-        // device with a manufacturer certificate from another CA would fail
-        // a verification it did not need.
+        // Without --require-client-cert or --optional-client-cert no
+        // certificate is asked for: a device with a manufacturer
+        // certificate from another CA would fail a verification it did not
+        // need.
         let policy = if config.require_client_cert {
             ClientCertPolicy::Required(vec![ca.cert_der.clone()])
+        } else if config.optional_client_cert {
+            ClientCertPolicy::Optional(vec![ca.cert_der.clone()])
         } else {
             ClientCertPolicy::None
         };
