@@ -167,7 +167,10 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
 
 /// The device (or mediator) an identity certificate names: `CN=uuid:<UUID>`.
 pub fn subject_uuid(der: &[u8]) -> Option<Uuid> {
-    let cert = parse(der).ok()?;
+    uuid_of_subject(&parse(der).ok()?)
+}
+
+fn uuid_of_subject(cert: &X509Certificate<'_>) -> Option<Uuid> {
     let cn = cert.subject().iter_common_name().next()?.as_str().ok()?;
     Uuid::parse_str(cn.strip_prefix("uuid:")?).ok()
 }
@@ -180,7 +183,10 @@ pub fn public_key(der: &[u8]) -> Option<Vec<u8>> {
 
 /// When a certificate stops being valid (notAfter).
 pub fn not_after(der: &[u8]) -> Option<SystemTime> {
-    let cert = parse(der).ok()?;
+    not_after_of(&parse(der).ok()?)
+}
+
+fn not_after_of(cert: &X509Certificate<'_>) -> Option<SystemTime> {
     let secs = cert.validity().not_after.timestamp();
     Some(UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
@@ -230,20 +236,10 @@ pub struct IdentityLeaf {
 /// [`subject_uuid`], [`not_after`] and [`check_end_entity`] tell.
 pub fn identity_leaf(der: &[u8]) -> Result<IdentityLeaf, String> {
     let cert = parse(der)?;
-    let subject = cert
-        .subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .and_then(|cn| cn.strip_prefix("uuid:"))
-        .and_then(|u| Uuid::parse_str(u).ok());
-    let not_after = u64::try_from(cert.validity().not_after.timestamp())
-        .ok()
-        .map(|secs| UNIX_EPOCH + Duration::from_secs(secs));
     Ok(IdentityLeaf {
         public_key: cert.public_key().subject_public_key.data.to_vec(),
-        subject,
-        not_after,
+        subject: uuid_of_subject(&cert),
+        not_after: not_after_of(&cert),
         profile: end_entity_profile(&cert),
     })
 }
