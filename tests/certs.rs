@@ -353,6 +353,33 @@ fn a_cloud_that_only_asks_for_a_certificate_registers_devices_with_and_without_o
 }
 
 #[test]
+fn a_cloud_that_only_asks_for_a_certificate_still_refuses_one_from_another_ca() {
+    let station = Station::start_with(&["--optional-client-cert"], 1);
+    let endpoint = station.lab.devices()[0]["endpoints"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The mediator's own CA signs it: the cloud does not know that CA.
+    let args = [
+        "--json",
+        "--no-input",
+        "provision",
+        &endpoint,
+        "--identity-cert",
+        "local",
+    ];
+    let run = station.run(&args);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let record = &run.json_lines()[0];
+    assert_eq!(record["cps"], "failed", "{record}");
+    assert!(
+        !station.events("refused").is_empty(),
+        "{:?}",
+        station.lab.events()
+    );
+}
+
+#[test]
 fn a_local_ca_issues_certificates_that_verify_and_open_owner_sessions_over_0xc0ae() {
     let home = Home::new();
     let sim = DevSim::start(&["--count", "2"]);
