@@ -313,9 +313,7 @@ fn check_issued(
         detail,
     };
     let leaf = chain.first().ok_or_else(|| bad("no certificate".into()))?;
-    let Ok(facts) = pki::identity_leaf(leaf) else {
-        return Err(bad("it is not for the request's key".into()));
-    };
+    let facts = pki::identity_leaf(leaf).map_err(bad)?;
     if facts.public_key != csr.public_key {
         return Err(bad("it is not for the request's key".into()));
     }

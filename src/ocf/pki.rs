@@ -175,12 +175,6 @@ fn uuid_of_subject(cert: &X509Certificate<'_>) -> Option<Uuid> {
     Uuid::parse_str(cn.strip_prefix("uuid:")?).ok()
 }
 
-/// A certificate's public key, SEC1 (for EC keys, the uncompressed point).
-pub fn public_key(der: &[u8]) -> Option<Vec<u8>> {
-    let cert = parse(der).ok()?;
-    Some(cert.public_key().subject_public_key.data.to_vec())
-}
-
 /// When a certificate stops being valid (notAfter).
 pub fn not_after(der: &[u8]) -> Option<SystemTime> {
     not_after_of(&parse(der).ok()?)
@@ -232,8 +226,8 @@ pub struct IdentityLeaf {
     pub profile: Result<(), String>,
 }
 
-/// Reads an identity certificate once for what [`public_key`],
-/// [`subject_uuid`], [`not_after`] and [`check_end_entity`] tell.
+/// Reads an identity certificate once for its key, what [`subject_uuid`],
+/// [`not_after`] and [`check_end_entity`] tell.
 pub fn identity_leaf(der: &[u8]) -> Result<IdentityLeaf, String> {
     let cert = parse(der)?;
     Ok(IdentityLeaf {

@@ -185,8 +185,8 @@ pub fn acceptable_identity(state: &DeviceState, chain: &[Vec<u8>]) -> bool {
     let Some(key) = device_key(state) else {
         return false;
     };
-    pki::public_key(leaf).is_some_and(|k| k.as_slice() == key.public_key())
-        && pki::subject_uuid(leaf) == Some(state.di)
+    pki::identity_leaf(leaf)
+        .is_ok_and(|l| l.public_key == key.public_key() && l.subject == Some(state.di))
 }
 
 /// The device's identity certificate credential (credusage

@@ -151,8 +151,9 @@ impl JwtSigner {
 
     /// The public key as a JWK, for a JWKS document.
     pub fn jwk(&self) -> Value {
-        // Uncompressed SEC1: 0x04 ‖ x ‖ y.
-        let point = self.key.public_key().to_sec1_bytes();
+        // Uncompressed SEC1: 0x04 ‖ x ‖ y (ring's, computed once).
+        use ring::signature::KeyPair;
+        let point = self.pair.public_key().as_ref();
         json!({
             "kty": "EC",
             "crv": "P-256",
