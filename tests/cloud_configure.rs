@@ -116,7 +116,8 @@ fn configuring_ten_times_writes_the_anchor_and_the_ace_once() {
 #[test]
 fn another_cloud_is_refused_unless_forced() {
     let rig = rig();
-    assert_eq!(rig.configure(SID, &[]).code, 0);
+    let first = rig.configure(SID, &[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
     let refused = rig.configure(OTHER_SID, &[]);
     assert_eq!(refused.code, 6, "{}", refused.stderr);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
